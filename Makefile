@@ -1,0 +1,50 @@
+# Two commands matter: `make run` and `make test`. Both bootstrap what they need.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DATA   ?= data
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test lint typecheck pytest screenshots bench clean system-deps
+
+$(STAMP): setup.cfg pyproject.toml scripts/system-deps.sh
+	@bash scripts/system-deps.sh
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[server,postgres,printer,dev]'
+	@touch $(STAMP)
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+## The main job: the server on SQLite with the demo data, and a kiosk connected to it.
+run: $(STAMP)
+	@$(BIN)/python scripts/run_demo.py --data-dir $(DATA) --host $(HOST) --port $(PORT)
+
+## Lint, format check, types, then the whole test suite (UI tests on a virtual screen).
+test: $(STAMP) lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	@if [ -z "$$DISPLAY" ] && command -v xvfb-run >/dev/null; then \
+	  xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python -m pytest $(PYTEST_ARGS); \
+	else \
+	  $(BIN)/python -m pytest $(PYTEST_ARGS); \
+	fi
+
+screenshots: $(STAMP)
+	xvfb-run -a -s "-screen 0 1920x1920x24" $(BIN)/python scripts/screenshots.py --out screenshots
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .pgtest .pytest_cache .mypy_cache .ruff_cache *.egg-info

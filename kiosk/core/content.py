@@ -1,0 +1,452 @@
+"""The content a hall publishes to its kiosks, and its validation.
+
+A snapshot is one immutable JSON document per hall and version. Both halves of the
+system parse it with :func:`parse_content`; a bad document raises
+:class:`ContentError` whose message names the offending field in Chinese, e.g.
+``services[3].steps[0].title：不能为空``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+__all__ = [
+    "CATEGORIES",
+    "CATEGORY_NAMES",
+    "Activity",
+    "Brand",
+    "Contact",
+    "ContentError",
+    "HallContent",
+    "HallInfo",
+    "Material",
+    "Notice",
+    "NoticeBoard",
+    "OneOffEvent",
+    "OpeningHours",
+    "Queue",
+    "Room",
+    "Service",
+    "Snapshot",
+    "Staff",
+    "StaffStatus",
+    "Step",
+    "parse_content",
+    "parse_snapshot",
+]
+
+#: The ten service categories (十大类服务), in display order: (id, name).
+CATEGORIES: tuple[tuple[str, str], ...] = (
+    ("party", "党员教育"),
+    ("safety", "平安秩序"),
+    ("environment", "环境美化"),
+    ("employment", "就业宣传"),
+    ("assistance", "帮扶救助"),
+    ("elderly", "居家养老"),
+    ("health", "卫生计生"),
+    ("culture", "科教文体"),
+    ("organizations", "社会组织"),
+    ("family", "妇女儿童"),
+)
+CATEGORY_NAMES: dict[str, str] = dict(CATEGORIES)
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+HHMM = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+Weekday = Annotated[int, Field(ge=1, le=7)]  # ISO: 1 = Monday … 7 = Sunday
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s]{1,500}$")]
+Phone = Annotated[str, StringConstraints(pattern=r"^[0-9+\-() ]{3,30}$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class StaffStatus(StrEnum):
+    """On-duty status shown on the staff board (人员在岗公示)."""
+
+    ON_DUTY = "on_duty"  # 在岗
+    VISITING = "visiting"  # 外出走访
+    MEETING = "meeting"  # 会议
+    LEAVE = "leave"  # 休假
+
+    @property
+    def label(self) -> str:
+        return _STATUS_LABELS[self]
+
+
+_STATUS_LABELS = {
+    StaffStatus.ON_DUTY: "在岗",
+    StaffStatus.VISITING: "外出走访",
+    StaffStatus.MEETING: "会议",
+    StaffStatus.LEAVE: "休假",
+}
+
+
+class NoticeBoard(StrEnum):
+    PUBLICITY = "publicity"  # 宣传栏 (法制宣传、科普教育)
+    DISCLOSURE = "disclosure"  # 居民公开栏
+
+    @property
+    def label(self) -> str:
+        return "宣传栏" if self is NoticeBoard.PUBLICITY else "居民公开栏"
+
+
+class OpeningHours(_Model):
+    weekdays: list[Weekday] = Field(min_length=1)
+    open: HHMM
+    close: HHMM
+
+    @model_validator(mode="after")
+    def _open_before_close(self) -> OpeningHours:
+        if self.open >= self.close:
+            raise ValueError("开始时间必须早于结束时间")
+        return self
+
+
+class Brand(_Model):
+    """The hall's "one committee, one brand" feature (一居一品牌)."""
+
+    title: Text
+    text: LongText = ""
+
+
+class Contact(_Model):
+    """A contact shown as a QR code on the about screen (WeChat, QQ mailbox, web)."""
+
+    kind: Literal["wechat", "qq", "web", "email"]
+    label: Text
+    url: Annotated[str, StringConstraints(pattern=r"^(https?://|mailto:)[^\s]{1,500}$")]
+
+
+class HallInfo(_Model):
+    id: Slug
+    name: Text
+    short_name: Text
+    street: Text
+    address: Text
+    timezone: str = "Asia/Shanghai"
+    phone: Phone
+    intro: LongText = ""
+    brand: Brand
+    opening_hours: list[OpeningHours] = Field(min_length=1)
+    contacts: list[Contact] = []
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"未知的时区 {value!r}") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Queue(_Model):
+    """A ticket queue of the hall: one letter prefix per category queue."""
+
+    code: Annotated[str, StringConstraints(pattern=r"^[A-Z]$")]
+    category: str
+    name: Text
+    open: bool = True
+    windows: list[Annotated[int, Field(ge=1, le=99)]] = []
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value: str) -> str:
+        if value not in CATEGORY_NAMES:
+            raise ValueError(f"未知的服务类别 {value!r}")
+        return value
+
+
+class Step(_Model):
+    """One box of a service flowchart: who does what, and how long it takes."""
+
+    title: Text
+    actor: Text  # 居民 / 窗口工作人员 / 街道民政科 …
+    detail: LongText = ""
+    duration: Annotated[str, StringConstraints(max_length=40)] = ""  # 约10分钟 / 5个工作日
+
+
+class Material(_Model):
+    name: Text
+    copies: Annotated[int, Field(ge=0, le=20)] = 1  # 0: show without a count
+    note: LongText = ""
+
+
+class Service(_Model):
+    id: Slug
+    category: str
+    name: Text
+    summary: LongText = ""
+    eligibility: list[Text] = []
+    materials: list[Material] = []
+    steps: list[Step] = Field(min_length=1)
+    where: Text
+    queue: Annotated[str, StringConstraints(pattern=r"^[A-Z]$")] | None = None
+    online_url: Url | None = None
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value: str) -> str:
+        if value not in CATEGORY_NAMES:
+            raise ValueError(f"未知的服务类别 {value!r}")
+        return value
+
+
+class Staff(_Model):
+    id: Slug
+    name: Text
+    post: Text
+    duties: list[Text] = []
+    phone: Phone | None = None
+    photo: Sha256 | None = None
+    status: StaffStatus = StaffStatus.ON_DUTY
+    status_until: dt.datetime | None = None  # expected return, timezone-aware
+    status_note: Annotated[str, StringConstraints(max_length=100)] = ""
+
+    @field_validator("status_until")
+    @classmethod
+    def _aware(cls, value: dt.datetime | None) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("时间必须带时区，例如 2026-11-26T15:00:00+08:00")
+        return value
+
+
+class Activity(_Model):
+    """A weekly recurring activity in a room (每周二、四 09:00–11:00 书法班)."""
+
+    title: Text
+    weekdays: list[Weekday] = Field(min_length=1)
+    start: HHMM
+    end: HHMM
+    leader: Annotated[str, StringConstraints(max_length=60)] = ""
+    note: LongText = ""
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> Activity:
+        if self.start >= self.end:
+            raise ValueError("开始时间必须早于结束时间")
+        return self
+
+
+class OneOffEvent(_Model):
+    """A one-off event in a room on one date."""
+
+    title: Text
+    date: dt.date
+    start: HHMM
+    end: HHMM
+    note: LongText = ""
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> OneOffEvent:
+        if self.start >= self.end:
+            raise ValueError("开始时间必须早于结束时间")
+        return self
+
+
+class Room(_Model):
+    id: Slug
+    name: Text  # 书画室 / 舞蹈室 / 图书阅览室 …
+    location: Text  # 二楼东侧
+    hours: list[OpeningHours] = Field(min_length=1)
+    activities: list[Activity] = []
+    events: list[OneOffEvent] = []
+    description: LongText = ""
+
+
+class Notice(_Model):
+    id: Slug
+    board: NoticeBoard
+    category: Text  # 法制宣传 / 科普教育 / 财务公开 …
+    title: Text
+    body: LongText
+    publish_from: dt.datetime
+    publish_until: dt.datetime | None = None
+    pinned: bool = False
+
+    @model_validator(mode="after")
+    def _window(self) -> Notice:
+        for value in (self.publish_from, self.publish_until):
+            if value is not None and value.tzinfo is None:
+                raise ValueError("发布时间必须带时区，例如 2026-11-26T08:00:00+08:00")
+        if self.publish_until is not None and self.publish_until <= self.publish_from:
+            raise ValueError("下架时间必须晚于发布时间")
+        return self
+
+    def is_published(self, now: dt.datetime) -> bool:
+        """True while ``now`` (timezone-aware) lies inside the publish window."""
+        if now < self.publish_from:
+            return False
+        return self.publish_until is None or now < self.publish_until
+
+
+class HallContent(_Model):
+    """Everything a kiosk shows for one hall."""
+
+    schema_version: Literal[1] = 1
+    hall: HallInfo
+    queues: list[Queue] = []
+    services: list[Service] = []
+    staff: list[Staff] = []
+    rooms: list[Room] = []
+    notices: list[Notice] = []
+
+    @model_validator(mode="after")
+    def _references(self) -> HallContent:
+        for name, items in (
+            ("queues", [q.code for q in self.queues]),
+            ("services", [s.id for s in self.services]),
+            ("staff", [s.id for s in self.staff]),
+            ("rooms", [r.id for r in self.rooms]),
+            ("notices", [n.id for n in self.notices]),
+        ):
+            dupes = sorted({i for i in items if items.count(i) > 1})
+            if dupes:
+                raise ValueError(f"{name} 中编号重复：{'、'.join(dupes)}")
+        codes = {q.code for q in self.queues}
+        for i, service in enumerate(self.services):
+            if service.queue is not None and service.queue not in codes:
+                raise ValueError(f"services[{i}].queue：没有编号为 {service.queue} 的队列")
+        return self
+
+    def media_hashes(self) -> set[str]:
+        """SHA-256 of every media file this content names (staff photos)."""
+        return {s.photo for s in self.staff if s.photo}
+
+    def published_notices(self, now: dt.datetime) -> list[Notice]:
+        """Notices inside their publish window, pinned first, newest first."""
+        shown = [n for n in self.notices if n.is_published(now)]
+        shown.sort(key=lambda n: n.publish_from, reverse=True)
+        shown.sort(key=lambda n: not n.pinned)
+        return shown
+
+
+class Snapshot(_Model):
+    """The envelope the server publishes: one version of one hall's content."""
+
+    hall_id: Slug
+    version: Annotated[int, Field(ge=1)]
+    published_at: dt.datetime
+    content: HallContent
+
+    @model_validator(mode="after")
+    def _hall_matches(self) -> Snapshot:
+        if self.content.hall.id != self.hall_id:
+            raise ValueError("hall_id 与 content.hall.id 不一致")
+        return self
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.hall_id}-v{self.version}"'
+
+
+class ContentError(ValueError):
+    """Content that failed validation; ``problems`` lists (field path, message)."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        first = "；".join(f"{path}：{msg}" if path else msg for path, msg in problems[:5])
+        more = f"（另有 {len(problems) - 5} 处）" if len(problems) > 5 else ""
+        super().__init__(f"内容有误：{first}{more}")
+
+
+_MESSAGES = {
+    "missing": "缺少此项",
+    "extra_forbidden": "不认识的字段",
+    "string_too_short": "不能为空",
+    "string_too_long": "文字太长",
+    "string_pattern_mismatch": "格式不对",
+    "string_type": "应为文字",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "bool_type": "应为是/否",
+    "bool_parsing": "应为是/否",
+    "list_type": "应为列表",
+    "too_short": "至少需要一项",
+    "greater_than_equal": "数值太小",
+    "less_than_equal": "数值太大",
+    "datetime_type": "应为日期时间",
+    "datetime_parsing": "日期时间格式不对",
+    "datetime_from_date_parsing": "日期时间格式不对",
+    "date_type": "应为日期",
+    "date_parsing": "日期格式不对",
+    "date_from_datetime_parsing": "日期格式不对",
+    "enum": "不是允许的取值",
+    "literal_error": "不是允许的取值",
+    "model_type": "应为对象",
+    "model_attributes_type": "应为对象",
+    "dict_type": "应为对象",
+    "json_invalid": "不是有效的 JSON",
+    "json_type": "不是有效的 JSON",
+}
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def _problems(exc: ValidationError) -> list[tuple[str, str]]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        if err["type"] == "value_error":
+            message = str(err["ctx"]["error"]) if "ctx" in err else err["msg"]
+        else:
+            message = _MESSAGES.get(err["type"], err["msg"])
+        problems.append((_path(err["loc"]), message))
+    return problems
+
+
+def parse_content(data: Any) -> HallContent:
+    """Validate a hall's content (a dict, or JSON text/bytes)."""
+    try:
+        if isinstance(data, str | bytes):
+            return HallContent.model_validate_json(data)
+        return HallContent.model_validate(data)
+    except ValidationError as exc:
+        raise ContentError(_problems(exc)) from None
+
+
+def parse_snapshot(data: Any) -> Snapshot:
+    """Validate a published snapshot envelope (a dict, or JSON text/bytes)."""
+    try:
+        if isinstance(data, str | bytes):
+            return Snapshot.model_validate_json(data)
+        return Snapshot.model_validate(data)
+    except ValidationError as exc:
+        raise ContentError(_problems(exc)) from None
+
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def is_slug(value: str) -> bool:
+    """True for ids usable in URLs and file names (``mingshi-haoting``)."""
+    return bool(_SLUG.match(value))

@@ -1,0 +1,227 @@
+"""The v1 wire: every JSON payload that crosses between kiosk and server.
+
+Defined once here; the server (FastAPI) and the kiosk's sync client both import these
+models, so the two halves cannot drift. Names follow direction: ``…Create`` is what a
+client sends, ``…Public`` what the server answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+__all__ = [
+    "API_PREFIX",
+    "CallNext",
+    "CounterPublic",
+    "CountersPublic",
+    "ErrorBody",
+    "ErrorPublic",
+    "EventPublic",
+    "EventType",
+    "EventsPublic",
+    "HallPublic",
+    "HallsPublic",
+    "HealthPublic",
+    "Heartbeat",
+    "LeaseCreate",
+    "LeasePublic",
+    "LeasedNumber",
+    "StaffStatusUpdate",
+    "TicketBatchCreate",
+    "TicketBatchItem",
+    "TicketBatchPublic",
+    "TicketBatchResult",
+    "TicketCreate",
+    "TicketPublic",
+    "TicketState",
+    "TokenCreate",
+    "TokenPublic",
+    "Transfer",
+]
+
+API_PREFIX = "/api/v1"
+
+QueueCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]$")]
+IdemKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{8,100}$")]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TicketState(StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVING = "serving"
+    DONE = "done"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+
+
+class ErrorBody(_Wire):
+    code: str  # machine-readable: "invalid_request", "unknown_queue", "queue_empty" …
+    message: str  # human-readable, Chinese where a person may read it
+    field: str | None = None  # the offending field's path, where there is one
+
+
+class ErrorPublic(_Wire):
+    """Every 4xx answer: ``{"error": {"code": ..., "message": ...}}``."""
+
+    error: ErrorBody
+
+
+class HealthPublic(_Wire):
+    status: Literal["ok"]
+    version: str
+    database: Literal["sqlite", "postgresql"]
+    time: dt.datetime
+
+
+class HallPublic(_Wire):
+    id: Slug
+    name: str
+    content_version: int | None
+
+
+class HallsPublic(_Wire):
+    halls: list[HallPublic]
+
+
+class LeasedNumber(_Wire):
+    """A number the kiosk took from one of its leases (or its fallback series)."""
+
+    service_day: dt.date
+    seq: Annotated[int, Field(ge=1, le=999)]
+    text: Annotated[str, StringConstraints(pattern=r"^[A-Z]([0-9]{1,2}-)?[0-9]{3}$")]
+    lease_id: int | None = None  # None: the kiosk's fallback series ("A2-001")
+
+
+class TicketCreate(_Wire):
+    """Issue a ticket. Header ``Idempotency-Key`` is required: same key, same ticket."""
+
+    queue: QueueCode
+    service_id: Slug | None = None
+    priority: bool = False  # 绿色通道
+    issued_at: dt.datetime | None = None  # the kiosk's clock when tapped; informative
+    number: LeasedNumber | None = None  # pre-assigned offline; None: the server numbers
+
+
+class TicketPublic(_Wire):
+    id: str  # the unguessable public id
+    number: str  # "A012"
+    hall_id: str
+    queue: str
+    service_id: str | None
+    service_day: dt.date
+    priority: bool
+    state: TicketState
+    issued_at: dt.datetime
+    called_at: dt.datetime | None = None
+    window: int | None = None
+    people_ahead: int
+    estimated_wait_minutes: int
+    url: str  # the phone page, on the server's public address
+
+
+class TicketBatchItem(TicketCreate):
+    idempotency_key: IdemKey
+
+
+class TicketBatchCreate(_Wire):
+    tickets: list[TicketBatchItem] = Field(min_length=1, max_length=500)
+
+
+class TicketBatchResult(_Wire):
+    idempotency_key: str
+    ticket: TicketPublic | None = None
+    error: ErrorBody | None = None
+
+
+class TicketBatchPublic(_Wire):
+    results: list[TicketBatchResult]
+
+
+class LeaseCreate(_Wire):
+    queue: QueueCode
+    count: Annotated[int, Field(ge=1, le=100)] = 20
+
+
+class LeasePublic(_Wire):
+    lease_id: int
+    queue: str
+    service_day: dt.date
+    start: int  # first sequence number of the block, inclusive
+    end: int  # last, inclusive
+
+
+class CounterPublic(_Wire):
+    id: int
+    hall_id: str
+    window: int
+    name: str
+    queues: list[str]  # the queue codes this window serves by default
+    current: TicketPublic | None = None
+
+
+class CountersPublic(_Wire):
+    counters: list[CounterPublic]
+
+
+class CallNext(_Wire):
+    queues: list[QueueCode] | None = None  # None: the counter's own queues
+
+
+class Transfer(_Wire):
+    queue: QueueCode
+
+
+class EventType(StrEnum):
+    CALL = "call"  # data: number, queue, window, recall (bool)
+    TICKET = "ticket"  # data: number, queue, state, window — any other state change
+    CONTENT = "content"  # data: version
+    STAFF_STATUS = "staff_status"  # data: staff_id, status, status_until, version
+
+
+class EventPublic(_Wire):
+    seq: int
+    type: EventType
+    hall_id: str
+    at: dt.datetime
+    data: dict[str, Any]
+
+
+class EventsPublic(_Wire):
+    events: list[EventPublic]
+    last_seq: int  # pass as ``after`` next time
+
+
+class Heartbeat(_Wire):
+    app_version: Annotated[str, StringConstraints(max_length=40)]
+    content_version: int | None = None
+    outbox_backlog: Annotated[int, Field(ge=0)] = 0
+    last_sync: dt.datetime | None = None
+    last_error: Annotated[str, StringConstraints(max_length=500)] | None = None
+    uptime_s: Annotated[float, Field(ge=0)] = 0
+    mode: Literal["kiosk", "display"] = "kiosk"
+
+
+class StaffStatusUpdate(_Wire):
+    status: Literal["on_duty", "visiting", "meeting", "leave"]
+    status_until: dt.datetime | None = None
+    status_note: Annotated[str, StringConstraints(max_length=100)] = ""
+
+
+class TokenCreate(_Wire):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class TokenPublic(_Wire):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_at: dt.datetime
