@@ -1,0 +1,374 @@
+"""Keeping a kiosk's content fresh in the background: event long-poll, ETag poll, heartbeat.
+
+:class:`ContentSync` runs two daemon threads and never blocks its caller:
+
+* the **content** thread checks ``GET /kiosk/content`` (with If-None-Match) at start, on
+  request (an event, :meth:`ContentSync.refresh_now`) and every ``poll_interval`` as a
+  fallback; it applies new snapshots through the :class:`ContentStore` and sends the
+  heartbeat every ``heartbeat_interval``;
+* the **events** thread long-polls ``GET /kiosk/events`` and hands every event on; a
+  ``content`` or ``staff_status`` event wakes the content thread at once.
+
+Both back off with full jitter while the server is away. Callbacks run on these threads:
+a Kivy app must hop to its main thread (``Clock.schedule_once``) before touching widgets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TypeVar
+
+from kiosk.core.content import Snapshot
+from kiosk.core.wire import EventPublic, EventType, Heartbeat
+from kiosk.sync.backoff import Backoff
+from kiosk.sync.client import HallClient
+from kiosk.sync.cursor import EventCursor
+from kiosk.sync.errors import ContentRejected, MediaRejected, SyncError
+from kiosk.sync.store import ContentStore
+
+__all__ = ["ContentSync", "SyncStatus"]
+
+log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+
+#: Event types after which the hall's snapshot has changed on the server.
+_CONTENT_EVENTS = frozenset({EventType.CONTENT, EventType.STAFF_STATUS})
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the maintenance screen and the offline banner show about syncing."""
+
+    online: bool
+    """True while the server answers both the content check and the event long-poll."""
+    last_sync: dt.datetime | None
+    """When content was last confirmed current with the server (UTC), or None."""
+    last_error: str | None
+    """The most recent unresolved failure, a one-line diagnostic, or None."""
+    content_version: int | None
+    """Version of the snapshot on screen (the store's current one), or None."""
+    server_url: str
+    outbox_backlog: int = 0
+    """Tickets waiting in the outbox to reach the server."""
+
+
+class ContentSync:
+    """Keeps ``store`` in step with the hall server behind ``client``.
+
+    ``on_content(snapshot)`` is called after a new snapshot became current (not for the
+    one already cached at start: show ``store.current()`` yourself at once).
+    ``on_event(event)`` gets every event, at least once (repeats are possible after a
+    restart). ``on_status(status)`` gets each changed :class:`SyncStatus`.
+    """
+
+    def __init__(
+        self,
+        *,
+        client: HallClient,
+        store: ContentStore,
+        on_content: Callable[[Snapshot], None],
+        on_event: Callable[[EventPublic], None],
+        on_status: Callable[[SyncStatus], None],
+        app_version: str,
+        poll_interval: float = 30.0,
+        heartbeat_interval: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        long_poll_wait: float = 25.0,
+        outbox_backlog: Callable[[], int] | None = None,
+        backoff: Callable[[], Backoff] = Backoff,
+    ) -> None:
+        self._client = client
+        self._store = store
+        self._on_content = on_content
+        self._on_event = on_event
+        self._on_status = on_status
+        self._app_version = app_version
+        self._poll_interval = poll_interval
+        self._heartbeat_interval = heartbeat_interval
+        self._clock = clock
+        self._long_poll_wait = long_poll_wait
+        self._outbox_backlog = outbox_backlog
+        self._new_backoff = backoff
+        self._cursor = EventCursor(store.root / "events.json", server=client.base_url)
+
+        self._cond = threading.Condition()
+        self._stopping = False
+        self._refresh_pending = False
+        self._threads: list[threading.Thread] = []
+        self._started_at: float | None = None
+
+        self._state_lock = threading.RLock()
+        self._content_reachable = False
+        self._events_reachable = False
+        self._content_error: tuple[float, str] | None = None
+        self._events_error: tuple[float, str] | None = None
+        self._last_sync: dt.datetime | None = store.applied_at
+        snap = store.current()
+        self._status = SyncStatus(
+            online=False,
+            last_sync=self._last_sync,
+            last_error=store.last_error,
+            content_version=snap.version if snap else None,
+            server_url=client.base_url,
+            outbox_backlog=self._backlog(),
+        )
+
+    # -- public ----------------------------------------------------------------------
+
+    @property
+    def status(self) -> SyncStatus:
+        with self._state_lock:
+            return self._status
+
+    def start(self) -> None:
+        """Start the background threads; returns at once."""
+        with self._cond:
+            if self._threads:
+                raise RuntimeError("ContentSync already started")
+            self._started_at = self._clock()
+            self._refresh_pending = True
+            self._threads = [
+                threading.Thread(target=self._content_loop, name="sync-content", daemon=True),
+                threading.Thread(target=self._events_loop, name="sync-events", daemon=True),
+            ]
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop both threads, cutting off a long-poll in flight; waits up to ``timeout``."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            # Interrupt repeatedly: a thread may be just about to open a new request.
+            while thread.is_alive() and time.monotonic() < deadline:
+                self._client.interrupt()
+                thread.join(0.05)
+            if thread.is_alive():
+                log.warning("%s did not stop within %.1f s", thread.name, timeout)
+
+    def refresh_now(self) -> None:
+        """Check the server for new content as soon as possible (from any thread)."""
+        with self._cond:
+            self._refresh_pending = True
+            self._cond.notify_all()
+
+    # -- content thread ------------------------------------------------------------------
+
+    def _content_loop(self) -> None:
+        backoff = self._new_backoff()
+        now = self._clock()
+        next_check = now
+        next_heartbeat = now
+        while not self._stopping:
+            with self._cond:
+                due = self._refresh_pending or self._clock() >= next_check
+                self._refresh_pending = False
+            if due:
+                if self._check_content():
+                    backoff.reset()
+                    next_check = self._clock() + self._poll_interval
+                else:
+                    next_check = self._clock() + backoff.next_delay()
+            if self._stopping:
+                break
+            if self._clock() >= next_heartbeat:
+                self._send_heartbeat()
+                next_heartbeat = self._clock() + self._heartbeat_interval
+            with self._cond:
+                wait = min(next_check, next_heartbeat) - self._clock()
+                if not self._stopping and not self._refresh_pending and wait > 0:
+                    self._cond.wait(wait)
+
+    def _check_content(self) -> bool:
+        """One content check; True when the server's content is (now) what we show."""
+        try:
+            old = self._store.current()
+            answer = self._client.get_content(self._store.etag if old else None)
+            snap = old
+            if answer.raw is not None:
+                snap = self._store.apply(answer.raw, self._client.get_media, etag=answer.etag)
+        except (ContentRejected, MediaRejected) as exc:
+            # The server answered, but with content we refuse: it is there, the data is bad.
+            self._content_failed(exc, reachable=True)
+            return False
+        except SyncError as exc:
+            self._content_failed(exc, reachable=False)
+            return False
+        except Exception as exc:  # a bug must not kill the thread and freeze the kiosk
+            log.exception("unexpected error while checking content")
+            self._content_failed(exc, reachable=False)
+            return False
+        with self._state_lock:
+            self._content_reachable = True
+            self._content_error = None
+            self._last_sync = dt.datetime.now(dt.UTC)
+        if snap is not None and snap is not old and not self._stopping:
+            self._call("on_content", self._on_content, snap)
+        self._publish()
+        return True
+
+    def _content_failed(self, exc: BaseException, *, reachable: bool) -> None:
+        message = str(exc) or exc.__class__.__name__
+        with self._state_lock:
+            repeated = self._content_error is not None and self._content_error[1] == message
+            self._content_reachable = reachable
+            self._content_error = (self._clock(), message)
+        (log.debug if repeated else log.warning)("content check failed: %s", message)
+        self._publish()
+
+    def _send_heartbeat(self) -> None:
+        status = self._publish()
+        started = self._started_at if self._started_at is not None else self._clock()
+        error = status.last_error[:500] if status.last_error else None
+        heartbeat = Heartbeat(
+            app_version=self._app_version[:40],
+            content_version=status.content_version,
+            outbox_backlog=status.outbox_backlog,
+            last_sync=status.last_sync,
+            last_error=error,
+            uptime_s=max(0.0, self._clock() - started),
+        )
+        try:
+            self._client.heartbeat(heartbeat)
+        except SyncError as exc:
+            log.info("heartbeat not delivered: %s", exc)
+
+    # -- events thread -------------------------------------------------------------------
+
+    def _events_loop(self) -> None:
+        backoff = self._new_backoff()
+        after = self._cursor.load()
+        while not self._stopping:
+            try:
+                if after is None:
+                    after = self._catch_up()
+                    continue
+                started = self._clock()
+                page = self._client.events(after, self._long_poll_wait)
+            except SyncError as exc:
+                if self._stopping:
+                    break
+                self._events_failed(exc)
+                self._sleep(backoff.next_delay())
+                continue
+            except Exception as exc:  # a bug must not end live updates silently
+                log.exception("unexpected error in the event long-poll")
+                self._events_failed(exc)
+                self._sleep(backoff.next_delay())
+                continue
+            backoff.reset()
+            self._events_ok()
+            after = self._handle_page(after, page.events, page.last_seq)
+            if not page.events and self._clock() - started < min(1.0, self._long_poll_wait / 2):
+                self._sleep(1.0)  # a server that does not hold the long-poll: don't spin
+
+    def _catch_up(self) -> int:
+        """First start: skip the hall's history (the snapshot has the state) and return
+        the server's newest sequence number."""
+        seq = 0
+        for _ in range(10_000):
+            page = self._client.events(seq, 0)
+            if not page.events or page.last_seq <= seq:
+                seq = max(seq, page.last_seq)
+                break
+            seq = page.last_seq
+        self._cursor.save(seq)
+        log.info("event stream joined at seq %d", seq)
+        return seq
+
+    def _handle_page(self, after: int, events: list[EventPublic], last_seq: int) -> int:
+        if last_seq < after and not events:
+            # The server's sequence went backwards: it was rebuilt on a fresh database.
+            log.warning("server event sequence restarted (%d < %d); following it", last_seq, after)
+            self._cursor.save(last_seq)
+            self.refresh_now()
+            return last_seq
+        changed = False
+        refresh = False
+        for event in events:
+            if self._stopping:
+                return after  # not saved: redelivered next start (at-least-once)
+            if event.seq <= after:
+                continue  # a duplicate we have already handed on
+            self._call("on_event", self._on_event, event)
+            refresh = refresh or event.type in _CONTENT_EVENTS
+            after = event.seq
+            changed = True
+        if last_seq > after:
+            after = last_seq
+            changed = True
+        if refresh:
+            self.refresh_now()
+        if changed:
+            try:
+                self._cursor.save(after)
+            except OSError as exc:
+                log.warning("event cursor not saved: %s", exc)
+        return after
+
+    def _events_ok(self) -> None:
+        with self._state_lock:
+            self._events_reachable = True
+            self._events_error = None
+        self._publish()
+
+    def _events_failed(self, exc: BaseException) -> None:
+        message = str(exc) or exc.__class__.__name__
+        with self._state_lock:
+            repeated = self._events_error is not None and self._events_error[1] == message
+            self._events_reachable = False
+            self._events_error = (self._clock(), message)
+        (log.debug if repeated else log.warning)("event long-poll failed: %s", message)
+        self._publish()
+
+    # -- shared ----------------------------------------------------------------------
+
+    def _sleep(self, seconds: float) -> None:
+        with self._cond:
+            if not self._stopping:
+                self._cond.wait(seconds)
+
+    def _backlog(self) -> int:
+        if self._outbox_backlog is None:
+            return 0
+        try:
+            return max(0, int(self._outbox_backlog()))
+        except Exception:
+            log.exception("outbox backlog unavailable")
+            return 0
+
+    def _publish(self) -> SyncStatus:
+        """Recompute the status; tell ``on_status`` if it changed. Returns it."""
+        with self._state_lock:
+            errors = [e for e in (self._content_error, self._events_error) if e is not None]
+            last_error = max(errors)[1] if errors else None
+            snap = self._store.current()
+            status = replace(
+                self._status,
+                online=self._content_reachable and self._events_reachable,
+                last_sync=self._last_sync,
+                last_error=last_error,
+                content_version=snap.version if snap else None,
+                outbox_backlog=self._backlog(),
+            )
+            if status == self._status:
+                return status
+            self._status = status
+            if not self._stopping:
+                # Under the lock, so two threads cannot deliver statuses out of order.
+                self._call("on_status", self._on_status, status)
+            return status
+
+    def _call(self, name: str, callback: Callable[[_T], None], arg: _T) -> None:
+        try:
+            callback(arg)
+        except Exception:
+            log.exception("%s callback failed", name)
