@@ -263,8 +263,12 @@ class ContentStore:
         if self._snapshots.is_dir():
             for entry in self._snapshots.glob("*.json"):
                 try:
-                    snap = parse_snapshot(entry.read_bytes())
+                    raw = entry.read_bytes()
+                    snap = parse_snapshot(raw)
                 except (OSError, ContentError):
+                    continue
+                # The name ends in the first 12 hex digits of the file's SHA-256.
+                if not entry.stem.endswith("-" + hashlib.sha256(raw).hexdigest()[:12]):
                     continue
                 if all(self.media_path(h) for h in snap.content.media_hashes()):
                     candidates.append((snap.version, entry.stat().st_mtime, entry, snap))
