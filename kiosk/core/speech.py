@@ -146,7 +146,12 @@ def say_phone(text: str) -> str:
 #   time      9:30, 09:30, 09：30
 #   phone     0531-88888888, 0531-8888, 138 1234 5678 is NOT (spaces), 13812345678, 8888888
 #   ticket    A012, A2-001, optionally followed by 号 (swallowed: say_ticket ends in 号);
-#             not when followed by a place word (B201室, A101楼 stay as written).
+#             not when followed by a place word (B201室, A101会议室 stay as written).
+# A code followed, within a short word, by a place word is a room, not a ticket:
+# "B201室", "A101会议室", "C3-101楼" (but "A012号到阅览室" is still a ticket).
+_PLACE_AFTER = (
+    r"[^\x00-\x7f号到去请在至和及、，。；：！？\s]{0,3}(?:室|厅|楼|栋|幢|层|座|单元|房|馆|中心|门)"
+)
 _TIME = r"(?:[01]?\d|2[0-3])[:：][0-5]\d"
 _PATTERN = re.compile(
     r"(?<![0-9A-Za-z])(?:"
@@ -155,7 +160,7 @@ _PATTERN = re.compile(
     rf"|(?P<time>{_TIME})(?![0-9])"
     r"|(?P<phone>\+?\d{3,4}-\d{4,8}(?:-\d{1,6})?|1[3-9]\d{9}|\d{7,8})(?![0-9:-])"
     r"|(?P<ticket>[A-Z](?:[1-9]\d?-)?\d{3})(?![0-9A-Za-z-])"
-    r"(?!室|楼|栋|幢|层|座|单元|房|门|区|号楼|号房|号室)(?P<hao>号)?"
+    rf"(?!{_PLACE_AFTER})(?P<hao>号)?"
     r")"
 )
 
