@@ -145,8 +145,9 @@ def say_phone(text: str) -> str:
 #   range     08:30–17:30 (any dash, ~, 至 or 到 between two times)
 #   time      9:30, 09:30, 09：30
 #   phone     0531-88888888, 0531-8888, 138 1234 5678 is NOT (spaces), 13812345678, 8888888
-#   ticket    A012, A2-001, optionally followed by 号 (swallowed: say_ticket ends in 号);
-#             not when followed by a place word (B201室, A101会议室 stay as written).
+#   window    the 2 of "2号窗口" as a natural number (二号窗口)
+#   ticket    A012, A2-001, optionally followed by 号 (swallowed, with any space before it:
+#             say_ticket ends in 号); not when followed by a place word (see below).
 # A code followed, within a short word, by a place word is a room, not a ticket:
 # "B201室", "A101会议室", "C3-101楼" (but "A012号到阅览室" is still a ticket).
 _PLACE_AFTER = (
@@ -159,8 +160,9 @@ _PATTERN = re.compile(
     rf"|(?P<range>(?P<t1>{_TIME})\s*[-–—~～至到]\s*(?P<t2>{_TIME}))(?![0-9])"
     rf"|(?P<time>{_TIME})(?![0-9])"
     r"|(?P<phone>\+?\d{3,4}-\d{4,8}(?:-\d{1,6})?|1[3-9]\d{9}|\d{7,8})(?![0-9:-])"
+    r"|(?P<window>[1-9]\d?)(?=\s*号窗口)"
     r"|(?P<ticket>[A-Z](?:[1-9]\d?-)?\d{3})(?![0-9A-Za-z-])"
-    rf"(?!{_PLACE_AFTER})(?P<hao>号)?"
+    rf"(?!{_PLACE_AFTER})(?P<hao>\s*号)?"
     r")"
 )
 
@@ -183,6 +185,8 @@ def _spoken(match: re.Match[str]) -> str:
         return say_time(_time_of(match.group("time")))
     if match.group("phone"):
         return say_phone(match.group("phone"))
+    if match.group("window"):
+        return say_number(int(match.group("window")))
     ticket = match.group("ticket")
     try:
         return say_ticket(ticket)
@@ -193,8 +197,8 @@ def _spoken(match: re.Match[str]) -> str:
 def normalise(text: str) -> str:
     """Free text ready for the TTS engine.
 
-    Replaces ticket numbers, ``HH:MM`` times and time ranges, ISO dates and phone
-    numbers with their spoken forms (see the module docstring); everything else, room
-    and service names included, stays as written.
+    Replaces ticket numbers, ``HH:MM`` times and time ranges, ISO dates, phone numbers
+    and window numbers ("2号窗口" -> "二号窗口") with their spoken forms (see the module
+    docstring); everything else, room and service names included, stays as written.
     """
     return _PATTERN.sub(_spoken, text)
