@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from kiosk.core.content import OpeningHours, Room
+from kiosk.core.tickets import hall_zone
 
 __all__ = [
     "LOOKAHEAD_DAYS",
@@ -67,15 +67,11 @@ class NowNext:
     open_now: bool
 
 
-def _zone(tz: dt.tzinfo | str) -> dt.tzinfo:
-    return ZoneInfo(tz) if isinstance(tz, str) else tz
-
-
 def _now_zone(now: dt.datetime, tz: dt.tzinfo | str | None) -> dt.tzinfo:
     """The zone to read ``now`` in: ``tz``, else ``now``'s own; naive ``now`` is refused."""
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("时间必须带时区")
-    return _zone(tz) if tz is not None else now.tzinfo
+    return hall_zone(tz) if tz is not None else now.tzinfo
 
 
 def _hhmm(text: str) -> dt.time:
@@ -92,7 +88,7 @@ def occurrences_on(room: Room, day: dt.date, tz: dt.tzinfo | str) -> list[Occurr
 
     Sorted by start, then end, then title.
     """
-    zone = _zone(tz)
+    zone = hall_zone(tz)
     found = [
         Occurrence(
             title=a.title,
@@ -154,7 +150,7 @@ def week(
     room: Room, start_day: dt.date, tz: dt.tzinfo | str
 ) -> list[tuple[dt.date, list[Occurrence]]]:
     """Seven days from ``start_day``, each with its occurrences."""
-    zone = _zone(tz)
+    zone = hall_zone(tz)
     days = [start_day + dt.timedelta(days=i) for i in range(7)]
     return [(day, occurrences_on(room, day, zone)) for day in days]
 

@@ -23,7 +23,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.core.wire import TicketState
 
@@ -35,6 +35,7 @@ __all__ = [
     "allowed_actions",
     "fallback_number",
     "format_number",
+    "hall_zone",
     "is_final",
     "next_state",
     "parse_number",
@@ -108,12 +109,21 @@ def parse_number(text: str) -> ParsedNumber:
     )
 
 
-def service_day(now: dt.datetime, tz: ZoneInfo | str) -> dt.date:
+def service_day(now: dt.datetime, tz: dt.tzinfo | str) -> dt.date:
     """The hall's local date at the instant ``now`` (which must be timezone-aware)."""
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("时间必须带时区")
-    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
-    return now.astimezone(zone).date()
+    return now.astimezone(hall_zone(tz)).date()
+
+
+def hall_zone(tz: dt.tzinfo | str) -> dt.tzinfo:
+    """``tz`` itself, or the zone named by it; an unknown name is a ValueError."""
+    if not isinstance(tz, str):
+        return tz
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"未知的时区 {tz!r}") from None
 
 
 class Action(StrEnum):

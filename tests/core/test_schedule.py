@@ -269,3 +269,11 @@ def test_weekdays_text(days: list[int], expected: str) -> None:
 def test_weekdays_text_refuses_bad_days(bad: list[int]) -> None:
     with pytest.raises(ValueError, match="星期"):
         weekdays_text(bad)
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "", "../etc/passwd"])
+def test_unknown_zone_names_are_refused(zone: str) -> None:
+    with pytest.raises(ValueError, match="未知的时区"):
+        occurrences_on(calligraphy_room(), THU, zone)
+    with pytest.raises(ValueError, match="未知的时区"):
+        is_open(OFFICE, at(THU, "09:00"), zone)

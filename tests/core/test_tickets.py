@@ -167,7 +167,7 @@ def test_service_day_refuses_naive_time() -> None:
 
 
 def test_service_day_refuses_unknown_zone() -> None:
-    with pytest.raises(Exception):  # noqa: B017 - zoneinfo raises its own error type
+    with pytest.raises(ValueError, match="未知的时区 'Mars/Olympus'"):
         service_day(dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC), "Mars/Olympus")
 
 
