@@ -1,0 +1,36 @@
+"""The v1 API router: every resource module's routes under ``/api/v1``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from kiosk.core.wire import API_PREFIX
+from kiosk.server.api.routes import (
+    auth,
+    counters,
+    events,
+    halls,
+    health,
+    heartbeat,
+    kiosk_content,
+    leases,
+    media,
+    tickets,
+)
+
+__all__ = ["api_router"]
+
+api_router = APIRouter(prefix=API_PREFIX)
+for module in (
+    health,
+    auth,
+    halls,
+    media,
+    kiosk_content,
+    leases,
+    tickets,
+    events,
+    heartbeat,
+    counters,
+):
+    api_router.include_router(module.router)

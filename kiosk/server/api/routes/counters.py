@@ -1,0 +1,84 @@
+"""Counters (service windows): list them, call the next resident, and act on the current one."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+
+from kiosk.core.tickets import Action
+from kiosk.core.wire import CallNext, CountersPublic, ErrorPublic, TicketPublic, Transfer
+from kiosk.server.api.deps import CurrentStaff, Runtime
+
+router = APIRouter(tags=["counters"])
+
+_ERRORS: dict[int | str, dict[str, object]] = {
+    401: {"model": ErrorPublic},
+    403: {"model": ErrorPublic},
+    404: {"model": ErrorPublic},
+    409: {"model": ErrorPublic},
+    422: {"model": ErrorPublic},
+}
+
+
+@router.get("/counters", response_model=CountersPublic, responses=_ERRORS)
+async def list_all(
+    staff: CurrentStaff,
+    runtime: Runtime,
+    hall_id: str | None = Query(None, max_length=63, description="only this hall's windows"),
+) -> CountersPublic:
+    from kiosk.server.counters import list_counters
+
+    counters = await runtime.db.read(lambda c: list_counters(c, staff, hall_id, runtime.view))
+    return CountersPublic(counters=counters)
+
+
+@router.post("/counters/{counter_id}/call-next", response_model=TicketPublic, responses=_ERRORS)
+async def call_next(
+    counter_id: int, staff: CurrentStaff, runtime: Runtime, body: CallNext | None = None
+) -> TicketPublic:
+    """Call the next waiting ticket (priority first, then arrival) of the window's queues,
+    or of ``queues``; the ticket at the window, if any, is completed first."""
+    queues = body.queues if body is not None else None
+    ticket, events = await runtime.db.write(
+        lambda c: runtime.desk.call_next(c, counter_id, staff, queues)
+    )
+    runtime.published(events)
+    return ticket
+
+
+async def _act(
+    counter_id: int, staff: CurrentStaff, runtime: Runtime, action: Action, queue: str | None = None
+) -> TicketPublic:
+    ticket, events = await runtime.db.write(
+        lambda c: runtime.desk.act(c, counter_id, staff, action, queue)
+    )
+    runtime.published(events)
+    return ticket
+
+
+@router.post("/counters/{counter_id}/recall", response_model=TicketPublic, responses=_ERRORS)
+async def recall(counter_id: int, staff: CurrentStaff, runtime: Runtime) -> TicketPublic:
+    """Call the current ticket again (a ``call`` event with ``recall: true``)."""
+    return await _act(counter_id, staff, runtime, Action.RECALL)
+
+
+@router.post("/counters/{counter_id}/start", response_model=TicketPublic, responses=_ERRORS)
+async def start(counter_id: int, staff: CurrentStaff, runtime: Runtime) -> TicketPublic:
+    return await _act(counter_id, staff, runtime, Action.START)
+
+
+@router.post("/counters/{counter_id}/no-show", response_model=TicketPublic, responses=_ERRORS)
+async def no_show(counter_id: int, staff: CurrentStaff, runtime: Runtime) -> TicketPublic:
+    return await _act(counter_id, staff, runtime, Action.NO_SHOW)
+
+
+@router.post("/counters/{counter_id}/complete", response_model=TicketPublic, responses=_ERRORS)
+async def complete(counter_id: int, staff: CurrentStaff, runtime: Runtime) -> TicketPublic:
+    return await _act(counter_id, staff, runtime, Action.COMPLETE)
+
+
+@router.post("/counters/{counter_id}/transfer", response_model=TicketPublic, responses=_ERRORS)
+async def transfer(
+    counter_id: int, body: Transfer, staff: CurrentStaff, runtime: Runtime
+) -> TicketPublic:
+    """Send the current ticket to another queue, where it waits again in its old place."""
+    return await _act(counter_id, staff, runtime, Action.TRANSFER, body.queue)

@@ -1,0 +1,47 @@
+"""``GET /kiosk/events``: the long-poll for calls, ticket changes, content and staff status."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Query
+
+from kiosk.core.wire import ErrorPublic, EventsPublic
+from kiosk.server import models as m
+from kiosk.server.api.deps import CurrentKiosk, Runtime
+from kiosk.server.events import read_events
+
+router = APIRouter(tags=["kiosk"])
+
+
+@router.get(
+    "/kiosk/events",
+    response_model=EventsPublic,
+    responses={401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}},
+)
+async def kiosk_events(
+    kiosk: CurrentKiosk,
+    runtime: Runtime,
+    after: int = Query(0, ge=0, le=2**62, description="the last seq the kiosk has seen"),
+    wait: float = Query(0, ge=0, le=30, description="seconds to wait when there is nothing"),
+) -> EventsPublic:
+    """Events of the kiosk's hall with seq > ``after``, in seq order (at-least-once).
+
+    Answers at once when there are some, else after the first one arrives or ``wait``
+    seconds. If ``after`` lies beyond the newest event (the server's database was
+    replaced), ``last_seq`` comes back lower than ``after``: start again from it.
+    """
+    hall_id = kiosk.hall_id
+    events = await runtime.db.read(lambda c: read_events(c, hall_id, after))
+    if not events and wait > 0:
+        wait = min(wait, runtime.settings.long_poll_max_seconds)
+        if await runtime.hub.wait_for(hall_id, after, wait):
+            events = await runtime.db.read(lambda c: read_events(c, hall_id, after))
+    if events:
+        return EventsPublic(events=events, last_seq=events[-1].seq)
+    last = after
+    if after > runtime.hub.last_seq:
+        newest = await runtime.db.read(
+            lambda c: c.execute(sa.select(sa.func.max(m.events.c.seq))).scalar() or 0
+        )
+        last = min(after, newest)
+    return EventsPublic(events=[], last_seq=last)

@@ -1,0 +1,116 @@
+"""Halls and their content, for staff: list, read, publish, change a staff member's status."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy.engine import Connection
+
+from kiosk.core.content import ContentError, Snapshot, StaffStatus, parse_content
+from kiosk.core.wire import ErrorPublic, HallPublic, HallsPublic, StaffStatusUpdate
+from kiosk.server import models as m
+from kiosk.server.api.deps import CurrentStaff, Runtime, require_hall_access
+from kiosk.server.content_store import publish_content, publish_staff_status
+from kiosk.server.errors import ApiError
+
+router = APIRouter(tags=["halls"])
+
+_ERRORS: dict[int | str, dict[str, object]] = {
+    401: {"model": ErrorPublic},
+    403: {"model": ErrorPublic},
+    404: {"model": ErrorPublic},
+    422: {"model": ErrorPublic},
+}
+_JSON = "application/json"
+
+
+@router.get("/halls", response_model=HallsPublic, responses=_ERRORS)
+async def list_halls(staff: CurrentStaff, runtime: Runtime) -> HallsPublic:
+    def read(conn: Connection) -> list[HallPublic]:
+        query = sa.select(m.halls.c.id, m.halls.c.name, m.halls.c.current_version).order_by(
+            m.halls.c.id
+        )
+        if not staff.is_admin:
+            query = query.where(m.halls.c.id == staff.hall_id)
+        return [
+            HallPublic(id=r.id, name=r.name, content_version=r.current_version)
+            for r in conn.execute(query)
+        ]
+
+    return HallsPublic(halls=await runtime.db.read(read))
+
+
+@router.get("/halls/{hall_id}/content", response_model=Snapshot, responses=_ERRORS)
+async def hall_content(hall_id: str, staff: CurrentStaff, runtime: Runtime) -> Response:
+    require_hall_access(staff, hall_id)
+    hall = await runtime.halls.require(hall_id)
+    if hall.snapshot is None:
+        raise ApiError(404, "no_content", f"大厅 {hall_id} 还没有发布内容")
+    return Response(hall.snapshot, media_type=_JSON, headers={"ETag": hall.etag or ""})
+
+
+@router.put(
+    "/halls/{hall_id}/content",
+    response_model=Snapshot,
+    responses=_ERRORS,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {_JSON: {"schema": {"$ref": "#/components/schemas/HallContent"}}},
+        }
+    },
+)
+async def put_content(
+    hall_id: str, request: Request, staff: CurrentStaff, runtime: Runtime
+) -> Response:
+    """Validate, store as a new version, publish (event ``content``).
+
+    A district admin may create a hall this way; hall staff only update their own.
+    """
+    require_hall_access(staff, hall_id)
+    raw = await request.body()
+    try:
+        content = parse_content(raw)
+    except ContentError as exc:
+        field = exc.problems[0][0] if exc.problems else None
+        raise ApiError(422, "invalid_content", str(exc), field=field or None) from None
+    if content.hall.id != hall_id:
+        raise ApiError(
+            422,
+            "invalid_content",
+            f"hall.id（{content.hall.id}）与地址中的大厅 {hall_id} 不一致",
+            field="hall.id",
+        )
+    actor = staff.principal
+    snapshot, seq = await runtime.db.write(
+        lambda c: publish_content(c, content, actor, create=staff.is_admin)
+    )
+    runtime.published([(hall_id, seq)], publication=True)
+    hall = await runtime.halls.require(hall_id)
+    return Response(
+        snapshot.model_dump_json().encode(), media_type=_JSON, headers={"ETag": hall.etag or ""}
+    )
+
+
+@router.post("/halls/{hall_id}/staff/{staff_id}/status", response_model=Snapshot, responses=_ERRORS)
+async def staff_status(
+    hall_id: str, staff_id: str, body: StaffStatusUpdate, staff: CurrentStaff, runtime: Runtime
+) -> Response:
+    require_hall_access(staff, hall_id)
+    if body.status_until is not None and body.status_until.tzinfo is None:
+        raise ApiError(422, "invalid_request", "status_until：时间必须带时区", field="status_until")
+    actor = staff.principal
+    snapshot, seq = await runtime.db.write(
+        lambda c: publish_staff_status(
+            c,
+            hall_id,
+            staff_id,
+            StaffStatus(body.status),
+            body.status_until,
+            body.status_note,
+            actor,
+        )
+    )
+    runtime.published([(hall_id, seq)], publication=True)
+    return Response(snapshot.model_dump_json().encode(), media_type=_JSON)

@@ -1,0 +1,32 @@
+"""``POST /kiosk/heartbeat``: a kiosk reports its versions, backlog and last error."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from kiosk.core.wire import ErrorPublic, Heartbeat
+from kiosk.server import models as m
+from kiosk.server.api.deps import CurrentKiosk, Runtime
+from kiosk.server.db import utcnow
+
+router = APIRouter(tags=["kiosk"])
+
+
+@router.post(
+    "/kiosk/heartbeat",
+    status_code=204,
+    response_class=Response,
+    responses={401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}},
+)
+async def heartbeat(body: Heartbeat, kiosk: CurrentKiosk, runtime: Runtime) -> Response:
+    report = body.model_dump(mode="json")
+    await runtime.db.write(
+        lambda c: c.execute(
+            sa.update(m.kiosk_devices)
+            .where(m.kiosk_devices.c.id == kiosk.device_id)
+            .values(last_seen_at=utcnow(), last_heartbeat=report)
+        )
+    )
+    return Response(status_code=204)

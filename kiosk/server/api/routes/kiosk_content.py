@@ -1,0 +1,34 @@
+"""``GET /kiosk/content``: the kiosk's hall snapshot, served as stored bytes, with ETag/304."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from kiosk.core.content import Snapshot
+from kiosk.core.wire import ErrorPublic
+from kiosk.server.api.deps import CurrentKiosk, Runtime
+from kiosk.server.errors import ApiError
+
+router = APIRouter(tags=["kiosk"])
+
+
+@router.get(
+    "/kiosk/content",
+    response_model=Snapshot,
+    responses={
+        304: {"description": "Not modified: the kiosk already has this version"},
+        401: {"model": ErrorPublic},
+        403: {"model": ErrorPublic},
+        404: {"model": ErrorPublic},
+    },
+)
+async def kiosk_content(request: Request, kiosk: CurrentKiosk, runtime: Runtime) -> Response:
+    hall = await runtime.halls.require(kiosk.hall_id)
+    if hall.snapshot is None or hall.etag is None:
+        raise ApiError(404, "no_content", "本大厅还没有发布内容")
+    headers = {"ETag": hall.etag, "Cache-Control": "no-cache"}
+    wanted = request.headers.get("if-none-match")
+    if wanted is not None and hall.etag in (t.strip() for t in wanted.split(",")):
+        return Response(status_code=304, headers=headers)
+    return Response(hall.snapshot, media_type="application/json", headers=headers)

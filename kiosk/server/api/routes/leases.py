@@ -1,0 +1,37 @@
+"""``POST /kiosk/leases``: a block of numbers a kiosk may hand out while offline."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from kiosk.core.tickets import service_day
+from kiosk.core.wire import ErrorPublic, LeaseCreate, LeasePublic
+from kiosk.server.api.deps import CurrentKiosk, Runtime
+from kiosk.server.db import utcnow
+from kiosk.server.errors import ApiError
+from kiosk.server.numbering import grant_lease
+
+router = APIRouter(tags=["kiosk"])
+
+
+@router.post(
+    "/kiosk/leases",
+    response_model=LeasePublic,
+    status_code=201,
+    responses={
+        401: {"model": ErrorPublic},
+        403: {"model": ErrorPublic},
+        409: {"model": ErrorPublic},
+        422: {"model": ErrorPublic},
+    },
+)
+async def create_lease(body: LeaseCreate, kiosk: CurrentKiosk, runtime: Runtime) -> LeasePublic:
+    """Reserve ``count`` numbers of today's counter of ``queue`` for this kiosk alone."""
+    hall = await runtime.halls.require(kiosk.hall_id)
+    if hall.queue(body.queue) is None:
+        raise ApiError(422, "unknown_queue", f"本大厅没有 {body.queue} 队列", field="queue")
+    day = service_day(utcnow(), hall.zone)
+    lease_id, first, last = await runtime.db.write(
+        lambda c: grant_lease(c, kiosk, body.queue, day, body.count)
+    )
+    return LeasePublic(lease_id=lease_id, queue=body.queue, service_day=day, start=first, end=last)

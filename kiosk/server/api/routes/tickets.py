@@ -1,0 +1,113 @@
+"""Tickets: issue one (``Idempotency-Key``), deliver a kiosk's offline backlog, and the
+public status of a ticket by its unguessable id."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from sqlalchemy.engine import Connection
+
+from kiosk.core.wire import (
+    ErrorBody,
+    ErrorPublic,
+    TicketBatchCreate,
+    TicketBatchPublic,
+    TicketBatchResult,
+    TicketCreate,
+    TicketPublic,
+)
+from kiosk.server.api.deps import CurrentKiosk, CurrentKioskOrStaff, IdempotencyKey, Runtime
+from kiosk.server.auth import KioskPrincipal
+from kiosk.server.errors import ApiError
+from kiosk.server.tickets import IssueRequest, issue_one
+
+router = APIRouter(tags=["tickets"])
+
+_ERRORS: dict[int | str, dict[str, object]] = {
+    401: {"model": ErrorPublic},
+    403: {"model": ErrorPublic},
+    404: {"model": ErrorPublic},
+    409: {"model": ErrorPublic},
+    422: {"model": ErrorPublic},
+}
+
+
+@router.post(
+    "/tickets",
+    response_model=TicketPublic,
+    status_code=201,
+    responses={**_ERRORS, 200: {"model": TicketPublic, "description": "a replay: same key"}},
+)
+async def issue_ticket(
+    body: TicketCreate, key: IdempotencyKey, who: CurrentKioskOrStaff, runtime: Runtime
+) -> Response:
+    """Issue a ticket (201), or answer a repeated ``Idempotency-Key`` with the same one (200).
+
+    A kiosk issues for its own hall; hall staff (at a window) for theirs.
+    """
+    if isinstance(who, KioskPrincipal):
+        hall_id = who.hall_id
+    else:
+        if who.hall_id is None:
+            raise ApiError(
+                422, "unknown_hall", "街道管理员账号不属于某个大厅，不能直接取号", field="hall_id"
+            )
+        hall_id = who.hall_id
+    await runtime.halls.require(hall_id)
+    result = await runtime.writer.submit(IssueRequest(who, hall_id, key, body))
+    return Response(
+        result.ticket.model_dump_json().encode(),
+        status_code=201 if result.created else 200,
+        media_type="application/json",
+    )
+
+
+@router.post("/tickets/batch", response_model=TicketBatchPublic, responses=_ERRORS)
+async def deliver_batch(
+    body: TicketBatchCreate, kiosk: CurrentKiosk, runtime: Runtime
+) -> TicketBatchPublic:
+    """A kiosk's offline backlog: each item gets its ticket or its own error; one bad item
+    does not stop the others."""
+    await runtime.halls.require(kiosk.hall_id)
+    events: list[tuple[str, int]] = []
+
+    def deliver(conn: Connection) -> list[TicketBatchResult]:
+        out: list[TicketBatchResult] = []
+        for item in body.tickets:
+            create = TicketCreate.model_validate(item.model_dump(exclude={"idempotency_key"}))
+            request = IssueRequest(kiosk, kiosk.hall_id, item.idempotency_key, create)
+            try:
+                result = issue_one(conn, request, runtime.halls, runtime.view)
+            except ApiError as exc:
+                out.append(
+                    TicketBatchResult(
+                        idempotency_key=item.idempotency_key,
+                        error=ErrorBody(code=exc.code, message=exc.message, field=exc.field),
+                    )
+                )
+                continue
+            if result.event is not None:
+                events.append(result.event)
+            out.append(
+                TicketBatchResult(idempotency_key=item.idempotency_key, ticket=result.ticket)
+            )
+        return out
+
+    results = await runtime.db.write(deliver)
+    runtime.published(events)
+    return TicketBatchPublic(results=results)
+
+
+@router.get(
+    "/public/tickets/{public_id}",
+    response_model=TicketPublic,
+    responses={404: {"model": ErrorPublic}},
+)
+async def public_ticket(public_id: str, runtime: Runtime) -> TicketPublic:
+    """Anyone holding the unguessable id may see the ticket's state (no personal data)."""
+    ticket = None
+    if 8 <= len(public_id) <= 40:
+        ticket = await runtime.db.read(lambda c: runtime.view.by_public_id(c, public_id))
+    if ticket is None:
+        raise ApiError(404, "unknown_ticket", "找不到这张号码单", field="public_id")
+    return ticket

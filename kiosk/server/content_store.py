@@ -1,0 +1,245 @@
+"""Halls' published content: immutable versioned snapshots, and a per-process cache.
+
+Publishing validates with :mod:`kiosk.core.content`, checks every named media file
+exists, serialises the :class:`~kiosk.core.content.Snapshot` once, stores it as a new
+version, derives the hall's counters (one per window named by its queues) and records
+the ``content`` (or ``staff_status``) event — all in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from kiosk.core.content import HallContent, Snapshot, StaffStatus, parse_snapshot
+from kiosk.core.wire import EventType
+from kiosk.server import models as m
+from kiosk.server.db import Database, utcnow
+from kiosk.server.errors import ApiError
+from kiosk.server.events import record_event
+
+__all__ = ["HallDirectory", "HallEntry", "publish_content", "publish_staff_status"]
+
+
+@dataclass(frozen=True, slots=True)
+class HallEntry:
+    """What the hot paths need to know about a hall, read once per published version."""
+
+    hall_id: str
+    name: str
+    version: int | None
+    etag: str | None
+    snapshot: bytes | None
+    content: HallContent | None
+    zone: ZoneInfo
+
+    def queue(self, code: str) -> Any:
+        if self.content is None:
+            return None
+        return next((q for q in self.content.queues if q.code == code), None)
+
+    def has_service(self, service_id: str) -> bool:
+        return self.content is not None and any(s.id == service_id for s in self.content.services)
+
+    def windows_for(self, code: str) -> int:
+        queue = self.queue(code)
+        return max(1, len(queue.windows)) if queue is not None else 1
+
+
+def _load_entry(conn: Connection, hall_id: str) -> HallEntry | None:
+    hall = conn.execute(sa.select(m.halls).where(m.halls.c.id == hall_id)).first()
+    if hall is None:
+        return None
+    snapshot_bytes = None
+    content = None
+    if hall.current_version is not None:
+        snapshot_bytes = conn.execute(
+            sa.select(m.content_versions.c.snapshot).where(
+                m.content_versions.c.hall_id == hall_id,
+                m.content_versions.c.version == hall.current_version,
+            )
+        ).scalar_one()
+        content = parse_snapshot(snapshot_bytes).content
+    return HallEntry(
+        hall_id=hall.id,
+        name=hall.name,
+        version=hall.current_version,
+        etag=f'"{hall.id}-v{hall.current_version}"' if hall.current_version else None,
+        snapshot=snapshot_bytes,
+        content=content,
+        zone=ZoneInfo(hall.timezone),
+    )
+
+
+class HallDirectory:
+    """hall id → :class:`HallEntry`, kept until a publication is seen (any process)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._entries: dict[str, HallEntry] = {}
+
+    async def get(self, hall_id: str) -> HallEntry | None:
+        entry = self._entries.get(hall_id)
+        if entry is None:
+            entry = await self.db.read(lambda c: _load_entry(c, hall_id))
+            if entry is not None:
+                self._entries[hall_id] = entry
+        return entry
+
+    def get_sync(self, conn: Connection, hall_id: str) -> HallEntry | None:
+        entry = self._entries.get(hall_id)
+        if entry is None:
+            entry = _load_entry(conn, hall_id)
+        return entry
+
+    async def require(self, hall_id: str) -> HallEntry:
+        entry = await self.get(hall_id)
+        if entry is None:
+            raise ApiError(404, "unknown_hall", f"没有编号为 {hall_id} 的大厅", field="hall_id")
+        return entry
+
+    def forget(self, hall_id: str) -> None:
+        self._entries.pop(hall_id, None)
+
+
+def _check_media(conn: Connection, content: HallContent) -> None:
+    wanted = content.media_hashes()
+    if not wanted:
+        return
+    have = set(
+        conn.execute(sa.select(m.media.c.sha256).where(m.media.c.sha256.in_(wanted))).scalars()
+    )
+    for i, staff in enumerate(content.staff):
+        if staff.photo and staff.photo not in have:
+            raise ApiError(
+                422,
+                "unknown_media",
+                f"staff[{i}].photo：没有这个图片（{staff.photo[:12]}…），请先上传",
+                field=f"staff[{i}].photo",
+            )
+
+
+def _sync_counters(conn: Connection, hall_id: str, content: HallContent) -> None:
+    serving: dict[int, list[str]] = {}
+    for queue in content.queues:
+        for window in queue.windows:
+            serving.setdefault(window, []).append(queue.code)
+    existing = {
+        row.window: row.id
+        for row in conn.execute(
+            sa.select(m.counters.c.id, m.counters.c.window).where(m.counters.c.hall_id == hall_id)
+        )
+    }
+    for window, codes in sorted(serving.items()):
+        if window in existing:
+            conn.execute(
+                sa.update(m.counters)
+                .where(m.counters.c.id == existing[window])
+                .values(queues=sorted(codes))
+            )
+        else:
+            conn.execute(
+                sa.insert(m.counters).values(
+                    hall_id=hall_id, window=window, name=f"{window}号窗口", queues=sorted(codes)
+                )
+            )
+    for window, counter_id in existing.items():
+        if window not in serving:
+            conn.execute(
+                sa.update(m.counters).where(m.counters.c.id == counter_id).values(queues=[])
+            )
+
+
+def _store_version(
+    conn: Connection, content: HallContent, actor: str, *, create: bool
+) -> tuple[Snapshot, bytes]:
+    hall_id = content.hall.id
+    hall = conn.execute(sa.select(m.halls.c.current_version).where(m.halls.c.id == hall_id)).first()
+    now = utcnow()
+    if hall is None:
+        if not create:
+            raise ApiError(404, "unknown_hall", f"没有编号为 {hall_id} 的大厅", field="hall_id")
+        conn.execute(
+            sa.insert(m.halls).values(
+                id=hall_id, name=content.hall.name, timezone=content.hall.timezone, created_at=now
+            )
+        )
+    latest = conn.execute(
+        sa.select(sa.func.max(m.content_versions.c.version)).where(
+            m.content_versions.c.hall_id == hall_id
+        )
+    ).scalar()
+    version = (latest or 0) + 1
+    snapshot = Snapshot(hall_id=hall_id, version=version, published_at=now, content=content)
+    body = snapshot.model_dump_json().encode()
+    conn.execute(
+        sa.insert(m.content_versions).values(
+            hall_id=hall_id, version=version, published_at=now, published_by=actor, snapshot=body
+        )
+    )
+    conn.execute(
+        sa.update(m.halls)
+        .where(m.halls.c.id == hall_id)
+        .values(current_version=version, name=content.hall.name, timezone=content.hall.timezone)
+    )
+    _sync_counters(conn, hall_id, content)
+    return snapshot, body
+
+
+def publish_content(
+    conn: Connection, content: HallContent, actor: str, *, create: bool = False
+) -> tuple[Snapshot, int]:
+    """Store and publish a new version of ``content`` (inside the caller's transaction).
+
+    Returns the snapshot and the seq of its ``content`` event.
+    """
+    _check_media(conn, content)
+    snapshot, _ = _store_version(conn, content, actor, create=create)
+    seq = record_event(conn, snapshot.hall_id, EventType.CONTENT, {"version": snapshot.version})
+    return snapshot, seq
+
+
+def publish_staff_status(
+    conn: Connection,
+    hall_id: str,
+    staff_id: str,
+    status: StaffStatus,
+    status_until: dt.datetime | None,
+    status_note: str,
+    actor: str,
+) -> tuple[Snapshot, int]:
+    """A new version with one staff member's on-duty status changed, and its event."""
+    current = _load_entry(conn, hall_id)
+    if current is None:
+        raise ApiError(404, "unknown_hall", f"没有编号为 {hall_id} 的大厅", field="hall_id")
+    if current.content is None:
+        raise ApiError(404, "unknown_staff", f"大厅 {hall_id} 还没有发布内容", field="staff_id")
+    staff = list(current.content.staff)
+    index = next((i for i, s in enumerate(staff) if s.id == staff_id), None)
+    if index is None:
+        raise ApiError(404, "unknown_staff", f"没有编号为 {staff_id} 的工作人员", field="staff_id")
+    staff[index] = staff[index].model_copy(
+        update={"status": status, "status_until": status_until, "status_note": status_note}
+    )
+    # Re-validate the whole document, so the stored snapshot is always a valid one.
+    content = HallContent.model_validate(
+        {**current.content.model_dump(), "staff": [s.model_dump() for s in staff]}
+    )
+    snapshot, _ = _store_version(conn, content, actor, create=False)
+    seq = record_event(
+        conn,
+        hall_id,
+        EventType.STAFF_STATUS,
+        {
+            "staff_id": staff_id,
+            "status": status.value,
+            "status_until": status_until.isoformat() if status_until else None,
+            "version": snapshot.version,
+        },
+    )
+    return snapshot, seq

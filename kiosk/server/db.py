@@ -1,0 +1,134 @@
+"""Connections to the database: SQLite (WAL, durable commits) or PostgreSQL (psycopg 3).
+
+Writes go through one thread per process (:meth:`Database.write`), so on SQLite a process
+never fights itself for the write lock and every write transaction starts with
+``BEGIN IMMEDIATE`` (no lock upgrades, no surprise ``database is locked``); other
+processes wait on ``busy_timeout``. Reads run on the shared thread pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import datetime as dt
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import anyio.to_thread
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+__all__ = ["Database", "as_utc", "migrate", "utcnow"]
+
+T = TypeVar("T")
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
+
+
+def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+    path = sa.engine.make_url(url).database
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        pool_size=8,
+        max_overflow=32,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy (not pysqlite) decide when transactions begin, so that
+        # BEGIN IMMEDIATE and SAVEPOINT work as documented.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class Database:
+    """The engines of one process, and the single writer thread."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.kind: Literal["sqlite", "postgresql"]
+        if url.startswith("sqlite"):
+            self.kind = "sqlite"
+            self.reader = _sqlite_engine(url, immediate=False)
+            self.writer = _sqlite_engine(url, immediate=True)
+        elif url.startswith("postgresql"):
+            self.kind = "postgresql"
+            self.reader = sa.create_engine(url, pool_size=10, max_overflow=30, pool_pre_ping=True)
+            self.writer = self.reader
+        else:
+            raise ValueError(
+                f"unsupported database url: {url!r} (sqlite:/// or postgresql+psycopg://)"
+            )
+        self._write_thread = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="db-writer"
+        )
+
+    def write_sync(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn`` in one write transaction (on the calling thread)."""
+        with self.writer.begin() as conn:
+            return fn(conn)
+
+    def read_sync(self, fn: Callable[[Connection], T]) -> T:
+        with self.reader.begin() as conn:
+            return fn(conn)
+
+    async def write(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn`` in one write transaction on this process's writer thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._write_thread, functools.partial(self.write_sync, fn)
+        )
+
+    async def read(self, fn: Callable[[Connection], T]) -> T:
+        return await anyio.to_thread.run_sync(self.read_sync, fn)
+
+    def close(self) -> None:
+        self._write_thread.shutdown(wait=True)
+        self.reader.dispose()
+        if self.writer is not self.reader:
+            self.writer.dispose()
+
+
+def migrate(url: str) -> None:
+    """Bring the database at ``url`` to the newest schema (idempotent)."""
+    db = Database(url)
+    try:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        # SQLite: BEGIN IMMEDIATE makes concurrent migrators queue instead of racing.
+        with db.writer.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    finally:
+        db.close()

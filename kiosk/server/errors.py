@@ -1,0 +1,223 @@
+"""Every 4xx answer is ``{"error": {"code", "message", "field"?}}`` — the handlers live here.
+
+Routes raise :class:`ApiError`; FastAPI's own validation errors, unknown routes (404),
+wrong methods (405) and oversized bodies (413) are turned into the same shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["ApiError", "BodySizeLimit", "error_body", "install_error_handlers"]
+
+
+class ApiError(Exception):
+    """A refusal with an HTTP status, a machine code and a message a person can read."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+        self.headers = headers
+
+    def body(self) -> dict[str, Any]:
+        return error_body(self.code, self.message, self.field)
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    inner: dict[str, Any] = {"code": code, "message": message}
+    if field is not None:
+        inner["field"] = field
+    return {"error": inner}
+
+
+_MESSAGES = {
+    "missing": "缺少此项",
+    "extra_forbidden": "不认识的字段",
+    "string_too_short": "太短或为空",
+    "string_too_long": "文字太长",
+    "string_pattern_mismatch": "格式不对",
+    "string_type": "应为文字",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "float_type": "应为数字",
+    "float_parsing": "应为数字",
+    "bool_type": "应为是/否",
+    "bool_parsing": "应为是/否",
+    "list_type": "应为列表",
+    "too_short": "项数太少",
+    "too_long": "项数太多",
+    "greater_than_equal": "数值太小",
+    "greater_than": "数值太小",
+    "less_than_equal": "数值太大",
+    "less_than": "数值太大",
+    "datetime_type": "应为日期时间",
+    "datetime_parsing": "日期时间格式不对",
+    "datetime_from_date_parsing": "日期时间格式不对",
+    "date_type": "应为日期",
+    "date_parsing": "日期格式不对",
+    "date_from_datetime_parsing": "日期格式不对",
+    "date_from_datetime_inexact": "日期格式不对",
+    "enum": "不是允许的取值",
+    "literal_error": "不是允许的取值",
+    "model_type": "应为对象",
+    "model_attributes_type": "应为对象",
+    "dict_type": "应为对象",
+    "json_invalid": "不是有效的 JSON",
+    "json_type": "不是有效的 JSON",
+}
+
+
+def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        where = parts.pop(0)
+        if not parts:
+            return "body" if where == "body" else where
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    if not errors:
+        return JSONResponse(error_body("invalid_request", "请求有误"), status_code=422)
+    first = errors[0]
+    field = _field_path(first.get("loc", ()))
+    kind = first.get("type", "")
+    if kind == "value_error" and "ctx" in first and "error" in first["ctx"]:
+        reason = str(first["ctx"]["error"])
+    else:
+        reason = _MESSAGES.get(kind, str(first.get("msg", "不正确")))
+    if kind == "json_invalid":
+        field = "body"
+    more = f"（另有 {len(errors) - 1} 处）" if len(errors) > 1 else ""
+    message = f"{field}：{reason}{more}"
+    return JSONResponse(error_body("invalid_request", message, field), status_code=422)
+
+
+_HTTP_CODES = {
+    400: ("bad_request", "请求有误"),
+    401: ("unauthorized", "需要登录或有效的令牌"),
+    403: ("forbidden", "没有权限"),
+    404: ("not_found", "找不到这个地址"),
+    405: ("method_not_allowed", "不支持这种请求方法"),
+    413: ("payload_too_large", "请求内容太大"),
+    415: ("unsupported_media_type", "不支持的内容类型"),
+}
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code, message = _HTTP_CODES.get(exc.status_code, ("http_error", "请求有误"))
+    if isinstance(exc.detail, str) and exc.status_code not in _HTTP_CODES:
+        message = exc.detail
+    return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
+
+
+async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+
+
+class _TooLarge(HTTPException):
+    """Raised while a body streams in; an HTTPException so FastAPI passes it through."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413)
+
+
+class BodySizeLimit:
+    """ASGI middleware: bodies over ``max_bytes`` get 413, by header or as they stream."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    await _send_error(send, 400, "bad_request", "Content-Length 不正确")
+                    return
+                if declared > self.max_bytes:
+                    await _send_error(send, 413, "payload_too_large", self._message())
+                    return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await _send_error(send, 413, "payload_too_large", self._message())
+
+    def _message(self) -> str:
+        return f"请求内容太大（上限 {self.max_bytes} 字节）"
+
+
+async def _send_error(send: Send, status: int, code: str, message: str) -> None:
+    import json
+
+    body = json.dumps(error_body(code, message), ensure_ascii=False).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

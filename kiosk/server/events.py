@@ -1,0 +1,157 @@
+"""Events (calls, ticket changes, content and staff-status publications) and the long-poll.
+
+An event is a row of ``events`` written in the same transaction as the change it
+reports; ``seq`` orders them. Each process runs one :class:`EventHub` task that looks for
+new rows every ``event_poll_seconds`` with a single cheap query shared by all waiters
+(so events written by *any* process are seen), remembers the newest seq per hall, and
+wakes only that hall's waiters. A waiter then reads its hall's events after its cursor.
+
+Order across processes: on SQLite writes are serialised by the database lock, so seq
+order is commit order. On PostgreSQL a writer first takes a per-hall transaction-level
+advisory lock, so within a hall no event with a smaller seq can commit after one with a
+larger seq — a waiter that has read up to N never misses a later-committed N-1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from kiosk.core.wire import EventPublic, EventType
+from kiosk.server import models as m
+from kiosk.server.db import Database, as_utc, utcnow
+
+__all__ = ["EventHub", "read_events", "record_event"]
+
+log = logging.getLogger(__name__)
+
+
+def record_event(conn: Connection, hall_id: str, type_: EventType, data: dict[str, Any]) -> int:
+    """Append an event inside the caller's transaction; returns its seq."""
+    if conn.dialect.name == "postgresql":
+        key = zlib.crc32(f"events:{hall_id}".encode())
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+    return conn.execute(
+        sa.insert(m.events)
+        .values(hall_id=hall_id, type=type_.value, at=utcnow(), data=data)
+        .returning(m.events.c.seq)
+    ).scalar_one()
+
+
+def read_events(conn: Connection, hall_id: str, after: int, limit: int = 500) -> list[EventPublic]:
+    rows = conn.execute(
+        sa.select(m.events)
+        .where(m.events.c.hall_id == hall_id, m.events.c.seq > after)
+        .order_by(m.events.c.seq)
+        .limit(limit)
+    ).all()
+    return [
+        EventPublic(
+            seq=r.seq,
+            type=EventType(r.type),
+            hall_id=r.hall_id,
+            at=as_utc(r.at) or utcnow(),
+            data=r.data,
+        )
+        for r in rows
+    ]
+
+
+class EventHub:
+    """One per process: notices new events and wakes the waiters of their hall."""
+
+    def __init__(self, db: Database, interval: float) -> None:
+        self.db = db
+        self.interval = interval
+        self.last_seq = 0
+        self.hall_latest: dict[str, int] = {}
+        self._wakers: dict[str, asyncio.Event] = {}
+        self._task: asyncio.Task[None] | None = None
+        #: Called with (hall_id, type) for content/staff events seen (cache invalidation).
+        self.on_publication: list[Callable[[str], None]] = []
+
+    async def start(self) -> None:
+        rows = await self.db.read(
+            lambda c: c.execute(
+                sa.select(m.events.c.hall_id, sa.func.max(m.events.c.seq)).group_by(
+                    m.events.c.hall_id
+                )
+            ).all()
+        )
+        self.hall_latest = {hall: seq for hall, seq in rows}
+        self.last_seq = max(self.hall_latest.values(), default=0)
+        self._task = asyncio.create_task(self._watch(), name="event-hub")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def latest(self, hall_id: str) -> int:
+        return self.hall_latest.get(hall_id, 0)
+
+    def _scan(self, conn: Connection) -> tuple[int, list[tuple[str, int, bool]]]:
+        newest = conn.execute(sa.select(sa.func.max(m.events.c.seq))).scalar() or 0
+        if newest <= self.last_seq:
+            return newest, []
+        published = sa.func.max(
+            sa.case((m.events.c.type.in_(("content", "staff_status")), 1), else_=0)
+        )
+        rows = conn.execute(
+            sa.select(m.events.c.hall_id, sa.func.max(m.events.c.seq), published)
+            .where(m.events.c.seq > self.last_seq)
+            .group_by(m.events.c.hall_id)
+        ).all()
+        return newest, [(h, s, bool(p)) for h, s, p in rows]
+
+    async def _watch(self) -> None:
+        while True:
+            try:
+                newest, halls = await self.db.read(self._scan)
+                self.notice(newest, halls)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database may be briefly unavailable; keep watching
+                log.exception("event watcher: scan failed")
+                await asyncio.sleep(1)
+            await asyncio.sleep(self.interval)
+
+    def notice(self, newest: int, halls: list[tuple[str, int, bool]]) -> None:
+        """Record new events (also called right after a local commit, to skip the wait)."""
+        for hall_id, seq, published in halls:
+            if seq > self.hall_latest.get(hall_id, 0):
+                self.hall_latest[hall_id] = seq
+                waker = self._wakers.pop(hall_id, None)
+                if waker is not None:
+                    waker.set()
+            if published:
+                for callback in self.on_publication:
+                    callback(hall_id)
+        self.last_seq = max(self.last_seq, newest)
+
+    async def wait_for(self, hall_id: str, after: int, seconds: float) -> bool:
+        """Wait until the hall has an event after ``after``; False on timeout."""
+        deadline = asyncio.get_running_loop().time() + seconds
+        while self.latest(hall_id) <= after:
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                return False
+            waker = self._wakers.get(hall_id)
+            if waker is None:
+                waker = self._wakers[hall_id] = asyncio.Event()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(waker.wait(), remaining)
+        return True
+
+
+def event_time(value: dt.datetime) -> dt.datetime:
+    return as_utc(value) or utcnow()

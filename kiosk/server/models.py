@@ -1,0 +1,212 @@
+"""The database tables (SQLAlchemy Core). Alembic migrations in ``migrations/`` create them.
+
+Times are stored timezone-aware in UTC. Snapshots and media are immutable rows.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+__all__ = [
+    "content_versions",
+    "counters",
+    "events",
+    "halls",
+    "kiosk_devices",
+    "leases",
+    "media",
+    "metadata",
+    "queue_counters",
+    "staff_accounts",
+    "staff_tokens",
+    "ticket_audit",
+    "tickets",
+]
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Time = sa.DateTime(timezone=True)
+# Integer primary keys that are true autoincrement on SQLite (never reused after a delete)
+# and identity/serial on PostgreSQL.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+halls = sa.Table(
+    "halls",
+    metadata,
+    sa.Column("id", sa.String(63), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False, server_default="Asia/Shanghai"),
+    sa.Column("current_version", sa.Integer, nullable=True),
+    sa.Column("created_at", Time, nullable=False),
+)
+
+content_versions = sa.Table(
+    "content_versions",
+    metadata,
+    sa.Column("hall_id", sa.String(63), sa.ForeignKey("halls.id"), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("published_at", Time, nullable=False),
+    sa.Column("published_by", sa.String(80), nullable=False),
+    # The Snapshot JSON exactly as served (serialised once, at publish).
+    sa.Column("snapshot", sa.LargeBinary, nullable=False),
+)
+
+media = sa.Table(
+    "media",
+    metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("mime", sa.String(100), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", Time, nullable=False),
+)
+
+staff_accounts = sa.Table(
+    "staff_accounts",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),  # hall_staff | district_admin
+    sa.Column("hall_id", sa.String(63), sa.ForeignKey("halls.id"), nullable=True),
+    sa.Column("display_name", sa.String(100), nullable=False, server_default=""),
+    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", Time, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+staff_tokens = sa.Table(
+    "staff_tokens",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("account_id", BigId, sa.ForeignKey("staff_accounts.id"), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("expires_at", Time, nullable=False),
+    sa.Column("revoked_at", Time, nullable=True),
+    sqlite_autoincrement=True,
+)
+
+kiosk_devices = sa.Table(
+    "kiosk_devices",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("hall_id", sa.String(63), sa.ForeignKey("halls.id"), nullable=False),
+    # The device's number within its hall: its fallback series is "A{kiosk_no}-001".
+    sa.Column("kiosk_no", sa.Integer, nullable=False),
+    sa.Column("name", sa.String(100), nullable=False, server_default=""),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("revoked_at", Time, nullable=True),
+    sa.Column("last_seen_at", Time, nullable=True),
+    sa.Column("last_heartbeat", sa.JSON, nullable=True),
+    sa.UniqueConstraint("hall_id", "kiosk_no", name="uq_kiosk_devices_hall_kiosk_no"),
+    sqlite_autoincrement=True,
+)
+
+queue_counters = sa.Table(
+    "queue_counters",
+    metadata,
+    sa.Column("hall_id", sa.String(63), primary_key=True),
+    sa.Column("queue", sa.String(1), primary_key=True),
+    sa.Column("service_day", sa.Date, primary_key=True),
+    sa.Column("last_seq", sa.Integer, nullable=False),
+)
+
+leases = sa.Table(
+    "leases",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("hall_id", sa.String(63), nullable=False),
+    sa.Column("device_id", BigId, sa.ForeignKey("kiosk_devices.id"), nullable=False),
+    sa.Column("queue", sa.String(1), nullable=False),
+    sa.Column("service_day", sa.Date, nullable=False),
+    sa.Column("start_seq", sa.Integer, nullable=False),
+    sa.Column("end_seq", sa.Integer, nullable=False),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Index("ix_leases_device_day", "device_id", "service_day"),
+    sqlite_autoincrement=True,
+)
+
+counters = sa.Table(
+    "counters",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("hall_id", sa.String(63), sa.ForeignKey("halls.id"), nullable=False),
+    sa.Column("window", sa.Integer, nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("queues", sa.JSON, nullable=False),  # ["A", "B"]
+    sa.Column("current_ticket_id", BigId, nullable=True),
+    sa.UniqueConstraint("hall_id", "window", name="uq_counters_hall_window"),
+    sqlite_autoincrement=True,
+)
+
+tickets = sa.Table(
+    "tickets",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("public_id", sa.String(40), nullable=False, unique=True),
+    sa.Column("hall_id", sa.String(63), sa.ForeignKey("halls.id"), nullable=False),
+    sa.Column("queue", sa.String(1), nullable=False),  # current queue (changes on transfer)
+    sa.Column("number_queue", sa.String(1), nullable=False),  # the number's letter
+    sa.Column("service_id", sa.String(63), nullable=True),
+    sa.Column("service_day", sa.Date, nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("number", sa.String(10), nullable=False),
+    sa.Column("origin", sa.String(10), nullable=False),  # server | lease | fallback
+    sa.Column("lease_id", BigId, nullable=True),
+    sa.Column("priority", sa.Boolean, nullable=False),
+    sa.Column("state", sa.String(12), nullable=False),
+    sa.Column("issued_at", Time, nullable=False),
+    sa.Column("queued_at", Time, nullable=False),  # the queue's order (after priority)
+    sa.Column("kiosk_issued_at", Time, nullable=True),
+    sa.Column("called_at", Time, nullable=True),
+    sa.Column("started_at", Time, nullable=True),
+    sa.Column("finished_at", Time, nullable=True),
+    sa.Column("window", sa.Integer, nullable=True),
+    sa.Column("counter_id", BigId, nullable=True),
+    sa.Column("principal", sa.String(40), nullable=False),  # kiosk:7 | staff:3
+    sa.Column("idempotency_key", sa.String(100), nullable=False),
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.UniqueConstraint(
+        "hall_id", "number_queue", "service_day", "number", name="uq_tickets_number"
+    ),
+    sa.UniqueConstraint("principal", "idempotency_key", name="uq_tickets_idempotency"),
+    sa.Index("ix_tickets_waiting", "hall_id", "service_day", "state", "queue"),
+    sqlite_autoincrement=True,
+)
+
+ticket_audit = sa.Table(
+    "ticket_audit",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("ticket_id", BigId, sa.ForeignKey("tickets.id"), nullable=False),
+    sa.Column("at", Time, nullable=False),
+    sa.Column("actor", sa.String(40), nullable=False),
+    sa.Column("action", sa.String(20), nullable=False),
+    sa.Column("from_state", sa.String(12), nullable=True),
+    sa.Column("to_state", sa.String(12), nullable=False),
+    sa.Column("data", sa.JSON, nullable=True),
+    sa.Index("ix_ticket_audit_ticket", "ticket_id"),
+    sqlite_autoincrement=True,
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("seq", BigId, primary_key=True, autoincrement=True),
+    sa.Column("hall_id", sa.String(63), nullable=False),
+    sa.Column("type", sa.String(20), nullable=False),
+    sa.Column("at", Time, nullable=False),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Index("ix_events_hall_seq", "hall_id", "seq"),
+    sqlite_autoincrement=True,
+)

@@ -1,0 +1,136 @@
+"""Ticket numbers that are never handed out twice (see docs/NUMBERING.md).
+
+One ``queue_counters`` row per (hall, queue, service day) is bumped atomically with
+``INSERT … ON CONFLICT … DO UPDATE SET last_seq = last_seq + n RETURNING last_seq`` inside
+the ticket's own transaction; a new day simply has no row yet. Kiosks lease blocks of the
+same counter for offline use, or fall back to their own series ``A{kiosk_no}-001``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from kiosk.core.tickets import format_number, parse_number
+from kiosk.core.wire import LeasedNumber
+from kiosk.server import models as m
+from kiosk.server.auth import KioskPrincipal
+from kiosk.server.db import utcnow
+from kiosk.server.errors import ApiError
+
+__all__ = ["MAX_SEQ", "Numbered", "allocate", "check_leased_number", "grant_lease"]
+
+MAX_SEQ = 999
+
+
+@dataclass(frozen=True, slots=True)
+class Numbered:
+    seq: int
+    text: str
+    origin: str  # server | lease | fallback
+    lease_id: int | None
+
+
+def allocate(conn: Connection, hall_id: str, queue: str, day: dt.date, count: int = 1) -> int:
+    """Reserve ``count`` numbers; returns the last one reserved (may exceed MAX_SEQ)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    table = m.queue_counters
+    stmt = dialect.insert(table).values(
+        hall_id=hall_id, queue=queue, service_day=day, last_seq=count
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.hall_id, table.c.queue, table.c.service_day],
+        set_={"last_seq": table.c.last_seq + count},
+    ).returning(table.c.last_seq)
+    return int(conn.execute(stmt).scalar_one())
+
+
+def _queue_full(queue: str) -> ApiError:
+    return ApiError(409, "queue_full", f"{queue} 队列今天的号码已经发完（最多 {MAX_SEQ} 个）")
+
+
+def next_number(conn: Connection, hall_id: str, queue: str, day: dt.date) -> Numbered:
+    seq = allocate(conn, hall_id, queue, day)
+    if seq > MAX_SEQ:
+        raise _queue_full(queue)
+    return Numbered(seq, format_number(queue, seq), "server", None)
+
+
+def grant_lease(
+    conn: Connection, kiosk: KioskPrincipal, queue: str, day: dt.date, count: int
+) -> tuple[int, int, int]:
+    """(lease id, first, last) of a fresh block; shortened at the day's last number."""
+    last = allocate(conn, kiosk.hall_id, queue, day, count)
+    first = last - count + 1
+    if first > MAX_SEQ:
+        raise _queue_full(queue)
+    last = min(last, MAX_SEQ)
+    lease_id = conn.execute(
+        sa.insert(m.leases)
+        .values(
+            hall_id=kiosk.hall_id,
+            device_id=kiosk.device_id,
+            queue=queue,
+            service_day=day,
+            start_seq=first,
+            end_seq=last,
+            created_at=utcnow(),
+        )
+        .returning(m.leases.c.id)
+    ).scalar_one()
+    return lease_id, first, last
+
+
+def check_leased_number(
+    conn: Connection, kiosk: KioskPrincipal, queue: str, number: LeasedNumber
+) -> Numbered:
+    """Accept a number a kiosk assigned offline, or refuse it with a clear 422."""
+    try:
+        parsed = parse_number(number.text)
+    except ValueError as exc:
+        raise ApiError(422, "invalid_number", str(exc), field="number.text") from None
+    if parsed.prefix != queue or parsed.seq != number.seq:
+        raise ApiError(
+            422,
+            "invalid_number",
+            f"号码 {number.text} 与队列 {queue}、序号 {number.seq} 不一致",
+            field="number.text",
+        )
+    if number.lease_id is None:
+        if parsed.kiosk_no != kiosk.kiosk_no:
+            raise ApiError(
+                422,
+                "invalid_number",
+                f"号码 {number.text} 不是本机（{kiosk.kiosk_no} 号自助机）的备用号段",
+                field="number.text",
+            )
+        return Numbered(parsed.seq, number.text, "fallback", None)
+    if parsed.kiosk_no is not None:
+        raise ApiError(
+            422, "invalid_number", f"租用号段里的号码不应带机号：{number.text}", field="number.text"
+        )
+    lease = conn.execute(sa.select(m.leases).where(m.leases.c.id == number.lease_id)).first()
+    if (
+        lease is None
+        or lease.device_id != kiosk.device_id
+        or lease.queue != queue
+        or lease.service_day != number.service_day
+    ):
+        raise ApiError(
+            422,
+            "unknown_lease",
+            f"号段 {number.lease_id} 不属于本机的 {queue} 队列 {number.service_day}",
+            field="number.lease_id",
+        )
+    if not lease.start_seq <= number.seq <= lease.end_seq:
+        raise ApiError(
+            422,
+            "invalid_number",
+            f"序号 {number.seq} 不在号段 {lease.start_seq}–{lease.end_seq} 之内",
+            field="number.seq",
+        )
+    return Numbered(parsed.seq, number.text, "lease", lease.id)

@@ -1,0 +1,44 @@
+"""What one server process holds while it runs: engines, caches, the event hub and the
+ticket writer. Built in the app's lifespan; routes reach it through ``api/deps.py``.
+"""
+
+from __future__ import annotations
+
+from kiosk.server.auth import PrincipalCache
+from kiosk.server.content_store import HallDirectory
+from kiosk.server.counters import CounterDesk
+from kiosk.server.db import Database
+from kiosk.server.events import EventHub
+from kiosk.server.settings import ServerSettings
+from kiosk.server.tickets import IssueWriter, TicketView
+
+__all__ = ["ServerRuntime"]
+
+
+class ServerRuntime:
+    def __init__(self, settings: ServerSettings) -> None:
+        self.settings = settings
+        self.db = Database(settings.sqlalchemy_url)
+        self.halls = HallDirectory(self.db)
+        self.view = TicketView(settings.base_url, settings.default_service_minutes, self.halls)
+        self.hub = EventHub(self.db, settings.event_poll_seconds)
+        self.hub.on_publication.append(self.halls.forget)
+        self.writer = IssueWriter(self.db, self.halls, self.view, self.hub)
+        self.desk = CounterDesk(self.halls, self.view)
+        self.principals = PrincipalCache(self.db, settings.auth_cache_seconds)
+
+    async def start(self) -> None:
+        await self.hub.start()
+        self.writer.start()
+
+    async def stop(self) -> None:
+        await self.writer.stop()
+        await self.hub.stop()
+        self.db.close()
+
+    def published(self, events: list[tuple[str, int]], *, publication: bool = False) -> None:
+        """Tell this process's waiters at once about events it just committed."""
+        for hall_id, seq in events:
+            if publication:
+                self.halls.forget(hall_id)
+            self.hub.notice(0, [(hall_id, seq, False)])

@@ -1,0 +1,111 @@
+"""The server's one typed settings object, built by :func:`build_settings`.
+
+Sources, strongest first: keyword overrides, environment ``KIOSK_SERVER_*``, the TOML
+file (``config/server.example.toml`` shows every key), the defaults below. Outside demo
+mode a missing, short or default ``secret_key`` is refused.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+__all__ = ["DEFAULT_SECRET", "ServerSettings", "build_settings"]
+
+#: The placeholder secret of the example config; accepted only in demo mode.
+DEFAULT_SECRET = "change-me"
+#: Environment variable naming the TOML settings file (the CLI sets it for workers).
+CONFIG_ENV = "KIOSK_SERVER_CONFIG"
+
+_config_file: contextvars.ContextVar[Path | None] = contextvars.ContextVar(
+    "kiosk_server_config_file", default=None
+)
+
+
+class ServerSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KIOSK_SERVER_", extra="ignore")
+
+    data_dir: Path = Path("data")
+    #: SQLAlchemy URL; empty: SQLite file ``kiosk.sqlite3`` in ``data_dir``.
+    database_url: str = ""
+    secret_key: str = DEFAULT_SECRET
+    demo_mode: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    #: What a resident's phone reaches (ticket QR codes); empty: http://host:port.
+    public_base_url: str = ""
+    #: Wait estimate per person before any service time of today is known.
+    default_service_minutes: int = Field(default=5, ge=1, le=240)
+    #: Largest request body accepted (bytes); larger → 413.
+    max_body_bytes: int = Field(default=5_000_000, ge=1024)
+    staff_token_hours: float = Field(default=12.0, gt=0)
+    #: How long a token → device/account lookup is trusted in memory (revocation delay).
+    auth_cache_seconds: float = Field(default=5.0, ge=0)
+    #: How often each process looks for new events written by any process.
+    event_poll_seconds: float = Field(default=0.05, gt=0, le=5)
+    long_poll_max_seconds: float = Field(default=30.0, gt=0, le=120)
+    log_level: str = "info"
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> ServerSettings:
+        if not self.demo_mode and (
+            self.secret_key in ("", DEFAULT_SECRET) or len(self.secret_key) < 16
+        ):
+            raise ValueError(
+                "secret_key must be set to a random value of at least 16 characters "
+                "(KIOSK_SERVER_SECRET_KEY or secret_key in the config file) outside demo mode"
+            )
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'kiosk.sqlite3').resolve()}"
+
+    @property
+    def base_url(self) -> str:
+        if self.public_base_url:
+            return self.public_base_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        path = _config_file.get()
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+
+def build_settings(config_file: str | Path | None = None, **overrides: Any) -> ServerSettings:
+    """Settings from ``config_file`` (or ``$KIOSK_SERVER_CONFIG``), env, and ``overrides``."""
+    if config_file is None and os.environ.get(CONFIG_ENV):
+        config_file = os.environ[CONFIG_ENV]
+    path = Path(config_file) if config_file else None
+    if path is not None and not path.is_file():
+        raise FileNotFoundError(f"settings file not found: {path}")
+    token = _config_file.set(path)
+    try:
+        return ServerSettings(**overrides)
+    finally:
+        _config_file.reset(token)

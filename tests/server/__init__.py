@@ -1,0 +1,1 @@
+"""Route and auth tests of the hall server, against a real uvicorn subprocess."""
