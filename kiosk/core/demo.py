@@ -3,12 +3,12 @@
 The files there are ordinary content JSON (see :mod:`kiosk.core.content`) with two
 demo-only conveniences, resolved here so the demo looks alive on whatever day it runs:
 
-* **Relative dates.** ``rooms[].events[].date`` may be ``"today"``, ``"+2d"`` or ``"-1d"``;
-  ``notices[].publish_from`` / ``publish_until`` and ``staff[].status_until`` may be a
-  relative date with an optional local time (``"-10d 08:00"``, ``"+20d"`` = midnight,
-  ``"today 17:30"``) or ``"now"`` with an offset in minutes or hours (``"now+90m"``,
-  ``"now-2h"``). Dates are taken in the hall's own time zone. Absolute ISO values pass
-  through unchanged.
+* **Relative dates.** ``rooms[].events[].date`` may be ``"today"``, ``"+2d"``, ``"-1d"``
+  or ``"+1wd"`` (working days); ``notices[].publish_from`` / ``publish_until`` and
+  ``staff[].status_until`` may be a relative date with an optional local time
+  (``"-10d 08:00"``, ``"+20d"`` = midnight, ``"+2wd 08:30"``, ``"today 17:30"``) or
+  ``"now"`` with an offset in minutes or hours (``"now+90m"``, ``"now-2h"``). Dates are
+  taken in the hall's own time zone. Absolute ISO values pass through unchanged.
 * **A shared service catalog.** ``services.json`` holds every service once (one with a
   ``"halls"`` list only belongs to those halls); a hall file says which ones the hall
   offers (``"offers"``: ``"services"`` = ``"all"`` or a list of ids, ``"except"``,
@@ -52,9 +52,9 @@ _MIME_BY_SUFFIX = {
     ".svg": "image/svg+xml",
 }
 
-_REL_DATE = re.compile(r"^(?:today|([+-])(\d{1,4})d)$")
+_REL_DATE = re.compile(r"^(?:today|([+-])(\d{1,4})(d|wd))$")
 _REL_DATETIME = re.compile(
-    r"^(?P<day>today|[+-]\d{1,4}d)(?: (?P<hh>[01]\d|2[0-3]):(?P<mm>[0-5]\d))?$"
+    r"^(?P<day>today|[+-]\d{1,4}w?d)(?: (?P<hh>[01]\d|2[0-3]):(?P<mm>[0-5]\d))?$"
 )
 _REL_NOW = re.compile(r"^now(?:(?P<sign>[+-])(?P<n>\d{1,5})(?P<unit>[mh]))?$")
 
@@ -63,22 +63,35 @@ _OFFER_KEYS = {"services", "except", "where", "overrides"}
 
 
 def resolve_date(value: Any, today: dt.date) -> Any:
-    """``"today"`` / ``"+2d"`` / ``"-1d"`` → an ISO date; anything else unchanged."""
+    """``"today"`` / ``"+2d"`` / ``"-1d"`` / ``"+1wd"`` → an ISO date; else unchanged.
+
+    ``wd`` counts working days (Monday to Friday; public holidays are not known here):
+    ``"+1wd"`` on a Friday is the next Monday.
+    """
     if not isinstance(value, str):
         return value
     match = _REL_DATE.match(value.strip())
     if match is None:
         return value
-    days = 0 if match.group(1) is None else int(match.group(2))
-    if match.group(1) == "-":
-        days = -days
-    return (today + dt.timedelta(days=days)).isoformat()
+    if match.group(1) is None:
+        return today.isoformat()
+    count = int(match.group(2))
+    step = dt.timedelta(days=1 if match.group(1) == "+" else -1)
+    if match.group(3) == "d":
+        return (today + step * count).isoformat()
+    day = today
+    while count > 0:
+        day += step
+        if day.isoweekday() <= 5:
+            count -= 1
+    return day.isoformat()
 
 
 def resolve_datetime(value: Any, now: dt.datetime) -> Any:
     """A relative date-time → an ISO date-time in ``now``'s zone; anything else unchanged.
 
-    ``"-10d 08:00"``, ``"+20d"`` (midnight), ``"today 17:30"``, ``"now"``, ``"now+90m"``.
+    ``"-10d 08:00"``, ``"+20d"`` (midnight), ``"+2wd 08:30"``, ``"today 17:30"``, ``"now"``,
+    ``"now+90m"``.
     ``now`` must be timezone-aware and already in the hall's zone.
     """
     if not isinstance(value, str):

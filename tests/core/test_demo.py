@@ -266,6 +266,10 @@ def test_default_clock_is_today_in_the_hall_zone() -> None:
         ("-10d", "2026-02-22"),
         ("+0d", "2026-03-04"),
         ("2026-05-01", "2026-05-01"),
+        ("+2wd", "2026-03-06"),
+        ("+3wd", "2026-03-09"),
+        ("-3wd", "2026-02-27"),
+        ("+0wd", "2026-03-04"),
         ("+2x", "+2x"),
     ],
 )
@@ -282,12 +286,27 @@ def test_resolve_date(text: str, expected: str) -> None:
         ("now", "2026-03-04T10:00:00+08:00"),
         ("now+90m", "2026-03-04T11:30:00+08:00"),
         ("now-2h", "2026-03-04T08:00:00+08:00"),
+        ("+3wd 08:30", "2026-03-09T08:30:00+08:00"),
         ("2026-01-01T08:00:00+08:00", "2026-01-01T08:00:00+08:00"),
         ("+1d 25:00", "+1d 25:00"),
     ],
 )
 def test_resolve_datetime(text: str, expected: str) -> None:
     assert resolve_datetime(text, NOW) == expected
+
+
+def test_leave_ends_on_a_working_day() -> None:
+    friday = dt.date(2026, 3, 6)
+    for hall in load_demo_halls(today=friday):
+        for person in hall.staff:
+            if person.status.value == "leave":
+                assert person.status_until is not None
+                assert person.status_until.isoweekday() <= 5, person.id
+
+
+def test_a_naive_now_is_refused() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        load_demo_halls(now=dt.datetime(2026, 3, 4, 10, 0))
 
 
 def test_an_explicit_root_is_used(demo_copy: Path) -> None:
@@ -347,6 +366,22 @@ def test_a_bad_catalog_service_names_the_hall_file(demo_copy: Path) -> None:
     _edit(demo_copy / "services.json", lambda d: d["services"][0]["steps"].clear())
     with pytest.raises(ContentError, match=r"halls/.+\.json 中的 services\[0\]\.steps"):
         load_demo_halls(demo_copy, today=TODAY)
+
+
+def test_hall_files_take_services_only_through_offers(demo_copy: Path) -> None:
+    _edit(demo_copy / "halls" / "huayang.json", lambda d: d.update(services=[]))
+    with pytest.raises(ContentError, match=r"halls/huayang\.json 中的 services.*offers"):
+        load_demo_halls(demo_copy, today=TODAY)
+
+
+def test_an_unknown_offers_key_is_reported(demo_copy: Path) -> None:
+    _edit(demo_copy / "halls" / "huayang.json", lambda d: d["offers"].update(exclude=[]))
+    with pytest.raises(ContentError, match=r"offers\.exclude：不认识的字段"):
+        load_demo_halls(demo_copy, today=TODAY)
+
+
+def test_media_without_a_folder_is_empty(tmp_path: Path) -> None:
+    assert demo_media(tmp_path) == {}
 
 
 def test_a_missing_hall_file_is_reported(demo_copy: Path) -> None:
