@@ -1,0 +1,113 @@
+"""The window's work: call next (priority, queue filter), recall, start, complete,
+no-show, transfer; replayed operations are refused with a reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.utils.servers import RunningServer
+
+from .conftest import Hall, assert_error, make_hall
+
+
+@pytest.fixture
+def desk(server: RunningServer) -> Hall:
+    """A fresh hall per test: each test sees empty queues."""
+    return make_hall(server, "desk")
+
+
+def test_counters_come_from_queue_windows(desk: Hall) -> None:
+    counters = desk.staff.get("/counters").json()["counters"]
+    assert {c["window"]: c["queues"] for c in counters} == {1: ["A"], 2: ["A", "B"], 3: ["C"]}
+    assert all(c["hall_id"] == desk.id and c["current"] is None for c in counters)
+
+
+def test_call_next_priority_first_then_arrival(desk: Hall) -> None:
+    first = desk.issue("A").json()
+    second = desk.issue("A").json()
+    urgent = desk.issue("A", priority=True).json()
+    window1 = desk.counters[1]
+    order = []
+    for _ in range(3):
+        r = desk.staff.post(f"/counters/{window1}/call-next")
+        assert r.status_code == 200, r.text
+        order.append(r.json()["number"])
+        assert r.json()["state"] == "called" and r.json()["window"] == 1
+    assert order == [urgent["number"], first["number"], second["number"]]
+    assert_error(desk.staff.post(f"/counters/{window1}/call-next"), 404, "queue_empty")
+    # The previous ticket was completed when the next was called.
+    done = desk.anon.get(f"/public/tickets/{urgent['id']}").json()
+    assert done["state"] == "done"
+
+
+def test_queue_filter(desk: Hall) -> None:
+    a = desk.issue("A").json()
+    b = desk.issue("B").json()
+    window2 = desk.counters[2]
+    r = desk.staff.post(f"/counters/{window2}/call-next", json={"queues": ["B"]})
+    assert r.json()["number"] == b["number"]
+    r = desk.staff.post(f"/counters/{window2}/call-next", json={"queues": ["A"]})
+    assert r.json()["number"] == a["number"]
+    err = assert_error(
+        desk.staff.post(f"/counters/{window2}/call-next", json={"queues": ["Q"]}), 422
+    )
+    assert err["field"] == "queues[0]"
+
+
+def test_full_life_of_a_ticket(desk: Hall) -> None:
+    ticket = desk.issue("C").json()
+    window3 = desk.counters[3]
+    called = desk.staff.post(f"/counters/{window3}/call-next").json()
+    assert called["id"] == ticket["id"] and called["called_at"]
+    listed = desk.staff.get("/counters").json()["counters"]
+    assert next(c for c in listed if c["window"] == 3)["current"]["id"] == ticket["id"]
+    phone = desk.anon.get(f"/public/tickets/{ticket['id']}").json()
+    assert (phone["state"], phone["window"]) == ("called", 3)
+    recalled = desk.staff.post(f"/counters/{window3}/recall")
+    assert recalled.status_code == 200 and recalled.json()["state"] == "called"
+    started = desk.staff.post(f"/counters/{window3}/start")
+    assert started.json()["state"] == "serving"
+    assert_error(desk.staff.post(f"/counters/{window3}/start"), 409, "invalid_transition")
+    assert_error(desk.staff.post(f"/counters/{window3}/recall"), 409, "invalid_transition")
+    completed = desk.staff.post(f"/counters/{window3}/complete")
+    assert completed.json()["state"] == "done"
+    replay = assert_error(
+        desk.staff.post(f"/counters/{window3}/complete"), 409, "no_current_ticket"
+    )
+    assert "窗口" in replay["message"]
+
+
+def test_no_show(desk: Hall) -> None:
+    ticket = desk.issue("C").json()
+    window3 = desk.counters[3]
+    desk.staff.post(f"/counters/{window3}/call-next")
+    r = desk.staff.post(f"/counters/{window3}/no-show")
+    assert r.status_code == 200 and r.json()["state"] == "no_show"
+    assert desk.anon.get(f"/public/tickets/{ticket['id']}").json()["state"] == "no_show"
+    assert_error(desk.staff.post(f"/counters/{window3}/no-show"), 409, "no_current_ticket")
+
+
+def test_transfer_to_another_queue(desk: Hall) -> None:
+    ticket = desk.issue("C").json()
+    window3, window2 = desk.counters[3], desk.counters[2]
+    desk.staff.post(f"/counters/{window3}/call-next")
+    assert_error(
+        desk.staff.post(f"/counters/{window3}/transfer", json={"queue": "Z"}), 422, "unknown_queue"
+    )
+    moved = desk.staff.post(f"/counters/{window3}/transfer", json={"queue": "B"})
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["state"], moved.json()["queue"]) == ("waiting", "B")
+    assert moved.json()["number"] == ticket["number"]
+    r = desk.staff.post(f"/counters/{window2}/call-next", json={"queues": ["B"]})
+    assert r.json()["id"] == ticket["id"] and r.json()["window"] == 2
+
+
+def test_unknown_counter_and_other_halls(desk: Hall, hall: Hall) -> None:
+    assert_error(desk.staff.post("/counters/999999/call-next"), 404, "unknown_counter")
+    assert_error(desk.staff.post("/counters/not-a-number/call-next"), 422)
+    # Staff of one hall may not touch another hall's windows; the admin may.
+    other_window = hall.counters[1]
+    assert_error(desk.staff.post(f"/counters/{other_window}/call-next"), 403)
+    assert_error(desk.staff.get(f"/counters?hall_id={hall.id}"), 403)
+    admin_view = desk.admin.get(f"/counters?hall_id={hall.id}").json()["counters"]
+    assert {c["hall_id"] for c in admin_view} == {hall.id}
