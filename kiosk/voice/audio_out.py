@@ -70,19 +70,16 @@ class CommandAudioOut(AudioOut):
             )
         except OSError as exc:
             raise AudioFault(f"{self.name}: {exc}") from exc
-        try:
-            while proc.poll() is None:
-                if cut.wait(_POLL):
+        with proc:  # closes the stderr pipe and reaps the process, whatever happens
+            try:
+                while proc.poll() is None:
+                    if cut.wait(_POLL):
+                        proc.kill()
+                        return False
+            finally:
+                if proc.poll() is None:  # cut, or an exception above: never leave a player
                     proc.kill()
-                    proc.wait()
-                    return False
-        finally:
-            if proc.poll() is None:  # an exception above: never leave a player behind
-                proc.kill()
-                proc.wait()
-        err = proc.stderr.read() if proc.stderr else b""
-        if proc.stderr:
-            proc.stderr.close()
+            err = proc.stderr.read() if proc.stderr else b""
         if proc.returncode != 0:
             message = err.decode("utf-8", "replace").strip().splitlines()
             raise AudioFault(f"{self.name} exit {proc.returncode}: {' '.join(message[-2:])}")

@@ -54,6 +54,7 @@ class SpeechWorker(Speaker):
         self._engine: SpeechEngine | None = None
         self._audio = audio_out
         self._restarts = 0
+        self._last_fault = ""
         self.silent_reason = ""
         """Why the worker is silent (empty while it can speak)."""
         if self._settings.data_dir is not None:
@@ -167,6 +168,10 @@ class SpeechWorker(Speaker):
         else:
             name = audio.name if audio else ""
             self._status = _("Speech: {engine}; output {output}").format(engine=engine, output=name)
+        if self._restarts:
+            self._status += _(" (engine restarted {count} times; last: {error})").format(
+                count=self._restarts, error=self._last_fault
+            )
 
     def _run(self) -> None:
         try:
@@ -216,15 +221,15 @@ class SpeechWorker(Speaker):
                 self._engine.synthesise(
                     text, path, rate=settings.effective_rate, volume=settings.volume
                 )
+                if attempt:
+                    with self._cv:
+                        self._describe()
                 return True
             except EngineFault as exc:
                 self._engine.close()
                 self._engine = None
                 self._restarts += 1
-                with self._cv:
-                    self._status = _("Speech engine restarted after: {error}").format(
-                        error=str(exc)
-                    )
+                self._last_fault = str(exc)
                 if attempt == 1:
                     return False
         return False
