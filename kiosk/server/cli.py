@@ -185,6 +185,35 @@ def cmd_add_kiosk(args: argparse.Namespace) -> None:
     print(token)
 
 
+def cmd_revoke_kiosk(args: argparse.Namespace) -> None:
+    import sqlalchemy as sa
+
+    from kiosk.server import models as m
+    from kiosk.server.db import Database, utcnow
+
+    settings = _settings(args)
+    _migrate(settings)
+    db = Database(settings.sqlalchemy_url)
+    try:
+        changed = db.write_sync(
+            lambda c: (
+                c.execute(
+                    sa.update(m.kiosk_devices)
+                    .where(
+                        m.kiosk_devices.c.id == args.device_id,
+                        m.kiosk_devices.c.revoked_at.is_(None),
+                    )
+                    .values(revoked_at=utcnow())
+                ).rowcount
+            )
+        )
+    finally:
+        db.close()
+    if not changed:
+        raise SystemExit(f"no active kiosk with id {args.device_id}")
+    print(f"kiosk {args.device_id} revoked; its token stops working within seconds")
+
+
 def cmd_load_demo(args: argparse.Namespace) -> None:
     from kiosk.server.db import Database
     from kiosk.server.seeding import load_demo
@@ -249,6 +278,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("hall_id")
     p.add_argument("--name")
     p.set_defaults(func=cmd_add_kiosk)
+
+    p = sub.add_parser("revoke-kiosk", help="revoke a kiosk's token")
+    common(p)
+    p.add_argument("device_id", type=int)
+    p.set_defaults(func=cmd_revoke_kiosk)
 
     p = sub.add_parser("load-demo", help="load the demo halls into an empty database")
     common(p)

@@ -1,0 +1,61 @@
+"""Bad input always gets a JSON 4xx naming what is wrong; never a 5xx."""
+
+from __future__ import annotations
+
+import requests
+
+from tests.utils.servers import RunningServer
+
+from .conftest import Hall, assert_error
+
+
+def test_unknown_route_and_wrong_method(server: RunningServer) -> None:
+    assert_error(requests.get(f"{server.api}/no-such-thing", timeout=30), 404, "not_found")
+    assert_error(requests.delete(f"{server.api}/health", timeout=30), 405, "method_not_allowed")
+
+
+def test_validation_errors_name_the_field(hall: Hall) -> None:
+    key = {"Idempotency-Key": hall.key()}
+    err = assert_error(
+        hall.kiosk.post("/tickets", json={"queue": "A", "priority": "maybe"}, headers=key),
+        422,
+        "invalid_request",
+    )
+    assert err["field"] == "priority"
+    err = assert_error(
+        hall.kiosk.post("/tickets", json={"queue": "A", "colour": "red"}, headers=key), 422
+    )
+    assert err["field"] == "colour"
+    err = assert_error(hall.kiosk.post("/tickets", json={}, headers=key), 422)
+    assert err["field"] == "queue"
+    err = assert_error(
+        hall.kiosk.post(
+            "/tickets", data=b"{oops", headers={**key, "Content-Type": "application/json"}
+        ),
+        422,
+    )
+    assert err["field"] == "body"
+    err = assert_error(hall.kiosk.post("/tickets", json=[1, 2], headers=key), 422)
+    err = assert_error(
+        hall.kiosk.post("/tickets", json={"queue": "A", "number": {"seq": 0}}, headers=key), 422
+    )
+    assert err["field"].startswith("number.")
+
+
+def test_oversized_bodies_get_413(hall: Hall) -> None:
+    big = b"x" * 400_000  # the test server's limit is 300,000 bytes
+    r = hall.staff.post("/media", data=big)
+    assert_error(r, 413, "payload_too_large")
+
+    def chunks():  # no Content-Length: the size is only known while streaming
+        for _ in range(40):
+            yield b"y" * 10_000
+
+    r = hall.staff.post("/media", data=chunks())
+    assert_error(r, 413, "payload_too_large")
+    r = hall.staff.put(
+        f"/halls/{hall.id}/content", data=big, headers={"Content-Type": "application/json"}
+    )
+    assert_error(r, 413)
+    # Still serving afterwards.
+    assert hall.kiosk.get("/kiosk/content").status_code == 200
