@@ -19,7 +19,6 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.utils.postgres import postgres_url, private_postgres  # noqa: F401  (fixtures)
 from tests.utils.servers import RunningServer, run_cli, start_server
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

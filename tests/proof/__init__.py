@@ -1,0 +1,1 @@
+"""Proof tests of the central server: concurrency across processes, crash safety, fuzzing."""
