@@ -1,0 +1,285 @@
+"""The kiosk's Kivy App: the shell that builds the screens and moves between them.
+
+It owns the header, the screen manager, the "now calling" strip and the 返回 / 首页 bar;
+loads each screen the first time it is needed and keeps it; feeds content and sync
+status to them on the Kivy main thread; and sends everyone home after the idle time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.properties import ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from kiosk.assets import register_fonts
+from kiosk.core.content import HallContent, Snapshot
+from kiosk.core.wire import EventPublic, EventType
+from kiosk.feed import ContentFeed, FeedStatus
+from kiosk.i18n import install
+from kiosk.idle import IdleState, IdleTimer
+from kiosk.screens.base import KioskScreen
+from kiosk.settings import KioskSettings
+from kiosk.theme import theme
+
+__all__ = ["SCREENS", "KioskApp"]
+
+#: Screen name → (module, class). Loaded on first use, then kept.
+SCREENS: dict[str, tuple[str, str]] = {
+    "home": ("kiosk.screens.home", "HomeScreen"),
+    "categories": ("kiosk.screens.services", "CategoriesScreen"),
+    "services": ("kiosk.screens.services", "ServiceListScreen"),
+    "service": ("kiosk.screens.services", "ServiceScreen"),
+    "staff": ("kiosk.screens.staff", "StaffScreen"),
+    "rooms": ("kiosk.screens.rooms", "RoomsScreen"),
+    "room": ("kiosk.screens.rooms", "RoomScreen"),
+    "notices": ("kiosk.screens.notices", "NoticesScreen"),
+    "notice": ("kiosk.screens.notices", "NoticeScreen"),
+    "about": ("kiosk.screens.about", "AboutScreen"),
+    "maintenance": ("kiosk.screens.maintenance", "MaintenanceScreen"),
+}
+
+#: Seconds without a touch on home before the attract loop starts, and its step.
+ATTRACT_AFTER = 8.0
+ATTRACT_STEP = 5.0
+
+
+class KioskApp(App):
+    """Wires settings, content feed, screens and navigation; holds no screen logic."""
+
+    content = ObjectProperty(None, allownone=True)
+    """The hall content on screen, :class:`HallContent` or None before the first."""
+
+    sync_status = ObjectProperty(None, allownone=True)
+    """The latest :class:`kiosk.feed.FeedStatus`, or None."""
+
+    current_name = StringProperty("home")
+    """Name of the screen on show, str."""
+
+    def __init__(self, *, settings: KioskSettings, feed: ContentFeed, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.title = "居民之家"
+        self.settings = settings
+        self.feed = feed
+        self.history: list[tuple[str, dict[str, Any]]] = []
+        self.params: dict[str, Any] = {}
+        self.screens: dict[str, KioskScreen] = {}
+        self.idle = IdleTimer(settings.idle_seconds)
+        self._warning: Any = None
+        self._last_attract = 0.0
+        self._clean = True
+        self._snapshot_version: int | None = None
+
+    # -- building --------------------------------------------------------------------
+
+    def build(self) -> BoxLayout:
+        install(self.settings.language)
+        register_fonts()
+        from kiosk.widgets.buttons import NavBar
+        from kiosk.widgets.calling import NowCallingStrip
+        from kiosk.widgets.statusbar import StatusBar
+
+        theme.fit_window(*Window.size)
+        Window.bind(size=lambda _w, size: theme.fit_window(*size))
+        Window.clearcolor = theme.bg
+        root = BoxLayout(orientation="vertical")
+        self.status_bar = StatusBar(now=self.now)
+        self.status_bar.on_maintenance = lambda: self.open("maintenance")
+        self.manager = ScreenManager(transition=NoTransition())
+        self.calling = NowCallingStrip()
+        self.nav = NavBar(navigator=self)
+        for w in (self.status_bar, self.manager, self.calling, self.nav):
+            root.add_widget(w)
+        self._set_snapshot(self.feed.current())
+        self._show("home", {})
+        self.show_status(self.feed.status())
+        return root
+
+    def on_start(self) -> None:
+        Window.bind(on_touch_down=self._on_any_touch)
+        if not self.settings.windowed:
+            Window.bind(on_keyboard=self._swallow_escape, on_request_close=self._refuse_close)
+            self._rotate_if_needed()
+        self._ticker = Clock.schedule_interval(self._tick, 0.5)
+        self.feed.start(
+            on_content=lambda snap: Clock.schedule_once(lambda _dt: self.apply_snapshot(snap)),
+            on_event=lambda ev: Clock.schedule_once(lambda _dt: self.apply_event(ev)),
+            on_status=lambda st: Clock.schedule_once(lambda _dt: self.show_status(st)),
+        )
+
+    def on_stop(self) -> None:
+        self.feed.stop()
+
+    def _swallow_escape(self, _window: Any, key: int, *_args: Any) -> bool:
+        return key == 27  # Escape and Android back: never leave the kiosk
+
+    def _refuse_close(self, *_args: Any, **_kwargs: Any) -> bool:
+        return True  # Alt+F4 / window manager close: ignored; exit via maintenance
+
+    def _rotate_if_needed(self) -> None:
+        wanted = self.settings.orientation
+        w, h = Window.system_size
+        if (wanted == "portrait" and w > h) or (wanted == "landscape" and h > w):
+            Window.rotation = 90
+
+    # -- the host protocol for screens -----------------------------------------------
+
+    def now(self) -> dt.datetime:
+        """The hall's local time (aware)."""
+        zone = self.content.hall.zone if self.content is not None else None
+        return dt.datetime.now(zone).astimezone(zone) if zone else dt.datetime.now().astimezone()
+
+    def media_path(self, sha256: str) -> Path | None:
+        return self.feed.media_path(sha256)
+
+    def open(self, name: str, **params: Any) -> None:
+        """Go to screen ``name`` with ``params``; 返回 comes back here."""
+        if name not in SCREENS:
+            raise KeyError(name)
+        self.history.append((self.current_name, self.params))
+        self._show(name, params)
+
+    def back(self) -> None:
+        """One step back; from the first level, home."""
+        if not self.history:
+            self.home()
+            return
+        name, params = self.history.pop()
+        self._show(name, params)
+
+    def home(self) -> None:
+        """Home, with the way back forgotten."""
+        self.history.clear()
+        self._show("home", {})
+
+    def reset(self) -> None:
+        """Idle reset: home, and every screen forgets the last resident."""
+        if self._warning is not None:
+            self._warning.dismiss()
+            self._warning = None
+        for screen in self.screens.values():
+            screen.reset()
+        self.home()
+
+    def screen(self, name: str) -> KioskScreen:
+        """The screen ``name``, loaded (module, kv rule, instance) on first use."""
+        if name not in self.screens:
+            module_name, class_name = SCREENS[name]
+            cls = getattr(importlib.import_module(module_name), class_name)
+            screen = cls(name=name, host=self)
+            self.screens[name] = screen
+            self.manager.add_widget(screen)
+        return self.screens[name]
+
+    def _show(self, name: str, params: dict[str, Any]) -> None:
+        screen = self.screen(name)
+        screen.show(**params)
+        self.params = params
+        self.current_name = name
+        self.manager.current = name
+        home = name == "home"
+        self.nav.opacity = 0 if home else 1
+        self.nav.disabled = home
+        self.nav.height = 0 if home else theme.nav_height
+        if home:
+            self._last_attract = 0.0
+
+    # -- content and events (main thread only) ---------------------------------------
+
+    def _set_snapshot(self, snap: Snapshot | None) -> None:
+        self.content = snap.content if snap is not None else None
+        self._snapshot_version = snap.version if snap is not None else None
+        content: HallContent | None = self.content
+        if content is None:
+            self.status_bar.hall_name = self.settings.fallback_hall_name
+            self.status_bar.brand = ""
+        else:
+            from kiosk.widgets.text import safe
+
+            self.status_bar.hall_name = safe(content.hall.short_name)
+            self.status_bar.brand = safe(content.hall.brand.title)
+
+    def apply_snapshot(self, snap: Snapshot) -> None:
+        """New content from the feed: show it everywhere, keeping the resident's place."""
+        self._set_snapshot(snap)
+        for name, screen in self.screens.items():
+            still_there = screen.refresh()
+            if name == self.current_name and not still_there:
+                self.home()
+
+    def apply_event(self, event: EventPublic) -> None:
+        """A server event: calls go on the "now calling" strip."""
+        if event.type is EventType.CALL:
+            number = str(event.data.get("number", ""))
+            window = event.data.get("window")
+            if number:
+                self.calling.add_call(number, int(window) if window is not None else None)
+
+    def show_status(self, status: FeedStatus) -> None:
+        self.sync_status = status
+        self.status_bar.show_status(
+            online=status.online, demo=status.demo, last_sync=status.last_sync
+        )
+        if "maintenance" in self.screens:
+            self.screens["maintenance"].refresh()
+
+    # -- idle ------------------------------------------------------------------------
+
+    def _on_any_touch(self, *_args: Any) -> None:
+        self.idle.touched()
+        self._clean = False
+        if self.current_name == "home" and "home" in self.screens:
+            self.screens["home"].stop_attract()  # type: ignore[attr-defined]
+
+    def _tick(self, _dt: float) -> None:
+        state = self.idle.state()
+        if self.current_name == "home" and not self.history:
+            self._hide_warning()
+            quiet = self.idle.quiet_for()
+            if state is IdleState.EXPIRED and not self._clean:
+                self.reset()  # screens left behind forget the last resident too
+                self._clean = True
+            if quiet >= ATTRACT_AFTER and quiet - self._last_attract >= ATTRACT_STEP:
+                self._last_attract = quiet
+                self.screens["home"].attract()  # type: ignore[attr-defined]
+            return
+        if state is IdleState.EXPIRED:
+            self.reset()
+            self._clean = True
+            self._last_attract = 0.0
+        elif state is IdleState.WARNING:
+            self._show_warning()
+        else:
+            self._hide_warning()
+
+    def _show_warning(self) -> None:
+        from kiosk.widgets.idle import IdleWarning
+
+        if self._warning is None:
+            self._warning = IdleWarning(on_continue=self._keep_using)
+            self._warning.open(animation=False)
+        self._warning.seconds_left = int(self.idle.seconds_left() + 0.99)
+
+    def _hide_warning(self) -> None:
+        if self._warning is not None:
+            self._warning.dismiss(animation=False)
+            self._warning = None
+
+    def _keep_using(self) -> None:
+        self.idle.touched()
+        self._hide_warning()
+
+    @property
+    def content_version(self) -> int | None:
+        return self._snapshot_version
+
+    def exit_kiosk(self) -> None:
+        """Leave the app (maintenance only)."""
+        self.stop()

@@ -1,0 +1,87 @@
+"""Driving the real kiosk app without a human: for tests, screenshots and benchmarks.
+
+:func:`start_app` runs a :class:`~kiosk.app.KioskApp` in this process's Kivy window
+without entering Kivy's main loop; :meth:`AppDriver.pump` advances frames and
+:meth:`AppDriver.tap` presses a widget with a real touch event through the window. A
+Kivy window can be created once per process, so one driver serves a whole session.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["AppDriver", "start_app"]
+
+
+class AppDriver:
+    """The running app, its window and helpers to press things and wait."""
+
+    def __init__(self, app: Any) -> None:
+        from kivy.base import EventLoop
+
+        self.app = app
+        self.loop = EventLoop
+        self.window = EventLoop.window
+
+    def pump(self, frames: int = 2) -> None:
+        """Run ``frames`` frames of the Kivy loop (clock, input, layout, drawing)."""
+        for _ in range(frames):
+            self.loop.idle()
+
+    def wait_until(self, condition: Callable[[], bool], timeout: float = 20.0) -> None:
+        """Pump frames until ``condition()`` holds; AssertionError after ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"condition not met within {timeout} s")
+            self.pump(1)
+            time.sleep(0.01)
+
+    def settle(self) -> None:
+        """Pump until layouts stop changing (texture sizes and heights converge)."""
+        self.pump(6)
+
+    def resize(self, width: int, height: int) -> None:
+        self.window.size = (width, height)
+        self.settle()
+
+    def tap_at(self, x: float, y: float) -> None:
+        """A single tap at window coordinates (x, y)."""
+        from kivy.tests.common import UnitTestTouch
+
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        self.pump(1)
+        touch.touch_up()
+        self.pump(2)
+
+    def tap(self, widget: Any) -> None:
+        """Tap the centre of ``widget`` (which must be on screen)."""
+        x, y = widget.to_window(widget.center_x, widget.center_y)
+        self.tap_at(x, y)
+
+    def press(self, x: float, y: float, seconds: float) -> None:
+        """Hold a finger at (x, y) for ``seconds`` (pumping frames), then lift it."""
+        from kivy.tests.common import UnitTestTouch
+
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self.pump(1)
+            time.sleep(0.02)
+        touch.touch_up()
+        self.pump(2)
+
+
+def start_app(app: Any) -> AppDriver:
+    """Build ``app`` into the (single) Kivy window and start its loop, embedded."""
+    from kivy.base import runTouchApp
+
+    app._run_prepare()  # build(), add root to the window, on_start()
+    runTouchApp(embedded=True)
+    driver = AppDriver(app)
+    driver.settle()
+    return driver

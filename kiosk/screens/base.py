@@ -1,0 +1,63 @@
+"""What every screen shares: its host (content, media, clock, navigation) and its hooks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Protocol
+
+from kivy.properties import StringProperty
+from kivy.uix.screenmanager import Screen
+
+from kiosk.core.content import HallContent
+
+__all__ = ["KioskScreen", "ScreenHost"]
+
+
+class ScreenHost(Protocol):
+    """What a screen may ask of the app that shows it."""
+
+    @property
+    def content(self) -> HallContent | None: ...
+    def media_path(self, sha256: str) -> Path | None: ...
+    def now(self) -> dt.datetime: ...
+    def open(self, name: str, **params: Any) -> None: ...
+    def back(self) -> None: ...
+    def home(self) -> None: ...
+
+
+class KioskScreen(Screen):
+    """A screen: :meth:`show` on arrival, :meth:`refresh` on new content, :meth:`reset`."""
+
+    heading = StringProperty("")
+    """The screen's title for the resident, str."""
+
+    def __init__(self, *, host: ScreenHost, **kwargs: Any) -> None:
+        self.host = host
+        super().__init__(**kwargs)
+
+    def show(self, **params: Any) -> None:
+        """Arrive with navigation ``params`` (an id to show); default: refresh."""
+        self.refresh()
+
+    def refresh(self) -> bool:
+        """Redraw from ``host.content``; False when what it showed is gone."""
+        return True
+
+    def reset(self) -> None:
+        """Forget the resident's state (scroll positions, choices) for the next person."""
+        for scroll in _scroll_views(self):
+            scroll.scroll_y = 1
+
+
+def _scroll_views(widget: Any) -> list[Any]:
+    from kivy.uix.scrollview import ScrollView
+
+    found = []
+    stack = [widget]
+    while stack:
+        w = stack.pop()
+        if isinstance(w, ScrollView):
+            found.append(w)
+        stack.extend(w.children)
+    return found

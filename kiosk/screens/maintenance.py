@@ -1,0 +1,98 @@
+"""The hidden maintenance screen: PIN first, then sync state, and a way out of the kiosk.
+
+Reached by holding the header's top-left corner; not on any tile. Shows the server URL,
+whether the kiosk is online, the content version, last sync, last error and the ticket
+outbox backlog; can ask for a sync now or exit the app.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.app import App
+from kivy.properties import BooleanProperty, StringProperty
+
+from kiosk.i18n import _
+from kiosk.screens.base import KioskScreen
+from kiosk.widgets import buttons, card, text  # noqa: F401  (kv rules)
+from kiosk.widgets.kv import load_kv_beside
+from kiosk.widgets.text import safe
+
+__all__ = ["MaintenanceScreen"]
+
+
+class MaintenanceScreen(KioskScreen):
+    """PIN pad, then the facts a technician needs."""
+
+    unlocked = BooleanProperty(False)
+    """True after the right PIN, until the screen is reset, bool."""
+
+    entered = StringProperty("")
+    """Digits typed so far, str."""
+
+    message = StringProperty("")
+    """Hint or error under the PIN pad, str."""
+
+    details = StringProperty("")
+    """The sync facts, markup-safe, str."""
+
+    def show(self, **params: Any) -> None:
+        self.unlocked = False
+        self.entered = ""
+        self.message = _("Enter the maintenance PIN.")
+        self.refresh()
+
+    def press(self, key: str) -> None:
+        if key == "clear":
+            self.entered = ""
+        elif key == "ok":
+            if self.entered == self._pin():
+                self.unlocked = True
+                self.refresh()
+            else:
+                self.message = _("Wrong PIN.")
+            self.entered = ""
+        elif len(self.entered) < 8:
+            self.entered += key
+
+    def _pin(self) -> str:
+        settings = getattr(self.host, "settings", None)
+        return str(getattr(settings, "maintenance_pin", ""))
+
+    def refresh(self) -> bool:
+        status = getattr(self.host, "sync_status", None)
+        if status is None:
+            self.details = ""
+            return True
+        lines = [
+            _("Server: {url}").format(url=safe(status.server_url or _("none (demo content)"))),
+            _("Connection: {state}").format(state=_("online") if status.online else _("offline")),
+            _("Content version: {v}").format(v=status.content_version or "-"),
+            _("Last sync: {t}").format(
+                t=status.last_sync.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+                if status.last_sync
+                else "-"
+            ),
+            _("Last error: {e}").format(e=safe(status.last_error or "-")),
+            _("Tickets waiting to be sent: {n}").format(n=status.outbox_backlog),
+        ]
+        self.details = "\n".join(lines)
+        return True
+
+    def sync_now(self) -> None:
+        feed = getattr(self.host, "feed", None)
+        if feed is not None:
+            feed.refresh_now()
+
+    def exit_app(self) -> None:
+        app = App.get_running_app()
+        if app is not None:
+            app.stop()
+
+    def reset(self) -> None:
+        super().reset()
+        self.unlocked = False
+        self.entered = ""
+
+
+load_kv_beside(__file__)
