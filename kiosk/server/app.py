@@ -12,6 +12,7 @@ from fastapi import FastAPI
 import kiosk
 from kiosk.server.api.router import api_router
 from kiosk.server.errors import BodySizeLimit, install_error_handlers
+from kiosk.server.hot_paths import HotPaths
 from kiosk.server.runtime import ServerRuntime
 from kiosk.server.settings import ServerSettings, build_settings
 
@@ -42,7 +43,11 @@ def create_app(settings: ServerSettings) -> FastAPI:
     from kiosk.server.api.routes import phone_page
 
     app.include_router(phone_page.router)
+    from kiosk.server.admin import mount_admin
+
+    mount_admin(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HotPaths, fastapi_app=app)  # outermost: see hot_paths.py
     return app
 
 

@@ -153,6 +153,13 @@ class PrincipalCache:
         self._cache[digest] = (now + self.ttl, found)
         return found
 
+    def peek(self, token: str) -> Principal | None:
+        """The cached principal of ``token`` if the cache holds a fresh positive answer."""
+        hit = self._cache.get(token_hash(token))
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+        return None
+
     def forget(self, token: str) -> None:
         self._cache.pop(token_hash(token), None)
 

@@ -91,10 +91,16 @@ class HallDirectory:
                 self._entries[hall_id] = entry
         return entry
 
+    def peek(self, hall_id: str) -> HallEntry | None:
+        """The cached entry, without touching the database (None: not cached)."""
+        return self._entries.get(hall_id)
+
     def get_sync(self, conn: Connection, hall_id: str) -> HallEntry | None:
         entry = self._entries.get(hall_id)
         if entry is None:
             entry = _load_entry(conn, hall_id)
+            if entry is not None:
+                self._entries[hall_id] = entry
         return entry
 
     async def require(self, hall_id: str) -> HallEntry:

@@ -34,16 +34,17 @@ __all__ = ["EventHub", "read_events", "record_event"]
 log = logging.getLogger(__name__)
 
 
+_INSERT_EVENT = sa.insert(m.events).returning(m.events.c.seq)
+_LOCK_HALL_EVENTS = sa.text("SELECT pg_advisory_xact_lock(:k)")
+
+
 def record_event(conn: Connection, hall_id: str, type_: EventType, data: dict[str, Any]) -> int:
     """Append an event inside the caller's transaction; returns its seq."""
     if conn.dialect.name == "postgresql":
         key = zlib.crc32(f"events:{hall_id}".encode())
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
-    return conn.execute(
-        sa.insert(m.events)
-        .values(hall_id=hall_id, type=type_.value, at=utcnow(), data=data)
-        .returning(m.events.c.seq)
-    ).scalar_one()
+        conn.execute(_LOCK_HALL_EVENTS, {"k": key})
+    params = {"hall_id": hall_id, "type": type_.value, "at": utcnow(), "data": data}
+    return int(conn.execute(_INSERT_EVENT, params).scalar_one())
 
 
 def read_events(conn: Connection, hall_id: str, after: int, limit: int = 500) -> list[EventPublic]:

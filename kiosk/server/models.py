@@ -180,7 +180,10 @@ tickets = sa.Table(
         "hall_id", "number_queue", "service_day", "number", name="uq_tickets_number"
     ),
     sa.UniqueConstraint("principal", "idempotency_key", name="uq_tickets_idempotency"),
-    sa.Index("ix_tickets_waiting", "hall_id", "service_day", "state", "queue"),
+    # Queue order and "people ahead" are range scans of this index.
+    sa.Index(
+        "ix_tickets_waiting", "hall_id", "service_day", "queue", "state", "priority", "queued_at"
+    ),
     sqlite_autoincrement=True,
 )
 

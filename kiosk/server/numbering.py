@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -35,18 +36,31 @@ class Numbered:
     lease_id: int | None
 
 
+def _bump_statement(dialect: Any) -> Any:
+    table = m.queue_counters
+    return (
+        dialect.insert(table)
+        .values(
+            hall_id=sa.bindparam("hall"),
+            queue=sa.bindparam("queue"),
+            service_day=sa.bindparam("day"),
+            last_seq=sa.bindparam("n"),
+        )
+        .on_conflict_do_update(
+            index_elements=[table.c.hall_id, table.c.queue, table.c.service_day],
+            set_={"last_seq": table.c.last_seq + sa.bindparam("n")},
+        )
+        .returning(table.c.last_seq)
+    )
+
+
+_BUMP = {"postgresql": _bump_statement(postgresql), "sqlite": _bump_statement(sqlite)}
+
+
 def allocate(conn: Connection, hall_id: str, queue: str, day: dt.date, count: int = 1) -> int:
     """Reserve ``count`` numbers; returns the last one reserved (may exceed MAX_SEQ)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    table = m.queue_counters
-    stmt = dialect.insert(table).values(
-        hall_id=hall_id, queue=queue, service_day=day, last_seq=count
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.hall_id, table.c.queue, table.c.service_day],
-        set_={"last_seq": table.c.last_seq + count},
-    ).returning(table.c.last_seq)
-    return int(conn.execute(stmt).scalar_one())
+    params = {"hall": hall_id, "queue": queue, "day": day, "n": count}
+    return int(conn.execute(_BUMP[conn.dialect.name], params).scalar_one())
 
 
 def _queue_full(queue: str) -> ApiError:

@@ -16,6 +16,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,7 +38,36 @@ __all__ = ["IssueRequest", "IssueResult", "IssueWriter", "TicketView", "issue_on
 
 log = logging.getLogger(__name__)
 
-_ACTIVE = (TicketState.WAITING.value,)
+# Statements of the hot path, built once (SQLAlchemy then reuses their compiled form).
+_t = m.tickets
+_WAITING_IN_QUEUE = sa.and_(
+    _t.c.hall_id == sa.bindparam("hall"),
+    _t.c.service_day == sa.bindparam("day"),
+    _t.c.queue == sa.bindparam("queue"),
+    _t.c.state == TicketState.WAITING.value,
+)
+_EARLIER = sa.or_(
+    _t.c.queued_at < sa.bindparam("at"),
+    sa.and_(_t.c.queued_at == sa.bindparam("at"), _t.c.id < sa.bindparam("id")),
+)
+_AHEAD_OF_PRIORITY = (
+    sa.select(sa.func.count())
+    .select_from(_t)
+    .where(_WAITING_IN_QUEUE, _t.c.priority.is_(True), _EARLIER)
+)
+_AHEAD_OF_NORMAL = (
+    sa.select(sa.func.count())
+    .select_from(_t)
+    .where(
+        _WAITING_IN_QUEUE,
+        sa.or_(_t.c.priority.is_(True), sa.and_(_t.c.priority.is_(False), _EARLIER)),
+    )
+)
+_BY_KEY = sa.select(_t).where(
+    _t.c.principal == sa.bindparam("principal"), _t.c.idempotency_key == sa.bindparam("key")
+)
+_INSERT_TICKET = sa.insert(_t).returning(_t.c.id)
+_INSERT_AUDIT = sa.insert(m.ticket_audit)
 
 
 @dataclass(slots=True)
@@ -100,40 +130,22 @@ class TicketView:
         self._recent[key] = (now + 10.0, seconds)
         return seconds
 
-    def people_ahead(self, conn: Connection, row: Row[Any]) -> int:
+    def people_ahead(self, conn: Connection, row: Any) -> int:
+        """Waiting tickets of the queue served before this one (priority, then arrival)."""
         if row.state != TicketState.WAITING.value:
             return 0
-        t = m.tickets
-        same_rank_earlier = sa.and_(
-            t.c.priority == row.priority,
-            sa.or_(
-                t.c.queued_at < row.queued_at,
-                sa.and_(t.c.queued_at == row.queued_at, t.c.id < row.id),
-            ),
-        )
-        ahead = (
-            sa.or_(same_rank_earlier, t.c.priority.is_(True))
-            if not row.priority
-            else (same_rank_earlier)
-        )
-        return int(
-            conn.execute(
-                sa.select(sa.func.count())
-                .select_from(t)
-                .where(
-                    t.c.hall_id == row.hall_id,
-                    t.c.service_day == row.service_day,
-                    t.c.state == TicketState.WAITING.value,
-                    t.c.queue == row.queue,
-                    t.c.id != row.id,
-                    ahead,
-                )
-            ).scalar_one()
-        )
+        params = {
+            "hall": row.hall_id,
+            "day": row.service_day,
+            "queue": row.queue,
+            "at": row.queued_at,
+            "id": row.id,
+        }
+        statement = _AHEAD_OF_PRIORITY if row.priority else _AHEAD_OF_NORMAL
+        return int(conn.execute(statement, params).scalar_one())
 
-    def public(
-        self, conn: Connection, row: Row[Any], hall: HallEntry | None = None
-    ) -> TicketPublic:
+    def public(self, conn: Connection, row: Any, hall: HallEntry | None = None) -> TicketPublic:
+        """The wire view of a ticket row (or of anything with the same attributes)."""
         ahead = self.people_ahead(conn, row)
         if row.state == TicketState.WAITING.value:
             windows = hall.windows_for(row.queue) if hall is not None else 1
@@ -167,11 +179,7 @@ class TicketView:
 
 
 def _by_key(conn: Connection, principal: str, key: str) -> Row[Any] | None:
-    return conn.execute(
-        sa.select(m.tickets).where(
-            m.tickets.c.principal == principal, m.tickets.c.idempotency_key == key
-        )
-    ).first()
+    return conn.execute(_BY_KEY, {"principal": principal, "key": key}).first()
 
 
 def _replay(row: Row[Any], digest: str, key: str) -> None:
@@ -202,25 +210,35 @@ def _check_day(hall: HallEntry, day: dt.date) -> None:
         )
 
 
+def _item_scope(conn: Connection) -> contextlib.AbstractContextManager[Any]:
+    """A savepoint per ticket on PostgreSQL, where a failed INSERT aborts the transaction.
+
+    SQLite undoes just the failed statement, and the only writes before the statements
+    that can fail are counter bumps (a skipped number is harmless; a repeated one is not),
+    so the savepoint round trips are spared there.
+    """
+    return conn.begin_nested() if conn.dialect.name == "postgresql" else contextlib.nullcontext()
+
+
 def issue_one(
     conn: Connection, req: IssueRequest, halls: HallDirectory, view: TicketView
 ) -> IssueResult:
-    """Issue (or replay) one ticket inside the caller's transaction, in a savepoint."""
+    """Issue (or replay) one ticket inside the caller's transaction."""
     digest = request_hash(req.body)
     principal = req.principal.principal
     existing = _by_key(conn, principal, req.key)
+    hall = halls.get_sync(conn, req.hall_id)
     if existing is not None:
         _replay(existing, digest, req.key)
-        return IssueResult(view.public(conn, existing, halls.get_sync(conn, req.hall_id)), False)
-    hall = halls.get_sync(conn, req.hall_id)
+        return IssueResult(view.public(conn, existing, hall), False)
     if hall is None:
         raise ApiError(404, "unknown_hall", f"没有编号为 {req.hall_id} 的大厅", field="hall_id")
     body = req.body
     _validate(hall, body)
     now = utcnow()
+    numbered: Numbered | None = None
     try:
-        with conn.begin_nested():
-            numbered: Numbered
+        with _item_scope(conn):
             if body.number is not None:
                 if not isinstance(req.principal, KioskPrincipal):
                     raise ApiError(
@@ -232,41 +250,38 @@ def issue_one(
             else:
                 day = service_day(now, hall.zone)
                 numbered = next_number(conn, req.hall_id, body.queue, day)
-            public_id = secrets.token_urlsafe(16)
-            ticket_id = conn.execute(
-                sa.insert(m.tickets)
-                .values(
-                    public_id=public_id,
-                    hall_id=req.hall_id,
-                    queue=body.queue,
-                    number_queue=body.queue,
-                    service_id=body.service_id,
-                    service_day=day,
-                    seq=numbered.seq,
-                    number=numbered.text,
-                    origin=numbered.origin,
-                    lease_id=numbered.lease_id,
-                    priority=body.priority,
-                    state=TicketState.WAITING.value,
-                    issued_at=now,
-                    queued_at=now,
-                    kiosk_issued_at=body.issued_at,
-                    principal=principal,
-                    idempotency_key=req.key,
-                    request_hash=digest,
-                )
-                .returning(m.tickets.c.id)
-            ).scalar_one()
+            values = {
+                "public_id": secrets.token_urlsafe(16),
+                "hall_id": req.hall_id,
+                "queue": body.queue,
+                "number_queue": body.queue,
+                "service_id": body.service_id,
+                "service_day": day,
+                "seq": numbered.seq,
+                "number": numbered.text,
+                "origin": numbered.origin,
+                "lease_id": numbered.lease_id,
+                "priority": body.priority,
+                "state": TicketState.WAITING.value,
+                "issued_at": now,
+                "queued_at": now,
+                "kiosk_issued_at": body.issued_at,
+                "principal": principal,
+                "idempotency_key": req.key,
+                "request_hash": digest,
+            }
+            ticket_id = conn.execute(_INSERT_TICKET, values).scalar_one()
             conn.execute(
-                sa.insert(m.ticket_audit).values(
-                    ticket_id=ticket_id,
-                    at=now,
-                    actor=principal,
-                    action="issue",
-                    from_state=None,
-                    to_state=TicketState.WAITING.value,
-                    data={"origin": numbered.origin},
-                )
+                _INSERT_AUDIT,
+                {
+                    "ticket_id": ticket_id,
+                    "at": now,
+                    "actor": principal,
+                    "action": "issue",
+                    "from_state": None,
+                    "to_state": TicketState.WAITING.value,
+                    "data": {"origin": numbered.origin},
+                },
             )
             seq = record_event(
                 conn,
@@ -280,10 +295,11 @@ def issue_one(
         if existing is not None:
             _replay(existing, digest, req.key)
             return IssueResult(view.public(conn, existing, hall), False)
+        text = numbered.text if numbered is not None else ""
         raise ApiError(
-            409, "number_taken", f"号码 {numbered.text} 已经被使用", field="number.text"
+            409, "number_taken", f"号码 {text} 已经被使用", field="number.text"
         ) from None
-    row = conn.execute(sa.select(m.tickets).where(m.tickets.c.id == ticket_id)).one()
+    row = SimpleNamespace(id=ticket_id, called_at=None, window=None, **values)
     return IssueResult(view.public(conn, row, hall), True, (req.hall_id, seq))
 
 

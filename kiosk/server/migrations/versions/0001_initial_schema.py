@@ -142,7 +142,7 @@ def upgrade() -> None:
     sqlite_autoincrement=True
     )
     with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.create_index('ix_tickets_waiting', ['hall_id', 'service_day', 'state', 'queue'], unique=False)
+        batch_op.create_index('ix_tickets_waiting', ['hall_id', 'service_day', 'queue', 'state', 'priority', 'queued_at'], unique=False)
 
     op.create_table('leases',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),

@@ -1,0 +1,168 @@
+"""The two requests every kiosk makes all day, answered without the framework's routing.
+
+``GET /api/v1/kiosk/content`` (mostly a 304) and ``POST /api/v1/tickets`` are served
+here, in plain ASGI, when everything they need is already in this process's memory (a
+cached kiosk token, a cached hall). Anything unusual — an unknown token, a body that does
+not validate, a missing header — is handed, untouched (the body replayed), to the
+FastAPI routes, which remain the documented implementation and give the full error
+answers. Both paths give byte-for-byte the same answers as their routes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from fastapi import FastAPI
+from pydantic import ValidationError
+from starlette.types import Message, Receive, Scope, Send
+
+from kiosk.core.wire import API_PREFIX, TicketCreate
+from kiosk.server.auth import KioskPrincipal, StaffPrincipal
+from kiosk.server.errors import ApiError
+from kiosk.server.tickets import IssueRequest
+
+__all__ = ["HotPaths"]
+
+_CONTENT = f"{API_PREFIX}/kiosk/content".encode()
+_TICKETS = f"{API_PREFIX}/tickets".encode()
+_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
+_JSON = (b"content-type", b"application/json")
+_MAX_TICKET_BODY = 16_384
+
+
+def _headers(scope: Scope) -> dict[bytes, bytes]:
+    return dict(scope["headers"])
+
+
+def _bearer(headers: dict[bytes, bytes]) -> str | None:
+    value = headers.get(b"authorization")
+    if value is None or value[:7].lower() != b"bearer ":
+        return None
+    token = value[7:].strip()
+    return token.decode("latin-1") if 0 < len(token) <= 200 else None
+
+
+async def _answer(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [*headers, (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class HotPaths:
+    """ASGI middleware in front of the FastAPI app (see the module docstring)."""
+
+    def __init__(self, app: Any, fastapi_app: FastAPI) -> None:
+        self.app = app
+        self.fastapi_app = fastapi_app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = scope.get("raw_path") or scope["path"].encode()
+            if path == _CONTENT and scope["method"] == "GET":
+                if await self._content(scope, send):
+                    return
+            elif path == _TICKETS and scope["method"] == "POST":
+                await self._ticket(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _runtime(self) -> Any:
+        return getattr(self.fastapi_app.state, "runtime", None)
+
+    async def _content(self, scope: Scope, send: Send) -> bool:
+        runtime = self._runtime()
+        headers = _headers(scope)
+        token = _bearer(headers)
+        if runtime is None or token is None:
+            return False
+        kiosk = runtime.principals.peek(token)
+        if not isinstance(kiosk, KioskPrincipal):
+            return False
+        hall = runtime.halls.peek(kiosk.hall_id)
+        if hall is None or hall.etag is None or hall.snapshot is None:
+            return False
+        etag = hall.etag.encode()
+        out = [(b"etag", etag), (b"cache-control", b"no-cache")]
+        wanted = headers.get(b"if-none-match")
+        if wanted is not None and etag in (t.strip() for t in wanted.split(b",")):
+            await _answer(send, 304, b"", out)
+        else:
+            await _answer(send, 200, hall.snapshot, [*out, _JSON])
+        return True
+
+    async def _ticket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        runtime = self._runtime()
+        headers = _headers(scope)
+        token = _bearer(headers)
+        key = headers.get(b"idempotency-key", b"").decode("latin-1")
+        declared = headers.get(b"content-length")
+        who = runtime.principals.peek(token) if runtime is not None and token else None
+        usable = (
+            who is not None
+            and _KEY.match(key) is not None
+            and declared is not None
+            and declared.isdigit()
+            and int(declared) <= _MAX_TICKET_BODY
+        )
+        if not usable:
+            await self.app(scope, receive, send)
+            return
+        # Read the (small) body, then decide; the routes get it replayed if we pass.
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > _MAX_TICKET_BODY:
+                chunks.append(chunk)
+                break
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        hall_id = who.hall_id if isinstance(who, KioskPrincipal | StaffPrincipal) else None
+        hall = runtime.halls.peek(hall_id) if hall_id else None
+        create = None
+        if hall is not None and size <= _MAX_TICKET_BODY:
+            try:
+                create = TicketCreate.model_validate_json(body)
+            except ValidationError:
+                create = None
+        if create is None:
+            await self.app(scope, _replay(body, receive), send)
+            return
+        try:
+            result = await runtime.writer.submit(IssueRequest(who, hall.hall_id, key, create))
+        except ApiError as exc:
+            payload = json.dumps(exc.body(), ensure_ascii=False).encode()
+            await _answer(send, exc.status, payload, [_JSON])
+            return
+        await _answer(
+            send,
+            201 if result.created else 200,
+            result.ticket.model_dump_json().encode(),
+            [_JSON],
+        )
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
