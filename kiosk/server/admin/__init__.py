@@ -1,0 +1,87 @@
+"""The staff admin web (``/admin``): server-rendered pages for hall staff and district
+administrators — login, content editing with drafts, publishing and versions, the
+counter console, kiosk fleet, statistics, accounts and kiosks.
+
+Only :mod:`kiosk.server.app` imports this package (:func:`mount_admin`); it builds on the
+server's own modules (content publishing, counter desk, auth, events) and never
+duplicates them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from kiosk.server.admin import (
+    accounts,
+    console,
+    fleet,
+    halls,
+    login,
+    notices,
+    publishing,
+    rooms,
+    services,
+    staff,
+    stats,
+)
+from kiosk.server.admin.web import AdminPageError, LoginRequired, render
+
+__all__ = ["admin_router", "mount_admin"]
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+admin_router = APIRouter(prefix="/admin", include_in_schema=False)
+admin_router.add_api_route("", halls.home, methods=["GET"], name="admin_root")
+for module in (
+    login,
+    halls,
+    publishing,
+    staff,
+    services,
+    rooms,
+    notices,
+    console,
+    fleet,
+    stats,
+    accounts,
+):
+    admin_router.include_router(module.router)
+
+
+async def _page_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AdminPageError)
+    return render(
+        request,
+        "admin/error.html",
+        {"status": exc.status, "message": exc.message},
+        status_code=exc.status,
+    )
+
+
+async def _login_required(request: Request, exc: Exception) -> Response:
+    if request.method in ("GET", "HEAD"):
+        target = request.url.path
+        if request.url.query:
+            target += "?" + request.url.query
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/admin/login?next={quote(target)}", status_code=303)
+    response: HTMLResponse = render(
+        request,
+        "admin/error.html",
+        {"status": 403, "message": "请先登录（登录已过期或尚未登录）"},
+        status_code=403,
+    )
+    return response
+
+
+def mount_admin(app: FastAPI) -> None:
+    """Add the admin pages, their static files and their HTML error pages to ``app``."""
+    app.include_router(admin_router)
+    app.mount("/admin/static", StaticFiles(directory=str(STATIC_DIR)), name="admin_static")
+    app.add_exception_handler(AdminPageError, _page_error)
+    app.add_exception_handler(LoginRequired, _login_required)

@@ -1,0 +1,252 @@
+"""Form fields of the content editor: how a value of the content model is shown in an
+HTML form and read back from it, and which validation problem belongs beside which field.
+
+A :class:`Field` names a key of an item (dots for nested keys: ``brand.title``) and a
+kind; :func:`read_fields` turns a posted form into the item's values (with per-field
+problems for input that cannot even be converted), :func:`problems_by_field` sorts the
+``(path, message)`` problems of :class:`kiosk.core.content.ContentError` by field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from kiosk.core.schedule import weekdays_text
+from kiosk.server.admin.web import Posted
+
+__all__ = [
+    "Field",
+    "form_values",
+    "problems_by_field",
+    "read_fields",
+    "set_path",
+    "weekday_text",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str
+    label: str
+    #: text | textarea | lines | int | select | checkbox | datetime | date | time |
+    #: weekdays | hours | contacts
+    kind: str = "text"
+    optional: bool = False  # empty → None (text, select, datetime)
+    options: tuple[tuple[str, str], ...] = ()
+    help: str = ""
+    new_only: bool = False  # an id: set when the item is created, then fixed
+    wide: bool = False
+
+    @property
+    def input_name(self) -> str:
+        return "f_" + self.name.replace(".", "__")
+
+
+def get_path(item: dict[str, Any], name: str) -> Any:
+    value: Any = item
+    for part in name.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def set_path(item: dict[str, Any], name: str, value: Any) -> None:
+    parts = name.split(".")
+    for part in parts[:-1]:
+        item = item.setdefault(part, {})
+    if value is None and parts[-1] in item:
+        del item[parts[-1]]
+    elif value is not None:
+        item[parts[-1]] = value
+
+
+def _days(days: list[int]) -> str:
+    days = sorted(days)
+    if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
+        return f"{days[0]}-{days[-1]}"
+    return ",".join(str(d) for d in days)
+
+
+def _show(field: Field, value: Any, zone: ZoneInfo) -> Any:
+    if field.kind == "lines":
+        return "\n".join(str(v) for v in value or [])
+    if field.kind == "hours":
+        return "\n".join(
+            f"{_days(h.get('weekdays', []))} {h.get('open', '')}-{h.get('close', '')}"
+            for h in value or []
+        )
+    if field.kind == "contacts":
+        return "\n".join(
+            f"{c.get('kind', '')} | {c.get('label', '')} | {c.get('url', '')}" for c in value or []
+        )
+    if field.kind == "datetime":
+        if not value:
+            return ""
+        moment = dt.datetime.fromisoformat(str(value))
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(zone)
+        return moment.strftime("%Y-%m-%dT%H:%M")
+    if field.kind == "weekdays":
+        return list(value or [])
+    if field.kind == "checkbox":
+        return bool(value)
+    return "" if value is None else str(value)
+
+
+def form_values(fields: list[Field], item: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
+    """name → what the form shows for it."""
+    return {f.name: _show(f, get_path(item, f.name), zone) for f in fields}
+
+
+_HOURS = re.compile(
+    r"^\s*([1-7](?:\s*[-,，、]\s*[1-7])*)\s+([0-2]?\d:[0-5]\d)\s*[-–~至]\s*([0-2]?\d:[0-5]\d)\s*$"
+)
+
+
+def _parse_days(text: str) -> list[int]:
+    days: set[int] = set()
+    for part in re.split(r"[,，、]", text):
+        part = part.strip()
+        if "-" in part:
+            a, b = (int(x) for x in part.split("-", 1))
+            days.update(range(min(a, b), max(a, b) + 1))
+        elif part:
+            days.add(int(part))
+    return sorted(days)
+
+
+def _hhmm(text: str) -> str:
+    hour, minute = text.split(":")
+    return f"{int(hour):02d}:{minute}"
+
+
+def _read(field: Field, posted: Posted, zone: ZoneInfo) -> Any:
+    """The field's value from the form; raises ValueError with a Chinese message."""
+    key = field.input_name
+    if field.kind == "checkbox":
+        return posted.text(key) in ("1", "on", "true")
+    if field.kind == "weekdays":
+        days = sorted({int(v) for v in posted.values(key) if v.isdigit() and 1 <= int(v) <= 7})
+        return days
+    raw = posted.text(key)
+    if field.kind in ("textarea",):
+        value = posted.form.get(key)
+        return value.strip() if isinstance(value, str) else ""
+    if field.kind == "lines":
+        return [line.strip() for line in raw.splitlines() if line.strip()]
+    if field.kind == "hours":
+        out = []
+        for n, line in enumerate(raw.splitlines(), 1):
+            if not line.strip():
+                continue
+            match = _HOURS.match(line)
+            if match is None:
+                raise ValueError(f"第 {n} 行格式不对，应为“1-5 08:30-17:30”（星期 开始-结束）")
+            out.append(
+                {
+                    "weekdays": _parse_days(match.group(1)),
+                    "open": _hhmm(match.group(2)),
+                    "close": _hhmm(match.group(3)),
+                }
+            )
+        return out
+    if field.kind == "contacts":
+        out = []
+        for n, line in enumerate(raw.splitlines(), 1):
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.split("|")]
+            if len(parts) != 3:
+                raise ValueError(f"第 {n} 行格式不对，应为“wechat | 微信公众号 | https://…”")
+            out.append({"kind": parts[0], "label": parts[1], "url": parts[2]})
+        return out
+    if not raw and field.optional:
+        return None
+    if field.kind == "int":
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError("应为整数") from None
+    if field.kind == "datetime":
+        if not raw:
+            raise ValueError("请填写日期和时间")
+        try:
+            moment = dt.datetime.fromisoformat(raw)
+        except ValueError:
+            raise ValueError("日期时间格式不对") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=zone)
+        return moment.isoformat()
+    if field.kind == "date":
+        try:
+            return dt.date.fromisoformat(raw).isoformat()
+        except ValueError:
+            raise ValueError("日期格式不对，应为 2026-11-26") from None
+    if field.kind == "time":
+        if re.fullmatch(r"[0-2]?\d:[0-5]\d", raw):
+            return _hhmm(raw)
+        raise ValueError("时间格式不对，应为 09:30")
+    return raw
+
+
+def read_fields(
+    fields: list[Field], posted: Posted, zone: ZoneInfo, *, creating: bool
+) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:
+    """(values to store, problems by field name, what to show again in the form)."""
+    values: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    shown: dict[str, Any] = {}
+    for field in fields:
+        if field.new_only and not creating:
+            continue
+        if field.kind == "weekdays":
+            shown[field.name] = [int(v) for v in posted.values(field.input_name) if v.isdigit()]
+        elif field.kind == "checkbox":
+            shown[field.name] = posted.text(field.input_name) in ("1", "on", "true")
+        else:
+            value = posted.form.get(field.input_name)
+            shown[field.name] = value if isinstance(value, str) else ""
+        try:
+            values[field.name] = _read(field, posted, zone)
+        except ValueError as exc:
+            problems[field.name] = str(exc)
+    return values, problems, shown
+
+
+def problems_by_field(
+    problems: list[tuple[str, str]], prefix: str, fields: list[Field]
+) -> tuple[dict[str, str], list[str]]:
+    """Problems under ``prefix`` (``notices[2]``) sorted to fields; the rest as general."""
+    names = sorted((f.name for f in fields), key=len, reverse=True)
+    by_field: dict[str, str] = {}
+    general: list[str] = []
+    for path, message in problems:
+        rest = None
+        if prefix and path.startswith(prefix + "."):
+            rest = path[len(prefix) + 1 :]
+        elif not prefix:
+            rest = path
+        name = None
+        if rest:
+            for candidate in names:
+                if rest == candidate or rest.startswith((candidate + ".", candidate + "[")):
+                    name = candidate
+                    break
+        if name is not None:
+            by_field.setdefault(name, message)
+        else:
+            general.append(f"{path}：{message}" if path and path != prefix else message)
+    return by_field, general
+
+
+def weekday_text(days: list[int]) -> str:
+    """周二、周四 — for lists and previews."""
+    try:
+        return weekdays_text(days)
+    except ValueError:
+        return ""

@@ -1,0 +1,203 @@
+"""A hall's staff: editing their cards, uploading a photo, and the one-tap on-duty status
+(在岗 / 外出走访 / 会议 / 休假, with a return time) which is published at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy.engine import Connection
+from starlette.datastructures import UploadFile
+
+from kiosk.core.content import StaffStatus
+from kiosk.server import models as m
+from kiosk.server.admin.drafts import (
+    EditRefused,
+    audit,
+    edit_draft,
+    keep_status_in_draft,
+    load_draft,
+)
+from kiosk.server.admin.editor import Collection, register_collection
+from kiosk.server.admin.fields import Field
+from kiosk.server.admin.images import MAX_PHOTO_BYTES, PhotoRefused, clean_photo
+from kiosk.server.admin.web import AdminPageError, HallScope, PostedForm, redirect, runtime_of
+from kiosk.server.api.routes.media import store_media
+from kiosk.server.content_store import publish_staff_status
+from kiosk.server.db import utcnow
+from kiosk.server.errors import ApiError
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+
+def _person(item: dict[str, Any]) -> str:
+    return item.get("post", "")
+
+
+STAFF = Collection(
+    key="staff",
+    label="工作人员",
+    item_label="工作人员",
+    fields=[
+        Field(
+            "id", "编号", new_only=True, help="小写字母、数字和连字符，例如 wang-li；建好后不能再改"
+        ),
+        Field("name", "姓名"),
+        Field("post", "职务"),
+        Field("duties", "负责事项（每行一条）", kind="lines", wide=True),
+        Field("phone", "电话", optional=True),
+    ],
+    summary=_person,
+    list_template="admin/staff_list.html",
+)
+
+
+def _until(post: Any, zone: Any) -> dt.datetime | None:
+    """The return time from the form: today's (or tomorrow's) HH:MM, or a full date."""
+    day = post.text("until_date")
+    clock = post.text("until_time")
+    if not clock and not day:
+        return None
+    if clock and not re.fullmatch(r"[0-2]?\d:[0-5]\d", clock):
+        raise ValueError("返回时间格式不对，应为 15:30")
+    now = utcnow().astimezone(zone)
+    try:
+        date = dt.date.fromisoformat(day) if day else now.date()
+    except ValueError:
+        raise ValueError("返回日期格式不对") from None
+    hour, minute = (int(x) for x in (clock or "09:00").split(":"))
+    if hour > 23:
+        raise ValueError("返回时间格式不对，应为 15:30")
+    moment = dt.datetime.combine(date, dt.time(hour, minute), tzinfo=zone)
+    if not day and moment <= now:
+        moment += dt.timedelta(days=1)
+    return moment
+
+
+@router.post("/halls/{hall_id}/staff/{item_id}/status", name="staff_status")
+async def change_status(
+    request: Request, hall: HallScope, item_id: str, post: PostedForm
+) -> Response:
+    runtime = runtime_of(request)
+    entry = await runtime.halls.require(hall.id)
+    back = f"/admin/halls/{hall.id}/staff#staff-{item_id}"
+    try:
+        status = StaffStatus(post.text("status"))
+    except ValueError:
+        return redirect(back, "请选择一个状态：在岗、外出走访、会议或休假")
+    try:
+        until = None if status is StaffStatus.ON_DUTY else _until(post, entry.zone)
+    except ValueError as exc:
+        return redirect(back, str(exc))
+    note = post.text("note")[:100]
+
+    def change(conn: Connection) -> tuple[str, int, int]:
+        snapshot, seq = publish_staff_status(
+            conn, hall.id, item_id, status, until, note, post.session.staff.principal
+        )
+        keep_status_in_draft(
+            conn,
+            hall.id,
+            item_id,
+            {
+                "status": status.value,
+                "status_until": until.isoformat() if until else None,
+                "status_note": note,
+            },
+        )
+        name = next((s.name for s in snapshot.content.staff if s.id == item_id), item_id)
+        when = f"，{until.astimezone(entry.zone):%m-%d %H:%M} 返回" if until else ""
+        audit(conn, post.session, "staff_status", hall.id, f"{name}：{status.label}{when}")
+        return name, snapshot.version, seq
+
+    try:
+        name, version, seq = await runtime.db.write(change)
+    except ApiError as exc:
+        return redirect(back, exc.message)
+    runtime.published([(hall.id, seq)], publication=True)
+    return redirect(back, f"{name} 已改为“{status.label}”，自助机即刻更新（第 {version} 版）")
+
+
+@router.post("/halls/{hall_id}/staff/{item_id}/photo", name="staff_photo")
+async def upload_photo(
+    request: Request, hall: HallScope, item_id: str, post: PostedForm
+) -> Response:
+    back = f"/admin/halls/{hall.id}/staff/{item_id}"
+    upload = post.form.get("photo")
+    if not isinstance(upload, UploadFile):
+        return redirect(back, "没有收到文件，请选择一张照片")
+    data = await upload.read(MAX_PHOTO_BYTES + 1)
+    try:
+        cleaned, mime = clean_photo(data)
+    except PhotoRefused as exc:
+        return redirect(back, f"照片未上传：{exc}")
+    runtime = runtime_of(request)
+
+    def change(conn: Connection) -> str:
+        digest = store_media(conn, cleaned, mime)
+
+        def set_photo(content: dict[str, Any]) -> str:
+            for person in content.get("staff", []):
+                if person.get("id") == item_id:
+                    person["photo"] = digest
+                    return f"更换照片：{person.get('name', item_id)}"
+            raise AdminPageError(404, "没有这位工作人员")
+
+        return edit_draft(conn, post.session, hall.id, set_photo)
+
+    try:
+        await runtime.db.write(change)
+    except EditRefused as exc:
+        return redirect(back, f"照片未保存：{exc}")
+    return redirect(back, "照片已更新（草稿），发布后自助机才会显示")
+
+
+@router.post("/halls/{hall_id}/staff/{item_id}/photo/remove", name="staff_photo_remove")
+async def remove_photo(
+    request: Request, hall: HallScope, item_id: str, post: PostedForm
+) -> Response:
+    def drop(content: dict[str, Any]) -> str:
+        for person in content.get("staff", []):
+            if person.get("id") == item_id:
+                person.pop("photo", None)
+                return f"移除照片：{person.get('name', item_id)}"
+        raise AdminPageError(404, "没有这位工作人员")
+
+    await runtime_of(request).db.write(lambda c: edit_draft(c, post.session, hall.id, drop))
+    return redirect(f"/admin/halls/{hall.id}/staff/{item_id}", "照片已移除（草稿）")
+
+
+register_collection(router, STAFF)
+
+
+@router.get("/halls/{hall_id}/media/{sha256}", name="hall_media")
+async def hall_media(request: Request, hall: HallScope, sha256: str) -> Response:
+    """A photo named by this hall's draft or published content (and no other)."""
+    runtime = runtime_of(request)
+
+    def read(conn: Connection) -> Any:
+        draft = load_draft(conn, hall.id)
+        entry = runtime.halls.get_sync(conn, hall.id)
+        named = {s.get("photo") for s in draft.content.get("staff", [])}
+        if entry is not None and entry.content is not None:
+            named |= entry.content.media_hashes()
+        if sha256 not in named:
+            return None
+        return conn.execute(
+            sa.select(m.media.c.mime, m.media.c.data).where(m.media.c.sha256 == sha256)
+        ).first()
+
+    row = await runtime.db.read(read)
+    if row is None:
+        raise AdminPageError(404, "没有这张图片")
+    return Response(
+        bytes(row.data),
+        media_type=row.mime,
+        headers={"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"},
+    )

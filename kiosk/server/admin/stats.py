@@ -1,0 +1,287 @@
+"""Service statistics (服务追踪): per day, hall, queue and window — tickets issued,
+served, no-shows, mean and p90 wait and service times, busiest hours — as tables,
+server-drawn SVG bar charts, and CSV.
+
+Wait = called − issued (the first call); service = finished − started, or finished −
+called when the window never pressed "start".
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.engine import Connection
+
+from kiosk.core.wire import TicketState
+from kiosk.server import models as m
+from kiosk.server.admin.sessions import StaffSession
+from kiosk.server.admin.web import AdminPageError, CurrentSession, render, runtime_of
+from kiosk.server.db import as_utc, utcnow
+
+__all__ = ["Group", "compute_stats", "router"]
+
+router = APIRouter()
+
+MAX_DAYS = 92
+
+
+def p90(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)]
+
+
+def mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+@dataclass
+class Group:
+    """One row of the table: the tickets of one (day, hall, queue, window)."""
+
+    day: dt.date
+    hall_id: str
+    queue: str
+    window: int | None
+    issued: int = 0
+    served: int = 0
+    no_show: int = 0
+    waits: list[float] = field(default_factory=list)
+    services: list[float] = field(default_factory=list)
+
+    def minutes(self, what: str, kind: str) -> float | None:
+        values = self.waits if what == "wait" else self.services
+        seconds = mean(values) if kind == "mean" else p90(values)
+        return None if seconds is None else seconds / 60
+
+
+@dataclass
+class Stats:
+    groups: list[Group]
+    hours: dict[int, int]  # local hour → tickets issued
+    days: dict[dt.date, int]
+    totals: Group
+
+
+def compute_stats(
+    conn: Connection, hall_ids: list[str], start: dt.date, end: dt.date, zones: dict[str, ZoneInfo]
+) -> Stats:
+    t = m.tickets
+    rows = conn.execute(
+        sa.select(
+            t.c.hall_id,
+            t.c.service_day,
+            t.c.queue,
+            t.c.window,
+            t.c.state,
+            t.c.issued_at,
+            t.c.called_at,
+            t.c.started_at,
+            t.c.finished_at,
+        ).where(t.c.hall_id.in_(hall_ids), t.c.service_day >= start, t.c.service_day <= end)
+    )
+    groups: dict[tuple[Any, ...], Group] = {}
+    hours: dict[int, int] = defaultdict(int)
+    days: dict[dt.date, int] = defaultdict(int)
+    totals = Group(start, "", "", None)
+    for r in rows:
+        key = (r.service_day, r.hall_id, r.queue, r.window)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = Group(r.service_day, r.hall_id, r.queue, r.window)
+        issued = as_utc(r.issued_at)
+        called = as_utc(r.called_at)
+        started = as_utc(r.started_at)
+        finished = as_utc(r.finished_at)
+        for g in (group, totals):
+            g.issued += 1
+            if r.state == TicketState.DONE.value:
+                g.served += 1
+            elif r.state == TicketState.NO_SHOW.value:
+                g.no_show += 1
+            if issued is not None and called is not None and called >= issued:
+                g.waits.append((called - issued).total_seconds())
+            if r.state == TicketState.DONE.value and finished is not None:
+                begin = started or called
+                if begin is not None and finished >= begin:
+                    g.services.append((finished - begin).total_seconds())
+        if issued is not None:
+            hours[issued.astimezone(zones.get(r.hall_id, ZoneInfo("Asia/Shanghai"))).hour] += 1
+        days[r.service_day] += 1
+    ordered = sorted(
+        groups.values(), key=lambda g: (g.day, g.hall_id, g.queue, g.window or 0), reverse=False
+    )
+    return Stats(ordered, dict(hours), dict(days), totals)
+
+
+def bar_chart(
+    bars: list[tuple[str, float]], *, width: int = 640, height: int = 220, unit: str = ""
+) -> dict[str, Any]:
+    """Geometry of a simple bar chart (drawn by the template as inline SVG)."""
+    top = max((v for _, v in bars), default=0) or 1
+    n = max(len(bars), 1)
+    pad_left, pad_bottom, pad_top = 8, 28, 22
+    slot = (width - pad_left) / n
+    bar_w = max(2.0, slot * 0.7)
+    usable = height - pad_bottom - pad_top
+    out = []
+    for i, (label, value) in enumerate(bars):
+        h = usable * value / top
+        out.append(
+            {
+                "x": pad_left + i * slot + (slot - bar_w) / 2,
+                "y": pad_top + usable - h,
+                "w": bar_w,
+                "h": h,
+                "label": label,
+                "value": value,
+                "text": f"{value:g}{unit}",
+                "cx": pad_left + i * slot + slot / 2,
+            }
+        )
+    return {"width": width, "height": height, "bars": out, "base": height - pad_bottom}
+
+
+async def _query(
+    request: Request, session: StaffSession
+) -> tuple[list[str], dt.date, dt.date, dict[str, ZoneInfo], dict[str, str]]:
+    runtime = runtime_of(request)
+    params = request.query_params
+    hall_param = params.get("hall", "")
+    all_halls = await runtime.db.read(
+        lambda c: list(
+            c.execute(
+                sa.select(m.halls.c.id, m.halls.c.name, m.halls.c.timezone).order_by(m.halls.c.id)
+            )
+        )
+    )
+    if session.staff.is_admin:
+        visible = all_halls
+    else:
+        visible = [h for h in all_halls if h.id == session.staff.hall_id]
+    names = {h.id: h.name for h in visible}
+    zones = {h.id: ZoneInfo(h.timezone) for h in visible}
+    if hall_param:
+        if not session.staff.may_manage(hall_param):
+            raise AdminPageError(403, "您没有查看这个大厅的权限")
+        if hall_param not in names:
+            raise AdminPageError(404, "没有这个大厅")
+        hall_ids = [hall_param]
+    else:
+        hall_ids = list(names)
+    today = utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()
+    try:
+        end = dt.date.fromisoformat(params.get("to", "")) if params.get("to") else today
+        start = (
+            dt.date.fromisoformat(params.get("from", ""))
+            if params.get("from")
+            else end - dt.timedelta(days=6)
+        )
+    except ValueError:
+        raise AdminPageError(400, "日期格式不对，应为 2026-11-26") from None
+    if start > end:
+        start, end = end, start
+    if (end - start).days >= MAX_DAYS:
+        start = end - dt.timedelta(days=MAX_DAYS - 1)
+    return hall_ids, start, end, zones, names
+
+
+def _fmt(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+@router.get("/stats", response_class=HTMLResponse, name="stats")
+async def stats(request: Request, session: CurrentSession) -> HTMLResponse:
+    hall_ids, start, end, zones, names = await _query(request, session)
+    runtime = runtime_of(request)
+    result = await runtime.db.read(lambda c: compute_stats(c, hall_ids, start, end, zones))
+    day_bars = []
+    day = start
+    while day <= end:
+        day_bars.append((f"{day:%m-%d}", float(result.days.get(day, 0))))
+        day += dt.timedelta(days=1)
+    hour_bars = [(f"{h}", float(result.hours.get(h, 0))) for h in range(7, 20)]
+    busiest = sorted(result.hours.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+    return render(
+        request,
+        "admin/stats.html",
+        {
+            "stats": result,
+            "start": start,
+            "end": end,
+            "names": names,
+            "hall": request.query_params.get("hall", ""),
+            "day_chart": bar_chart(day_bars),
+            "hour_chart": bar_chart(hour_bars),
+            "busiest": busiest,
+            "fmt": _fmt,
+            "query": request.url.query,
+        },
+    )
+
+
+@router.get("/stats.csv", name="stats_csv")
+async def stats_csv(request: Request, session: CurrentSession) -> Response:
+    hall_ids, start, end, zones, names = await _query(request, session)
+    runtime = runtime_of(request)
+    result = await runtime.db.read(lambda c: compute_stats(c, hall_ids, start, end, zones))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "日期",
+            "大厅编号",
+            "大厅",
+            "队列",
+            "窗口",
+            "取号",
+            "办结",
+            "过号",
+            "平均等候(分钟)",
+            "P90等候(分钟)",
+            "平均办理(分钟)",
+            "P90办理(分钟)",
+        ]
+    )
+    for g in result.groups:
+        writer.writerow(
+            [
+                g.day.isoformat(),
+                g.hall_id,
+                _csv_text(names.get(g.hall_id, "")),
+                g.queue,
+                g.window or "",
+                g.issued,
+                g.served,
+                g.no_show,
+                _fmt(g.minutes("wait", "mean")),
+                _fmt(g.minutes("wait", "p90")),
+                _fmt(g.minutes("service", "mean")),
+                _fmt(g.minutes("service", "p90")),
+            ]
+        )
+    name = f"service-stats-{start.isoformat()}-{end.isoformat()}.csv"
+    return Response(
+        "\ufeff" + out.getvalue(),  # BOM: Excel opens UTF-8 Chinese correctly
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _csv_text(value: str) -> str:
+    """Keep a spreadsheet from running a cell as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

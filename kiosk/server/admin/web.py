@@ -1,0 +1,229 @@
+"""What every admin page needs: the templates, the logged-in session, CSRF-checked forms,
+hall access, flash messages and the HTML error page.
+
+Routes declare what they need through the ``Annotated`` aliases here:
+``CurrentSession`` (any logged-in staff member; a GET without one is sent to the login
+page), ``PostedForm`` (a POST whose CSRF token matched: every admin POST takes it),
+``HallScope`` (the ``{hall_id}`` of the path, which the staff member must be allowed to
+manage) and ``DistrictAdmin`` (district administrators only).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.datastructures import FormData
+
+from kiosk.core.content import CATEGORIES, CATEGORY_NAMES, StaffStatus
+from kiosk.server.admin.sessions import StaffSession, find_session, touch_session
+from kiosk.server.runtime import ServerRuntime
+
+__all__ = [
+    "COOKIE",
+    "AdminPageError",
+    "CurrentSession",
+    "DistrictAdmin",
+    "Hall",
+    "HallScope",
+    "LoginRequired",
+    "Posted",
+    "PostedForm",
+    "flash",
+    "redirect",
+    "render",
+    "runtime_of",
+    "templates",
+]
+
+COOKIE = "kiosk_admin"
+FLASH_COOKIE = "kiosk_admin_flash"
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+templates.env.globals.update(
+    CATEGORIES=CATEGORIES,
+    CATEGORY_NAMES=CATEGORY_NAMES,
+    STATUSES=[(s.value, s.label) for s in StaffStatus],
+    STATUS_LABELS={s.value: s.label for s in StaffStatus},
+    WEEKDAYS=["一", "二", "三", "四", "五", "六", "日"],
+    ACTION_LABELS={
+        "edit": "修改草稿",
+        "publish": "发布",
+        "restore": "恢复版本",
+        "discard": "放弃草稿",
+        "staff_status": "在岗状态",
+        "login": "登录",
+        "logout": "退出",
+        "account_create": "新增账号",
+        "account_disable": "停用账号",
+        "account_enable": "启用账号",
+        "account_password": "重设密码",
+        "kiosk_create": "登记自助机",
+        "kiosk_revoke": "注销自助机",
+    },
+    utc=dt.UTC,
+)
+
+
+class AdminPageError(Exception):
+    """A refusal shown as an admin HTML page (403 not yours, 404 not found, …)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class LoginRequired(Exception):
+    """No (live) session: GET → login page, anything else → 403 page."""
+
+
+def runtime_of(request: Request) -> ServerRuntime:
+    runtime: ServerRuntime = request.app.state.runtime
+    return runtime
+
+
+def secure_cookies(request: Request) -> bool:
+    return runtime_of(request).settings.base_url.startswith("https://")
+
+
+async def _session(request: Request) -> StaffSession:
+    cached = getattr(request.state, "admin_session", None)
+    if isinstance(cached, StaffSession):
+        return cached
+    token = request.cookies.get(COOKIE, "")
+    if not token:
+        raise LoginRequired()
+    runtime = runtime_of(request)
+    found = await runtime.db.read(lambda c: find_session(c, token))
+    if found is None:
+        raise LoginRequired()
+    session, stale = found
+    if stale:
+        await runtime.db.write(lambda c: touch_session(c, session.id_hash))
+    request.state.admin_session = session
+    return session
+
+
+CurrentSession = Annotated[StaffSession, Depends(_session)]
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """A POST whose CSRF token matched the session's."""
+
+    session: StaffSession
+    form: FormData
+
+    def text(self, name: str, default: str = "") -> str:
+        value = self.form.get(name)
+        return value.strip() if isinstance(value, str) else default
+
+    def values(self, name: str) -> list[str]:
+        return [v for v in self.form.getlist(name) if isinstance(v, str)]
+
+
+async def _posted(request: Request, session: CurrentSession) -> Posted:
+    try:
+        form = await request.form(max_files=2, max_fields=400)
+    except Exception:  # malformed multipart / urlencoded body
+        raise AdminPageError(400, "提交的表单无法识别，请返回重试") from None
+    sent = form.get("csrf") or request.headers.get("x-csrf-token") or ""
+    if not isinstance(sent, str) or not hmac.compare_digest(
+        sent.encode(), session.csrf_token.encode()
+    ):
+        raise AdminPageError(403, "页面已过期或来源不明（安全校验失败），请刷新页面后重试")
+    return Posted(session, form)
+
+
+PostedForm = Annotated[Posted, Depends(_posted)]
+
+
+@dataclass(frozen=True, slots=True)
+class Hall:
+    """A hall the current staff member may manage."""
+
+    id: str
+    name: str
+    session: StaffSession
+
+
+async def _hall(hall_id: str, request: Request, session: CurrentSession) -> Hall:
+    if not session.staff.may_manage(hall_id):
+        raise AdminPageError(403, "您没有管理这个大厅的权限")
+    entry = await runtime_of(request).halls.get(hall_id)
+    if entry is None:
+        raise AdminPageError(404, "没有这个大厅")
+    return Hall(hall_id, entry.name, session)
+
+
+HallScope = Annotated[Hall, Depends(_hall)]
+
+
+async def _admin(session: CurrentSession) -> StaffSession:
+    if not session.staff.is_admin:
+        raise AdminPageError(403, "只有街道管理员可以使用此页面")
+    return session
+
+
+DistrictAdmin = Annotated[StaffSession, Depends(_admin)]
+
+
+def flash(response: Response, message: str) -> Response:
+    response.set_cookie(
+        FLASH_COOKIE,
+        urllib.parse.quote(message[:300]),
+        max_age=60,
+        path="/admin",
+        httponly=True,
+        samesite="lax",
+    )
+    return response
+
+
+def redirect(url: str, message: str | None = None) -> RedirectResponse:
+    response = RedirectResponse(url, status_code=303)
+    if message:
+        flash(response, message)
+    return response
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> HTMLResponse:
+    session = getattr(request.state, "admin_session", None)
+    message = urllib.parse.unquote(request.cookies.get(FLASH_COOKIE, ""))[:300]
+    ctx: dict[str, Any] = {
+        "session": session,
+        "csrf": session.csrf_token if isinstance(session, StaffSession) else "",
+        "flash": message,
+        "path": request.url.path,
+    }
+    ctx.update(context or {})
+    response = templates.TemplateResponse(
+        request,
+        template,
+        ctx,
+        status_code=status_code,
+        headers={
+            "Cache-Control": "no-store",
+            "X-Frame-Options": "DENY",
+            "Referrer-Policy": "same-origin",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+    if message:
+        response.delete_cookie(FLASH_COOKIE, path="/admin")
+    return response
