@@ -77,6 +77,11 @@ class SpeechWorker(Speaker):
         return self._status
 
     @property
+    def restarts(self) -> int:
+        """How often a failed or hung engine was replaced since the worker started."""
+        return self._restarts
+
+    @property
     def current(self) -> Utterance | None:
         with self._cv:
             return self._current

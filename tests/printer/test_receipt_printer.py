@@ -110,7 +110,8 @@ def test_unwritable_device_is_a_printer_fault(tmp_path: Path, where: str) -> Non
         printer.print_ticket(TICKET)
     assert fault.value.message  # for the screen and the voice
     assert "DeviceNotFoundError" in fault.value.detail
-    assert "fault" in printer.status_text
+    assert isinstance(printer, EscposPrinter) and printer.last_fault
+    assert printer.last_fault in printer.status_text
 
 
 def test_network_printer_that_is_off_is_a_printer_fault() -> None:
