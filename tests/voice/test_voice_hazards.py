@@ -128,3 +128,20 @@ def test_a_frozen_engine_is_killed_and_replaced(tmp_path: Path) -> None:
         assert not alive(frozen)
     finally:
         worker.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_a_crashed_engine_is_replaced_for_the_next_utterance(tmp_path: Path) -> None:
+    worker = SpeechWorker(VoiceSettings(rate=450, audio_out="none", data_dir=tmp_path))
+    try:
+        assert worker.wait_ready(30) and worker.available
+        crashed = worker.engine_pid
+        assert crashed is not None
+        os.kill(crashed, signal.SIGKILL)
+        worker.say("取号", kind="tap")
+        assert worker.wait_idle(60)
+        assert [(s.text, s.completed) for s in worker.spoken] == [("取号", True)]
+        assert worker.restarts == 1
+        assert worker.engine_pid not in (None, crashed)
+    finally:
+        worker.close()
