@@ -97,6 +97,7 @@ class KioskApp(App):
         self.nav = NavBar(navigator=self)
         for w in (self.status_bar, self.manager, self.calling, self.nav):
             root.add_widget(w)
+        self.root_box = root
         self._set_snapshot(self.feed.current())
         self._show("home", {})
         self.show_status(self.feed.status())
@@ -185,9 +186,10 @@ class KioskApp(App):
         self.current_name = name
         self.manager.current = name
         home = name == "home"
-        self.nav.opacity = 0 if home else 1
-        self.nav.disabled = home
-        self.nav.height = 0 if home else theme.nav_height
+        if home and self.nav.parent is not None:
+            self.root_box.remove_widget(self.nav)
+        elif not home and self.nav.parent is None:
+            self.root_box.add_widget(self.nav)
         if home:
             self._last_attract = 0.0
 

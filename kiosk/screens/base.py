@@ -10,6 +10,7 @@ from kivy.properties import StringProperty
 from kivy.uix.screenmanager import Screen
 
 from kiosk.core.content import HallContent
+from kiosk.widgets.kv import load_kv_beside
 
 __all__ = ["KioskScreen", "ScreenHost"]
 
@@ -61,3 +62,6 @@ def _scroll_views(widget: Any) -> list[Any]:
             found.append(w)
         stack.extend(w.children)
     return found
+
+
+load_kv_beside(__file__)  # <ScreenPage>: the padded page every screen is laid on

@@ -36,6 +36,18 @@ class MaintenanceScreen(KioskScreen):
     details = StringProperty("")
     """The sync facts, markup-safe, str."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._views = {True: self.ids.unlocked, False: self.ids.locked}
+        self._page = self.ids.locked.parent
+        self._page.remove_widget(self.ids.unlocked)
+
+    def on_unlocked(self, _screen: Any, unlocked: bool) -> None:
+        """Show only the PIN pad or only the details: a hidden view must not catch taps."""
+        self._page.remove_widget(self._views[not unlocked])
+        if self._views[unlocked].parent is None:
+            self._page.add_widget(self._views[unlocked])
+
     def show(self, **params: Any) -> None:
         self.unlocked = False
         self.entered = ""
