@@ -121,7 +121,7 @@ def register_collection(router: APIRouter, coll: Collection) -> None:
                         {
                             "index": i,
                             "summary": sub.summary(sub_item),
-                            "values": row_values,
+                            "shown": row_values,
                             "errors": state.get("errors", {}),
                             "general": state.get("general", []),
                         }
@@ -134,7 +134,7 @@ def register_collection(router: APIRouter, coll: Collection) -> None:
                         "list": sub,
                         "rows": rows,
                         "new": {
-                            "values": new_values,
+                            "shown": new_values,
                             "errors": new_state.get("errors", {}),
                             "general": new_state.get("general", []),
                         },

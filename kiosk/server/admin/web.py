@@ -73,6 +73,19 @@ templates.env.globals.update(
 )
 
 
+def _local(value: Any, zone: Any = None, fmt: str = "%m-%d %H:%M") -> str:
+    """A stored time (ISO text or datetime) as the hall's wall clock."""
+    if not value:
+        return ""
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(zone).strftime(fmt) if zone is not None else moment.strftime(fmt)
+
+
+templates.env.filters["local"] = _local
+
+
 class AdminPageError(Exception):
     """A refusal shown as an admin HTML page (403 not yours, 404 not found, …)."""
 

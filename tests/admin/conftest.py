@@ -1,0 +1,180 @@
+"""Fixtures for the admin web: one real demo server (uvicorn, SQLite file) for the folder,
+an HTTP client that logs in through the login form and adds the CSRF token, and the
+list of every admin route of the app (so a new route cannot be left out of a test).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.utils.servers import RunningServer, start_server
+
+TIMEOUT = 30
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    running = start_server(
+        tmp_path_factory.mktemp("admin-server"),
+        extra_env={"KIOSK_SERVER_AUTH_CACHE_SECONDS": "0.2"},
+    )
+    yield running
+    running.stop()
+
+
+class AdminClient:
+    """A browser-like session of one staff member (cookies, CSRF token from the pages)."""
+
+    def __init__(self, server: RunningServer, headers: dict[str, str] | None = None) -> None:
+        self.server = server
+        self.base = server.base_url
+        self.http = requests.Session()
+        if headers:
+            self.http.headers.update(headers)
+        self.csrf = ""
+
+    def login(self, username: str, password: str) -> requests.Response:
+        page = self.get("/admin/login")
+        token = _CSRF.search(page.text)
+        r = self.http.post(
+            f"{self.base}/admin/login",
+            data={
+                "username": username,
+                "password": password,
+                "csrf": token.group(1) if token else "",
+                "next": "/admin",
+            },
+            timeout=TIMEOUT,
+            allow_redirects=False,
+        )
+        if r.status_code == 303:
+            self.refresh_csrf()
+        return r
+
+    def refresh_csrf(self) -> None:
+        found = _CSRF.search(self.get("/admin/fleet").text)
+        assert found, "no CSRF token on an admin page"
+        self.csrf = found.group(1)
+
+    def get(self, path: str, **kw: Any) -> requests.Response:
+        kw.setdefault("timeout", TIMEOUT)
+        return self.http.get(self.base + path, **kw)
+
+    def post(
+        self, path: str, data: Any = None, *, csrf: str | None = None, **kw: Any
+    ) -> requests.Response:
+        kw.setdefault("timeout", TIMEOUT)
+        kw.setdefault("allow_redirects", False)
+        body = dict(data or {}) if not isinstance(data, list) else list(data)
+        token = self.csrf if csrf is None else csrf
+        if token != "-":
+            if isinstance(body, list):
+                body.append(("csrf", token))
+            else:
+                body["csrf"] = token
+        return self.http.post(self.base + path, data=body, **kw)
+
+    def flash(self, response: requests.Response) -> str:
+        """Follow a 303 and return the flash message shown on the next page."""
+        assert response.status_code == 303, (response.status_code, response.text[:500])
+        page = self.get(response.headers["location"])
+        found = re.search(r'<div class="flash" role="status">(.*?)</div>', page.text, re.S)
+        return found.group(1).strip() if found else ""
+
+
+def staff_client(server: RunningServer, hall_id: str) -> AdminClient:
+    login = server.credentials["staff"][hall_id]
+    client = AdminClient(server)
+    r = client.login(login["username"], login["password"])
+    assert r.status_code == 303, r.text[:500]
+    return client
+
+
+def admin_client(server: RunningServer) -> AdminClient:
+    login = server.credentials["admin"]
+    client = AdminClient(server)
+    r = client.login(login["username"], login["password"])
+    assert r.status_code == 303, r.text[:500]
+    return client
+
+
+def kiosk_content(server: RunningServer, hall_id: str) -> dict[str, Any]:
+    token = server.credentials["kiosks"][hall_id]["token"]
+    r = requests.get(
+        f"{server.api}/kiosk/content",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=TIMEOUT,
+    )
+    assert r.status_code == 200, r.text
+    data: dict[str, Any] = r.json()
+    return data
+
+
+def issue_ticket(server: RunningServer, hall_id: str, queue: str, **body: Any) -> dict[str, Any]:
+    token = server.credentials["kiosks"][hall_id]["token"]
+    r = requests.post(
+        f"{server.api}/tickets",
+        json={"queue": queue, **body},
+        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex},
+        timeout=TIMEOUT,
+    )
+    assert r.status_code == 201, r.text
+    data: dict[str, Any] = r.json()
+    return data
+
+
+def db(server: RunningServer) -> sqlite3.Connection:
+    """The server's SQLite file, for checks a person could not make through the pages."""
+    conn = sqlite3.connect(server.data_dir / "kiosk.sqlite3", timeout=30)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def counters_of(server: RunningServer, hall_id: str) -> list[dict[str, Any]]:
+    with db(server) as conn:
+        rows = conn.execute(
+            "SELECT id, window, queues FROM counters WHERE hall_id = ? ORDER BY window",
+            (hall_id,),
+        ).fetchall()
+    return [
+        {"id": r["id"], "window": r["window"], "queues": json.loads(r["queues"])}
+        for r in rows
+        if json.loads(r["queues"])
+    ]
+
+
+def admin_routes() -> list[tuple[str, str]]:
+    """(method, path template) of every /admin route of the real app."""
+    from kiosk.server.app import create_app
+    from kiosk.server.settings import build_settings
+
+    app = create_app(build_settings(demo_mode=True, data_dir="/nonexistent-admin-routes"))
+    try:
+        from fastapi.routing import iter_route_contexts
+
+        routes: list[Any] = list(iter_route_contexts(app.routes))
+    except ImportError:  # older FastAPI: routes are flat
+        routes = list(app.routes)
+    out = set()
+    for route in routes:
+        methods = getattr(route, "methods", None)
+        path = getattr(route, "path", "")
+        if not methods or not path.startswith("/admin"):
+            continue
+        for method in methods:
+            if method != "HEAD":
+                out.add((method, path))
+    return sorted(out)
