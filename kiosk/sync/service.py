@@ -28,7 +28,7 @@ from kiosk.core.wire import EventPublic, EventType, Heartbeat
 from kiosk.sync.backoff import Backoff
 from kiosk.sync.client import HallClient
 from kiosk.sync.cursor import EventCursor
-from kiosk.sync.errors import ContentRejected, MediaRejected, SyncError
+from kiosk.sync.errors import ContentRejected, MediaRejected, RequestRejected, SyncError
 from kiosk.sync.store import ContentStore
 
 __all__ = ["ContentSync", "SyncStatus"]
@@ -103,13 +103,15 @@ class ContentSync:
         self._threads: list[threading.Thread] = []
         self._started_at: float | None = None
 
-        self._state_lock = threading.RLock()
+        self._state_lock = threading.Lock()  # guards the fields below; never held in callbacks
+        self._publish_lock = threading.Lock()  # orders on_status deliveries
         self._content_reachable = False
         self._events_reachable = False
         self._content_error: tuple[float, str] | None = None
         self._events_error: tuple[float, str] | None = None
         self._last_sync: dt.datetime | None = store.applied_at
         snap = store.current()
+        self._content_version: int | None = snap.version if snap else None
         self._status = SyncStatus(
             online=False,
             last_sync=self._last_sync,
@@ -123,8 +125,7 @@ class ContentSync:
 
     @property
     def status(self) -> SyncStatus:
-        with self._state_lock:
-            return self._status
+        return self._status  # replaced whole, never mutated: no lock needed to read
 
     def start(self) -> None:
         """Start the background threads; returns at once."""
@@ -199,6 +200,10 @@ class ContentSync:
             # The server answered, but with content we refuse: it is there, the data is bad.
             self._content_failed(exc, reachable=True)
             return False
+        except RequestRejected as exc:
+            # 404 no_content: the hall has published nothing yet; the server itself is fine.
+            self._content_failed(exc, reachable=exc.code == "no_content")
+            return False
         except SyncError as exc:
             self._content_failed(exc, reachable=False)
             return False
@@ -210,6 +215,8 @@ class ContentSync:
             self._content_reachable = True
             self._content_error = None
             self._last_sync = dt.datetime.now(dt.UTC)
+            if snap is not None:
+                self._content_version = snap.version
         if snap is not None and snap is not old and not self._stopping:
             self._call("on_content", self._on_content, snap)
         self._publish()
@@ -251,8 +258,12 @@ class ContentSync:
                 if after is None:
                     after = self._catch_up()
                     continue
+                # Until the server has answered, ask without waiting: that confirms it is
+                # there (online) at once instead of after a whole long-poll.
+                with self._state_lock:
+                    wait = self._long_poll_wait if self._events_reachable else 0.0
                 started = self._clock()
-                page = self._client.events(after, self._long_poll_wait)
+                page = self._client.events(after, wait)
             except SyncError as exc:
                 if self._stopping:
                     break
@@ -267,7 +278,7 @@ class ContentSync:
             backoff.reset()
             self._events_ok()
             after = self._handle_page(after, page.events, page.last_seq)
-            if not page.events and self._clock() - started < min(1.0, self._long_poll_wait / 2):
+            if not page.events and self._clock() - started < min(1.0, wait / 2):
                 self._sleep(1.0)  # a server that does not hold the long-poll: don't spin
 
     def _catch_up(self) -> int:
@@ -346,24 +357,27 @@ class ContentSync:
             return 0
 
     def _publish(self) -> SyncStatus:
-        """Recompute the status; tell ``on_status`` if it changed. Returns it."""
-        with self._state_lock:
-            errors = [e for e in (self._content_error, self._events_error) if e is not None]
-            last_error = max(errors)[1] if errors else None
-            snap = self._store.current()
-            status = replace(
-                self._status,
-                online=self._content_reachable and self._events_reachable,
-                last_sync=self._last_sync,
-                last_error=last_error,
-                content_version=snap.version if snap else None,
-                outbox_backlog=self._backlog(),
-            )
-            if status == self._status:
-                return status
-            self._status = status
+        """Recompute the status; tell ``on_status`` if it changed. Returns it.
+
+        Callbacks run under ``_publish_lock`` only (so statuses arrive in order), never
+        under ``_state_lock``: a callback may read :attr:`status` or wait on the caller.
+        """
+        backlog = self._backlog()
+        with self._publish_lock:
+            with self._state_lock:
+                errors = [e for e in (self._content_error, self._events_error) if e]
+                status = replace(
+                    self._status,
+                    online=self._content_reachable and self._events_reachable,
+                    last_sync=self._last_sync,
+                    last_error=max(errors)[1] if errors else None,
+                    content_version=self._content_version,
+                    outbox_backlog=backlog,
+                )
+                if status == self._status:
+                    return status
+                self._status = status
             if not self._stopping:
-                # Under the lock, so two threads cannot deliver statuses out of order.
                 self._call("on_status", self._on_status, status)
             return status
 
