@@ -16,9 +16,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import re
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from kiosk.i18n import _
@@ -74,6 +76,12 @@ class PrinterSettings:
     """True: the printer draws the QR code (``GS ( k``); False: send it as an image."""
     timeout: float = 5.0
     """Seconds for a network or USB write before it counts as a fault."""
+    text_as_image: bool = False
+    """True for a printer without a Chinese font: every line is drawn as a bitmap."""
+    paper_width_px: int = 576
+    """Printable dots per line: 576 for 80 mm paper, 384 for 58 mm (203 dpi)."""
+    font_path: str | None = None
+    """Font for ``text_as_image``; None: the first CJK font found (see ``FONT_CANDIDATES``)."""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -88,6 +96,8 @@ class PrinterSettings:
             raise ValueError(f"port must be 1–65535, not {self.port!r}")
         if not self.timeout > 0:
             raise ValueError(f"timeout must be positive, not {self.timeout!r}")
+        if not 200 <= self.paper_width_px <= 1024:
+            raise ValueError(f"paper_width_px must be 200–1024, not {self.paper_width_px!r}")
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, object]) -> PrinterSettings:
@@ -103,33 +113,136 @@ class PrinterSettings:
         return cls(**values)
 
 
-def _line(printer: Any, text: str, *, size: int = 1, bold: bool = False) -> None:
-    """One centred line. Sizes use ``GS !`` only: it scales Chinese and ASCII alike,
-    where ``ESC !`` leaves two-byte characters at their normal size on many printers."""
-    printer.set(align="center", bold=bold, custom_size=True, width=size, height=size)
-    printer._raw(text.encode(ENCODING) + b"\n")
+FONT_CANDIDATES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "C:/Windows/Fonts/msyhbd.ttc",
+    "C:/Windows/Fonts/msyh.ttc",
+    "C:/Windows/Fonts/simhei.ttf",
+    str(Path(__file__).resolve().parent.parent / "assets/fonts/NotoSansSC-Subset-Bold.otf"),
+)
+"""Fonts tried in order for ``text_as_image``; the bundled subset last (it may lack a
+rare character of a hall's name)."""
+_BASE_PX = 24
+"""Text height of size 1 in dots: the printer's own 12×24 font."""
 
 
-def receipt_bytes(
-    ticket: TicketReceipt, *, profile: str | None = None, qr_native: bool = True
-) -> bytes:
-    """The ESC/POS bytes of ``ticket``'s receipt, ready to send to a printer."""
+class _Receipt:
+    """Writes lines of a receipt to a python-escpos printer, as GB18030 or as bitmaps."""
+
+    def __init__(self, printer: Any, settings: PrinterSettings) -> None:
+        self.p = printer
+        self.settings = settings
+        self._font_file = _find_font(settings.font_path) if settings.text_as_image else None
+
+    def start(self) -> None:
+        # ESC @ resets; FS & selects Chinese two-byte mode for the GB18030 text.
+        self.p._raw(b"\x1b@" if self.settings.text_as_image else b"\x1b@" + FS_CHINESE_ON)
+
+    def line(self, text: str, *, size: int = 1, bold: bool = False) -> None:
+        """One centred line. Sizes use ``GS !`` only: it scales Chinese and ASCII alike,
+        where ``ESC !`` leaves two-byte characters at their normal size on many printers."""
+        if self._font_file is not None:
+            for image in _text_images(text, self._font_file, _BASE_PX * size, self.settings):
+                _raster(self.p, image)
+            return
+        self.p.set(align="center", bold=bold, custom_size=True, width=size, height=size)
+        self.p._raw(text.encode(ENCODING) + b"\n")
+
+    def qr(self, url: str) -> None:
+        if self.settings.qr_native:
+            self.p.set(align="center", custom_size=True, width=1, height=1)
+            self.p.qr(url, size=6, native=True)
+            return
+        import qrcode  # type: ignore[import-untyped,unused-ignore]
+
+        code = qrcode.QRCode(box_size=6, border=2)
+        code.add_data(url)
+        code.make(fit=True)
+        _raster(self.p, _centred(code.make_image().get_image().convert("L"), self.settings))
+
+
+def _raster(printer: Any, image: Any) -> None:
+    """``GS v 0`` raster bit image (what python-escpos's ``image()`` sends, without its
+    print() to stdout about the profile's unknown paper width)."""
+    from escpos.image import EscposImage
+
+    bits = EscposImage(image)
+    size = bits.width_bytes.to_bytes(2, "little") + bits.height.to_bytes(2, "little")
+    printer._raw(b"\x1dv0\x00" + size + bits.to_raster_format())
+
+
+def _find_font(wanted: str | None) -> str:
+    candidates = (wanted,) if wanted else FONT_CANDIDATES
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file():
+            return candidate
+    raise PrinterFault(f"no CJK font for text_as_image (tried {', '.join(map(str, candidates))})")
+
+
+def _centred(image: Any, settings: PrinterSettings) -> Any:
+    from PIL import Image
+
+    width = settings.paper_width_px
+    if image.width > width:
+        image = image.resize((width, round(image.height * width / image.width)))
+    page = Image.new("L", (width, image.height), 255)
+    page.paste(image, ((width - image.width) // 2, 0))
+    return page
+
+
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
+_WRAP_TOKENS = re.compile(f"[{_CJK}]|[^{_CJK}\\s]+\\s*|\\s+")
+
+
+def _text_images(text: str, font_file: str, px: int, settings: PrinterSettings) -> list[Any]:
+    """``text`` drawn centred on the paper's width, shrunk (down to 20 dots) or wrapped to fit."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    width = settings.paper_width_px
+    font = ImageFont.truetype(font_file, px)
+    while font.getlength(text) > width and px > 20:
+        px = max(20, int(px * 0.9))
+        font = ImageFont.truetype(font_file, px)
+    rows: list[str] = []
+    row = ""
+    for token in _WRAP_TOKENS.findall(text):  # a CJK character or a whole Latin word
+        if row.strip() and font.getlength((row + token).rstrip()) > width:
+            rows.append(row.rstrip())
+            row = ""
+        row += token
+    rows.append(row.rstrip())
+    images = []
+    height = round(px * 1.3)
+    for row in rows:
+        image = Image.new("L", (width, height), 255)
+        draw = ImageDraw.Draw(image)
+        draw.text((width // 2, height // 2), row, font=font, fill=0, anchor="mm")
+        images.append(image)
+    return images
+
+
+def receipt_bytes(ticket: TicketReceipt, settings: PrinterSettings | None = None) -> bytes:
+    """The ESC/POS bytes of ``ticket``'s receipt for a printer set up as ``settings``."""
     from escpos.printer import Dummy
 
-    p = Dummy(profile=profile)
-    p._raw(b"\x1b@" + FS_CHINESE_ON)
-    _line(p, ticket.hall_name, size=2, bold=True)
-    _line(p, _("Queue number"))
-    _line(p, ticket.number, size=5, bold=True)
-    _line(p, ticket.service_name, size=2, bold=True)
-    _line(p, _("Taken at {time}").format(time=ticket.issued_at.strftime("%Y-%m-%d %H:%M")))
-    _line(p, _("People ahead of you: {count}").format(count=ticket.people_ahead))
+    settings = settings or PrinterSettings()
+    printer = Dummy(profile=settings.profile)
+    out = _Receipt(printer, settings)
+    out.start()
+    out.line(ticket.hall_name, size=2, bold=True)
+    out.line(_("Queue number"))
+    out.line(ticket.number, size=5, bold=True)
+    out.line(ticket.service_name, size=2, bold=True)
+    out.line(_("Taken at {time}").format(time=ticket.issued_at.strftime("%Y-%m-%d %H:%M")))
+    out.line(_("People ahead of you: {count}").format(count=ticket.people_ahead))
     if ticket.qr_url:
-        p.qr(ticket.qr_url, size=6, native=qr_native, center=not qr_native)
-        _line(p, _("Scan to follow your turn on your phone"))
-    _line(p, _("Please wait for your number to be called"))
-    p.cut()
-    return bytes(p.output)
+        out.qr(ticket.qr_url)
+        out.line(_("Scan to follow your turn on your phone"))
+    out.line(_("Please wait for your number to be called"))
+    printer.cut()
+    return bytes(printer.output)
 
 
 class ReceiptPrinter:
@@ -200,10 +313,10 @@ class EscposPrinter(ReceiptPrinter):
         from escpos.exceptions import Error as EscposError
 
         try:
-            data = receipt_bytes(
-                ticket, profile=self.settings.profile, qr_native=self.settings.qr_native
-            )
-        except (EscposError, ValueError) as exc:  # a bad profile or an unprintable QR text
+            data = receipt_bytes(ticket, self.settings)
+        except PrinterFault as fault:  # no font for text_as_image
+            self._fault(fault.detail)
+        except (EscposError, ValueError, OSError) as exc:  # bad profile, unreadable font
             self._fault(f"cannot build the receipt: {exc}")
         device = None
         try:

@@ -57,10 +57,27 @@ def test_receipt_bytes_carry_gb18030_text_qr_and_cut() -> None:
 
 
 def test_qr_as_image_when_the_printer_cannot_draw_it() -> None:
-    data = receipt_bytes(TICKET, qr_native=False)
+    data = receipt_bytes(TICKET, PrinterSettings(qr_native=False))
     assert GS_QR_STORE not in data
     assert b"\x1dv0" in data  # GS v 0: raster bit image
     assert data[-16:].find(FULL_CUT) >= 0
+
+
+def test_text_as_image_for_printers_without_a_chinese_font(tmp_path: Path) -> None:
+    settings = PrinterSettings(text_as_image=True, paper_width_px=384)
+    data = receipt_bytes(TICKET, settings)
+    assert data.startswith(b"\x1b@") and FS_CHINESE_ON not in data[:4]
+    assert "居家养老".encode("gb18030") not in data and b"A012" not in data
+    header = b"\x1dv0\x00" + (384 // 8).to_bytes(2, "little")  # full-width raster lines
+    assert data.count(header) >= 8  # hall, label, number, service, time, ahead, 2 after QR
+    assert GS_QR_STORE in data and data[-16:].find(FULL_CUT) >= 0
+    printer = EscposPrinter(
+        dataclasses.replace(
+            settings, kind="file", device=str(tmp_path / "lp0"), font_path="/no/font"
+        )
+    )
+    with pytest.raises(PrinterFault, match="no CJK font"):
+        printer.print_ticket(TICKET)
 
 
 def test_no_qr_without_url_and_characters_outside_cjk_block_survive() -> None:
