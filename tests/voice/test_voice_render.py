@@ -99,3 +99,10 @@ def test_python_dash_m_runs_the_say_command(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert measure(out)[1] > 0.02
+
+
+def test_volume_setting_scales_the_speech(tmp_path: Path) -> None:
+    text = "请到二号窗口办理"
+    _, loud = measure(render_to_wav(text, tmp_path / "l.wav"))
+    _, quiet = measure(render_to_wav(text, tmp_path / "q.wav", settings=VoiceSettings(volume=0.25)))
+    assert quiet < loud * 0.6
