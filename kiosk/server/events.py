@@ -29,7 +29,7 @@ from kiosk.core.wire import EventPublic, EventType
 from kiosk.server import models as m
 from kiosk.server.db import Database, as_utc, utcnow
 
-__all__ = ["EventHub", "read_events", "record_event"]
+__all__ = ["EventHub", "lock_hall_events", "read_events", "record_event"]
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +38,16 @@ _INSERT_EVENT = sa.insert(m.events).returning(m.events.c.seq)
 _LOCK_HALL_EVENTS = sa.text("SELECT pg_advisory_xact_lock(:k)")
 
 
+def lock_hall_events(conn: Connection, hall_id: str) -> None:
+    """PostgreSQL: serialise event writers of one hall until commit (see module doc)."""
+    key = zlib.crc32(f"events:{hall_id}".encode())
+    conn.execute(_LOCK_HALL_EVENTS, {"k": key})
+
+
 def record_event(conn: Connection, hall_id: str, type_: EventType, data: dict[str, Any]) -> int:
     """Append an event inside the caller's transaction; returns its seq."""
     if conn.dialect.name == "postgresql":
-        key = zlib.crc32(f"events:{hall_id}".encode())
-        conn.execute(_LOCK_HALL_EVENTS, {"k": key})
+        lock_hall_events(conn, hall_id)
     params = {"hall_id": hall_id, "type": type_.value, "at": utcnow(), "data": data}
     return int(conn.execute(_INSERT_EVENT, params).scalar_one())
 

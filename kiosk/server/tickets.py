@@ -24,15 +24,21 @@ from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.core.queueing import estimate_wait_minutes
-from kiosk.core.tickets import service_day
+from kiosk.core.tickets import format_number, service_day
 from kiosk.core.wire import EventType, TicketCreate, TicketPublic, TicketState
 from kiosk.server import models as m
 from kiosk.server.auth import KioskPrincipal, Principal
 from kiosk.server.content_store import HallDirectory, HallEntry
 from kiosk.server.db import Database, as_utc, utcnow
 from kiosk.server.errors import ApiError
-from kiosk.server.events import EventHub, record_event
-from kiosk.server.numbering import Numbered, check_leased_number, next_number
+from kiosk.server.events import EventHub, lock_hall_events, record_event
+from kiosk.server.numbering import (
+    MAX_SEQ,
+    Numbered,
+    allocate,
+    check_leased_number,
+    next_number,
+)
 
 __all__ = ["IssueRequest", "IssueResult", "IssueWriter", "TicketView", "issue_one"]
 
@@ -144,9 +150,12 @@ class TicketView:
         statement = _AHEAD_OF_PRIORITY if row.priority else _AHEAD_OF_NORMAL
         return int(conn.execute(statement, params).scalar_one())
 
-    def public(self, conn: Connection, row: Any, hall: HallEntry | None = None) -> TicketPublic:
+    def public(
+        self, conn: Connection, row: Any, hall: HallEntry | None = None, *, ahead: int | None = None
+    ) -> TicketPublic:
         """The wire view of a ticket row (or of anything with the same attributes)."""
-        ahead = self.people_ahead(conn, row)
+        if ahead is None:
+            ahead = self.people_ahead(conn, row)
         if row.state == TicketState.WAITING.value:
             windows = hall.windows_for(row.queue) if hall is not None else 1
             wait = estimate_wait_minutes(
@@ -303,6 +312,196 @@ def issue_one(
     return IssueResult(view.public(conn, row, hall), True, (req.hall_id, seq))
 
 
+_EXISTING_KEYS = sa.select(_t).where(
+    _t.c.principal.in_(sa.bindparam("principals", expanding=True)),
+    _t.c.idempotency_key.in_(sa.bindparam("keys", expanding=True)),
+)
+_WAITING_COUNTS = sa.select(
+    sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case((_t.c.priority, 1), else_=0)), 0)
+).where(_WAITING_IN_QUEUE)
+_INSERT_TICKETS = sa.insert(_t).returning(_t.c.id, sort_by_parameter_order=True)
+_INSERT_EVENTS = sa.insert(m.events).returning(m.events.c.seq, sort_by_parameter_order=True)
+
+
+def issue_many(
+    conn: Connection, requests: list[IssueRequest], halls: HallDirectory, view: TicketView
+) -> list[IssueResult | ApiError]:
+    """Issue many tickets in the caller's transaction with a handful of statements.
+
+    The common case — a new, server-numbered ticket — is done in bulk: one look-up of
+    the idempotency keys, one counter bump and one count per queue, one multi-row INSERT
+    each for tickets, audit rows and events. People ahead follow from the counts taken
+    before the insert (priority first, then arrival). Everything else (replays, offline
+    numbers, a key repeated within the batch) and any bulk step that hits a constraint
+    goes through :func:`issue_one`, one by one, afterwards.
+    """
+    results: list[IssueResult | ApiError | None] = [None] * len(requests)
+    existing = {
+        (row.principal, row.idempotency_key)
+        for row in conn.execute(
+            _EXISTING_KEYS,
+            {
+                "principals": sorted({r.principal.principal for r in requests}),
+                "keys": sorted({r.key for r in requests}),
+            },
+        )
+    }
+    now = utcnow()
+    later: list[int] = []
+    groups: dict[tuple[str, str, dt.date], list[int]] = {}
+    seen: set[tuple[str, str]] = set()
+    for i, req in enumerate(requests):
+        ident = (req.principal.principal, req.key)
+        if ident in existing or ident in seen or req.body.number is not None:
+            later.append(i)
+            continue
+        hall = halls.get_sync(conn, req.hall_id)
+        try:
+            if hall is None:
+                raise ApiError(
+                    404, "unknown_hall", f"没有编号为 {req.hall_id} 的大厅", field="hall_id"
+                )
+            _validate(hall, req.body)
+        except ApiError as exc:
+            results[i] = exc
+            continue
+        seen.add(ident)
+        groups.setdefault((req.hall_id, req.body.queue, service_day(now, hall.zone)), []).append(i)
+    if groups:
+        try:
+            with conn.begin_nested():
+                _bulk(conn, requests, groups, results, now, halls, view)
+        except IntegrityError:
+            # A race with another process on a key: do this batch the careful way.
+            for members in groups.values():
+                for i in members:
+                    results[i] = None
+                    later.append(i)
+            later.sort()
+    for i in later:
+        try:
+            results[i] = issue_one(conn, requests[i], halls, view)
+        except ApiError as exc:
+            results[i] = exc
+    assert all(r is not None for r in results)
+    return [r for r in results if r is not None]
+
+
+def _bulk(
+    conn: Connection,
+    requests: list[IssueRequest],
+    groups: dict[tuple[str, str, dt.date], list[int]],
+    results: list[IssueResult | ApiError | None],
+    now: dt.datetime,
+    halls: HallDirectory,
+    view: TicketView,
+) -> None:
+    rows: list[dict[str, Any]] = []
+    order: list[int] = []
+    before: dict[tuple[str, str, dt.date], tuple[int, int]] = {}
+    for (hall_id, queue, day), members in groups.items():
+        total, priority = conn.execute(
+            _WAITING_COUNTS, {"hall": hall_id, "day": day, "queue": queue}
+        ).one()
+        before[(hall_id, queue, day)] = (int(total), int(priority))
+        last = allocate(conn, hall_id, queue, day, len(members))
+        first = last - len(members) + 1
+        for seq, i in zip(range(first, last + 1), members, strict=True):
+            if seq > MAX_SEQ:
+                results[i] = ApiError(
+                    409, "queue_full", f"{queue} 队列今天的号码已经发完（最多 {MAX_SEQ} 个）"
+                )
+                continue
+            req = requests[i]
+            order.append(i)
+            rows.append(
+                {
+                    "public_id": secrets.token_urlsafe(16),
+                    "hall_id": hall_id,
+                    "queue": queue,
+                    "number_queue": queue,
+                    "service_id": req.body.service_id,
+                    "service_day": day,
+                    "seq": seq,
+                    "number": format_number(queue, seq),
+                    "origin": "server",
+                    "lease_id": None,
+                    "priority": req.body.priority,
+                    "state": TicketState.WAITING.value,
+                    "issued_at": now,
+                    "queued_at": now,
+                    "kiosk_issued_at": req.body.issued_at,
+                    "principal": req.principal.principal,
+                    "idempotency_key": req.key,
+                    "request_hash": request_hash(req.body),
+                }
+            )
+    if not rows:
+        return
+    ids = list(conn.execute(_INSERT_TICKETS, rows).scalars())
+    conn.execute(
+        _INSERT_AUDIT,
+        [
+            {
+                "ticket_id": ticket_id,
+                "at": now,
+                "actor": row["principal"],
+                "action": "issue",
+                "from_state": None,
+                "to_state": TicketState.WAITING.value,
+                "data": {"origin": "server"},
+            }
+            for ticket_id, row in zip(ids, rows, strict=True)
+        ],
+    )
+    if conn.dialect.name == "postgresql":
+        for hall_id in sorted({row["hall_id"] for row in rows}):
+            lock_hall_events(conn, hall_id)
+    seqs = list(
+        conn.execute(
+            _INSERT_EVENTS,
+            [
+                {
+                    "hall_id": row["hall_id"],
+                    "type": EventType.TICKET.value,
+                    "at": now,
+                    "data": {
+                        "number": row["number"],
+                        "queue": row["queue"],
+                        "state": "waiting",
+                        "window": None,
+                    },
+                }
+                for row in rows
+            ],
+        ).scalars()
+    )
+    # People ahead: all waiting priority tickets are ahead of a normal one; of one's own
+    # rank, those already waiting and those earlier in this batch.
+    new_normal: dict[tuple[str, str, dt.date], int] = {}
+    new_priority: dict[tuple[str, str, dt.date], int] = {}
+    for row in rows:
+        group = (row["hall_id"], row["queue"], row["service_day"])
+        counter = new_priority if row["priority"] else new_normal
+        counter[group] = counter.get(group, 0) + 1
+    seen_normal: dict[tuple[str, str, dt.date], int] = {}
+    seen_priority: dict[tuple[str, str, dt.date], int] = {}
+    for i, ticket_id, row, seq in zip(order, ids, rows, seqs, strict=True):
+        group = (row["hall_id"], row["queue"], row["service_day"])
+        total, priority = before[group]
+        if row["priority"]:
+            ahead = priority + seen_priority.get(group, 0)
+            seen_priority[group] = seen_priority.get(group, 0) + 1
+        else:
+            ahead = total + new_priority.get(group, 0) + seen_normal.get(group, 0)
+            seen_normal[group] = seen_normal.get(group, 0) + 1
+        hall = halls.get_sync(conn, row["hall_id"])
+        ticket = SimpleNamespace(id=ticket_id, called_at=None, window=None, **row)
+        results[i] = IssueResult(
+            view.public(conn, ticket, hall, ahead=ahead), True, (row["hall_id"], seq)
+        )
+
+
 @dataclass(slots=True)
 class _Job:
     request: IssueRequest
@@ -337,13 +536,7 @@ class IssueWriter:
         return await future
 
     def _transaction(self, conn: Connection, jobs: list[_Job]) -> list[IssueResult | ApiError]:
-        out: list[IssueResult | ApiError] = []
-        for job in jobs:
-            try:
-                out.append(issue_one(conn, job.request, self.halls, self.view))
-            except ApiError as exc:
-                out.append(exc)
-        return out
+        return issue_many(conn, [job.request for job in jobs], self.halls, self.view)
 
     async def _run(self) -> None:
         while True:

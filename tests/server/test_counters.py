@@ -11,9 +11,18 @@ from .conftest import Hall, assert_error, make_hall
 
 
 @pytest.fixture
-def desk(server: RunningServer) -> Hall:
-    """A fresh hall per test: each test sees empty queues."""
-    return make_hall(server, "desk")
+def desk(hall: Hall) -> Hall:
+    """The module's hall with every queue emptied and every window free."""
+    for counter_id in hall.counters.values():
+        while hall.staff.post(f"/counters/{counter_id}/call-next").status_code == 200:
+            pass
+        hall.staff.post(f"/counters/{counter_id}/complete")
+    return hall
+
+
+@pytest.fixture(scope="module")
+def other_hall(server: RunningServer) -> Hall:
+    return make_hall(server, "other")
 
 
 def test_counters_come_from_queue_windows(desk: Hall) -> None:
@@ -102,7 +111,8 @@ def test_transfer_to_another_queue(desk: Hall) -> None:
     assert r.json()["id"] == ticket["id"] and r.json()["window"] == 2
 
 
-def test_unknown_counter_and_other_halls(desk: Hall, hall: Hall) -> None:
+def test_unknown_counter_and_other_halls(desk: Hall, other_hall: Hall) -> None:
+    hall = other_hall
     assert_error(desk.staff.post("/counters/999999/call-next"), 404, "unknown_counter")
     assert_error(desk.staff.post("/counters/not-a-number/call-next"), 422)
     # Staff of one hall may not touch another hall's windows; the admin may.

@@ -168,3 +168,26 @@ def test_batch_delivers_each_item_or_its_error(hall: Hall) -> None:
     assert again[2]["ticket"]["id"] == results[dup_key]["ticket"]["id"]
     assert_error(hall.kiosk.post("/tickets/batch", json={"tickets": []}), 422)
     assert_error(hall.staff.post("/tickets/batch", json={"tickets": items}), 403)
+
+
+def test_people_ahead_in_a_concurrent_burst_matches_the_queue(hall: Hall) -> None:
+    """Tickets issued together (one group commit) still count who is ahead exactly."""
+    with concurrent.futures.ThreadPoolExecutor(10) as pool:
+        issued = list(pool.map(lambda i: hall.issue("B", priority=i % 7 == 0).json(), range(30)))
+    for ticket in issued:
+        now = hall.anon.get(f"/public/tickets/{ticket['id']}").json()
+        if ticket["priority"]:
+            # Later priority tickets queue behind it; nothing can have jumped ahead.
+            assert now["people_ahead"] == ticket["people_ahead"]
+        else:
+            # Only priority tickets issued after it may have gone ahead.
+            later_priority = sum(
+                1 for t in issued if t["priority"] and t["issued_at"] > ticket["issued_at"]
+            )
+            assert (
+                ticket["people_ahead"]
+                <= now["people_ahead"]
+                <= (ticket["people_ahead"] + later_priority)
+            )
+    normal = sorted(t["people_ahead"] for t in issued if not t["priority"])
+    assert len(set(normal)) == len(normal)
