@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -143,8 +144,22 @@ async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
 
+async def _database_refused(_request: Request, exc: Exception) -> JSONResponse:
+    # Last line of defence: input the validators let through but the database refuses
+    # (a NUL character for PostgreSQL, a number out of a column's range), or a unique
+    # constraint that lost a race. Nothing was written: the transaction rolled back.
+    if isinstance(exc, IntegrityError):
+        body = error_body("conflict", "数据刚被其他请求修改，请重试")
+        return JSONResponse(body, status_code=409)
+    return JSONResponse(
+        error_body("invalid_request", "请求中的数据无法保存（格式或范围不对）"), 422
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(DataError, _database_refused)
+    app.add_exception_handler(IntegrityError, _database_refused)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
 

@@ -127,7 +127,9 @@ def check_leased_number(
         raise ApiError(
             422, "invalid_number", f"租用号段里的号码不应带机号：{number.text}", field="number.text"
         )
-    lease = conn.execute(sa.select(m.leases).where(m.leases.c.id == number.lease_id)).first()
+    lease = None
+    if number.lease_id <= 2**62:  # larger ids cannot exist (and overflow the column)
+        lease = conn.execute(sa.select(m.leases).where(m.leases.c.id == number.lease_id)).first()
     if (
         lease is None
         or lease.device_id != kiosk.device_id

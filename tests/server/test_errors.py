@@ -59,3 +59,20 @@ def test_oversized_bodies_get_413(hall: Hall) -> None:
     assert_error(r, 413)
     # Still serving afterwards.
     assert hall.kiosk.get("/kiosk/content").status_code == 200
+
+
+def test_path_parameters_are_checked_before_the_database(hall: Hall) -> None:
+    assert_error(hall.staff.post(f"/counters/{2**70}/call-next"), 422)
+    assert_error(hall.staff.post("/counters/0/call-next"), 422)
+    err = assert_error(hall.staff.get("/halls/NOT%20A%20SLUG/content"), 422)
+    assert err["field"] == "hall_id"
+    assert_error(hall.staff.get("/halls/x%00y/content"), 422)
+    assert_error(hall.staff.get("/counters", params={"hall_id": "a\x00b"}), 422)
+    assert_error(hall.anon.get("/public/tickets/bad%00id-123456"), 404)
+    r = requests.post(
+        f"{hall.server.api}/auth/token", json={"username": "a\x00b", "password": "x"}, timeout=30
+    )
+    assert_error(r, 401)
+    huge = {"service_day": "2026-01-01", "seq": 1, "text": "A001", "lease_id": 2**70}
+    r = hall.issue("A", number=huge)
+    assert 400 <= r.status_code < 500, r.text

@@ -8,20 +8,24 @@ admin web can be added to :func:`_principal` without touching the routes.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Request
 
 from kiosk.server.auth import KioskPrincipal, Principal, StaffPrincipal
 from kiosk.server.errors import ApiError
 from kiosk.server.runtime import ServerRuntime
 
 __all__ = [
+    "CounterId",
     "CurrentKiosk",
     "CurrentKioskOrStaff",
     "CurrentStaff",
+    "HallId",
     "IdempotencyKey",
     "Runtime",
+    "StaffId",
     "require_hall_access",
 ]
 
@@ -76,6 +80,14 @@ IdempotencyKey = Annotated[
         description="Client-chosen key: the same key always yields the same ticket.",
     ),
 ]
+
+
+_SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
+HallId = Annotated[str, Path(pattern=_SLUG, description="the hall's id (a slug)")]
+StaffId = Annotated[str, Path(pattern=_SLUG, description="the staff member's id in the content")]
+CounterId = Annotated[int, Path(ge=1, le=2**62, description="the counter's id")]
+#: Ticket public ids are ``secrets.token_urlsafe(16)``; anything else cannot be one.
+PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
 
 
 def require_hall_access(staff: StaffPrincipal, hall_id: str) -> None:

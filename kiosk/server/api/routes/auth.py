@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anyio.to_thread
 import sqlalchemy as sa
 from fastapi import APIRouter
 from sqlalchemy.engine import Connection
@@ -17,6 +18,9 @@ router = APIRouter(tags=["auth"])
 
 @router.post("/auth/token", response_model=TokenPublic, responses={401: {"model": ErrorPublic}})
 async def create_token(body: TokenCreate, runtime: Runtime) -> TokenPublic:
+    if "\x00" in body.username:
+        raise ApiError(401, "invalid_credentials", "用户名或密码不正确")
+
     def find(conn: Connection) -> tuple[int, str, bool] | None:
         row = conn.execute(
             sa.select(
@@ -28,8 +32,6 @@ async def create_token(body: TokenCreate, runtime: Runtime) -> TokenPublic:
         return (row.id, row.password_hash, row.disabled) if row is not None else None
 
     found = await runtime.db.read(find)
-    import anyio.to_thread
-
     ok = await anyio.to_thread.run_sync(verify_password, found[1] if found else None, body.password)
     if found is None or not ok or found[2]:
         raise ApiError(401, "invalid_credentials", "用户名或密码不正确")

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 
 from kiosk.core.tickets import Action
 from kiosk.core.wire import CallNext, CountersPublic, ErrorPublic, TicketPublic, Transfer
-from kiosk.server.api.deps import CurrentStaff, Runtime
+from kiosk.server.api.deps import CounterId, CurrentStaff, Runtime
 
 router = APIRouter(tags=["counters"])
 
@@ -23,7 +23,9 @@ _ERRORS: dict[int | str, dict[str, object]] = {
 async def list_all(
     staff: CurrentStaff,
     runtime: Runtime,
-    hall_id: str | None = Query(None, max_length=63, description="only this hall's windows"),
+    hall_id: str | None = Query(
+        None, pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="only this hall's windows"
+    ),
 ) -> CountersPublic:
     from kiosk.server.counters import list_counters
 
@@ -33,7 +35,7 @@ async def list_all(
 
 @router.post("/counters/{counter_id}/call-next", response_model=TicketPublic, responses=_ERRORS)
 async def call_next(
-    counter_id: int, staff: CurrentStaff, runtime: Runtime, body: CallNext | None = None
+    counter_id: CounterId, staff: CurrentStaff, runtime: Runtime, body: CallNext | None = None
 ) -> TicketPublic:
     """Call the next waiting ticket (priority first, then arrival) of the window's queues,
     or of ``queues``; the ticket at the window, if any, is completed first."""
@@ -46,7 +48,11 @@ async def call_next(
 
 
 async def _act(
-    counter_id: int, staff: CurrentStaff, runtime: Runtime, action: Action, queue: str | None = None
+    counter_id: CounterId,
+    staff: CurrentStaff,
+    runtime: Runtime,
+    action: Action,
+    queue: str | None = None,
 ) -> TicketPublic:
     ticket, events = await runtime.db.write(
         lambda c: runtime.desk.act(c, counter_id, staff, action, queue)
@@ -56,29 +62,29 @@ async def _act(
 
 
 @router.post("/counters/{counter_id}/recall", response_model=TicketPublic, responses=_ERRORS)
-async def recall(counter_id: int, staff: CurrentStaff, runtime: Runtime) -> TicketPublic:
+async def recall(counter_id: CounterId, staff: CurrentStaff, runtime: Runtime) -> TicketPublic:
     """Call the current ticket again (a ``call`` event with ``recall: true``)."""
     return await _act(counter_id, staff, runtime, Action.RECALL)
 
 
 @router.post("/counters/{counter_id}/start", response_model=TicketPublic, responses=_ERRORS)
-async def start(counter_id: int, staff: CurrentStaff, runtime: Runtime) -> TicketPublic:
+async def start(counter_id: CounterId, staff: CurrentStaff, runtime: Runtime) -> TicketPublic:
     return await _act(counter_id, staff, runtime, Action.START)
 
 
 @router.post("/counters/{counter_id}/no-show", response_model=TicketPublic, responses=_ERRORS)
-async def no_show(counter_id: int, staff: CurrentStaff, runtime: Runtime) -> TicketPublic:
+async def no_show(counter_id: CounterId, staff: CurrentStaff, runtime: Runtime) -> TicketPublic:
     return await _act(counter_id, staff, runtime, Action.NO_SHOW)
 
 
 @router.post("/counters/{counter_id}/complete", response_model=TicketPublic, responses=_ERRORS)
-async def complete(counter_id: int, staff: CurrentStaff, runtime: Runtime) -> TicketPublic:
+async def complete(counter_id: CounterId, staff: CurrentStaff, runtime: Runtime) -> TicketPublic:
     return await _act(counter_id, staff, runtime, Action.COMPLETE)
 
 
 @router.post("/counters/{counter_id}/transfer", response_model=TicketPublic, responses=_ERRORS)
 async def transfer(
-    counter_id: int, body: Transfer, staff: CurrentStaff, runtime: Runtime
+    counter_id: CounterId, body: Transfer, staff: CurrentStaff, runtime: Runtime
 ) -> TicketPublic:
     """Send the current ticket to another queue, where it waits again in its old place."""
     return await _act(counter_id, staff, runtime, Action.TRANSFER, body.queue)

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from kiosk.core.content import ContentError, Snapshot, StaffStatus, parse_content
 from kiosk.core.wire import ErrorPublic, HallPublic, HallsPublic, StaffStatusUpdate
 from kiosk.server import models as m
-from kiosk.server.api.deps import CurrentStaff, Runtime, require_hall_access
+from kiosk.server.api.deps import CurrentStaff, HallId, Runtime, StaffId, require_hall_access
 from kiosk.server.content_store import publish_content, publish_staff_status
 from kiosk.server.errors import ApiError
 
@@ -42,7 +42,7 @@ async def list_halls(staff: CurrentStaff, runtime: Runtime) -> HallsPublic:
 
 
 @router.get("/halls/{hall_id}/content", response_model=Snapshot, responses=_ERRORS)
-async def hall_content(hall_id: str, staff: CurrentStaff, runtime: Runtime) -> Response:
+async def hall_content(hall_id: HallId, staff: CurrentStaff, runtime: Runtime) -> Response:
     require_hall_access(staff, hall_id)
     hall = await runtime.halls.require(hall_id)
     if hall.snapshot is None:
@@ -62,7 +62,7 @@ async def hall_content(hall_id: str, staff: CurrentStaff, runtime: Runtime) -> R
     },
 )
 async def put_content(
-    hall_id: str, request: Request, staff: CurrentStaff, runtime: Runtime
+    hall_id: HallId, request: Request, staff: CurrentStaff, runtime: Runtime
 ) -> Response:
     """Validate, store as a new version, publish (event ``content``).
 
@@ -95,7 +95,11 @@ async def put_content(
 
 @router.post("/halls/{hall_id}/staff/{staff_id}/status", response_model=Snapshot, responses=_ERRORS)
 async def staff_status(
-    hall_id: str, staff_id: str, body: StaffStatusUpdate, staff: CurrentStaff, runtime: Runtime
+    hall_id: HallId,
+    staff_id: StaffId,
+    body: StaffStatusUpdate,
+    staff: CurrentStaff,
+    runtime: Runtime,
 ) -> Response:
     require_hall_access(staff, hall_id)
     if body.status_until is not None and body.status_until.tzinfo is None:

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from kiosk.core.content import CATEGORY_NAMES
-from kiosk.server.api.deps import Runtime
+from kiosk.server.api.deps import PUBLIC_ID, Runtime
 
 router = APIRouter(tags=["phone page"])
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parents[2] / "templates"))
@@ -27,7 +27,7 @@ _STATE_TEXT = {
 @router.get("/t/{public_id}", response_class=HTMLResponse, include_in_schema=False)
 async def phone_page(public_id: str, request: Request, runtime: Runtime) -> HTMLResponse:
     ticket = None
-    if 8 <= len(public_id) <= 40:
+    if PUBLIC_ID.match(public_id):
         ticket = await runtime.db.read(lambda c: runtime.view.by_public_id(c, public_id))
     if ticket is None:
         return templates.TemplateResponse(

@@ -16,7 +16,13 @@ from kiosk.core.wire import (
     TicketCreate,
     TicketPublic,
 )
-from kiosk.server.api.deps import CurrentKiosk, CurrentKioskOrStaff, IdempotencyKey, Runtime
+from kiosk.server.api.deps import (
+    PUBLIC_ID,
+    CurrentKiosk,
+    CurrentKioskOrStaff,
+    IdempotencyKey,
+    Runtime,
+)
 from kiosk.server.auth import KioskPrincipal
 from kiosk.server.errors import ApiError
 from kiosk.server.tickets import IssueRequest, issue_one
@@ -106,7 +112,7 @@ async def deliver_batch(
 async def public_ticket(public_id: str, runtime: Runtime) -> TicketPublic:
     """Anyone holding the unguessable id may see the ticket's state (no personal data)."""
     ticket = None
-    if 8 <= len(public_id) <= 40:
+    if PUBLIC_ID.match(public_id):
         ticket = await runtime.db.read(lambda c: runtime.view.by_public_id(c, public_id))
     if ticket is None:
         raise ApiError(404, "unknown_ticket", "找不到这张号码单", field="public_id")
