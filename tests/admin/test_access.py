@@ -221,3 +221,25 @@ def test_login_form_needs_its_csrf_token(admin_server: RunningServer) -> None:
     assert r.status_code == 403
     assert "安全校验失败" in r.text
     assert "kiosk_admin=" not in r.headers.get("set-cookie", "")
+
+
+def test_every_form_on_every_page_carries_the_csrf_token(admin_server: RunningServer) -> None:
+    staff = staff_client(admin_server, HALL_A)
+    admin = admin_client(admin_server)
+    ctx = _context(admin_server, HALL_A)
+    forms = 0
+    for method, template in admin_routes():
+        if (
+            method != "GET"
+            or template.endswith((".csv", "/live", "/login"))
+            or "{sha256}" in template
+        ):
+            continue
+        client = admin if template.startswith(ADMIN_ONLY) else staff
+        page = client.get(fill(template, ctx))
+        assert page.status_code == 200, (template, page.status_code)
+        for form in re.findall(r'<form[^>]*method="post"[^>]*>(.*?)</form>', page.text, re.S):
+            token = re.search(r'name="csrf" value="([^"]*)"', form)
+            assert token and token.group(1) == client.csrf, (template, form[:200])
+            forms += 1
+    assert forms > 50
