@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -140,3 +141,20 @@ def test_media_of_a_new_photo_is_fetched(hall: Hall, desk: StaffDesk, tmp_path: 
         )
         path = store.media_path(digest)
         assert path is not None and path.read_bytes() == image
+
+
+def test_kiosk_follows_a_server_rebuilt_with_a_fresh_database(
+    hall: Hall, desk: StaffDesk, tmp_path: Path
+) -> None:
+    # A cursor from the server's previous life, far beyond anything it has now.
+    (tmp_path / "events.json").write_text(json.dumps({"server": hall.base_url, "seq": 10**9}))
+    with running_sync(hall.base_url, hall.token, tmp_path) as (sync, rec, _store):
+        rec.wait_for("online", lambda: sync.status.online)
+        time.sleep(0.3)
+        published = desk.edit(hall.hall_id, lambda c: c["hall"].update(intro=f"r {time.time_ns()}"))
+        rec.wait_for(
+            "the content event of the rebuilt server",
+            lambda: any(e.data.get("version") == published["version"] for e in rec.events),
+        )
+    saved = json.loads((tmp_path / "events.json").read_text())["seq"]
+    assert saved < 10**9
