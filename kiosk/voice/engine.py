@@ -143,6 +143,16 @@ class Pyttsx3Engine(SpeechEngine):
                     stream.close()
 
 
+def _best_espeak_voice(exe: str, timeout: float) -> str:
+    try:
+        listing = subprocess.run(
+            [exe, "--voices=cmn"], capture_output=True, text=True, timeout=timeout, check=False
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return "cmn"
+    return "cmn-latn-pinyin" if "cmn-latn-pinyin" in listing else "cmn"
+
+
 class EspeakNgEngine(SpeechEngine):
     """``espeak-ng -v cmn -w FILE`` per utterance; the process is killed on timeout."""
 
@@ -151,7 +161,8 @@ class EspeakNgEngine(SpeechEngine):
         if exe is None:
             raise EngineUnavailable("espeak-ng is not installed")
         self._exe = exe
-        self._voice = voice or "cmn"
+        # cmn-latn-pinyin: see engine_host.mandarin_score for why not plain cmn.
+        self._voice = voice or _best_espeak_voice(exe, timeout)
         self._timeout = timeout
         try:
             listing = subprocess.run(

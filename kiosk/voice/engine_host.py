@@ -39,11 +39,18 @@ def _langs(voice: Any) -> list[str]:
 
 
 def mandarin_score(voice_id: str, name: str, languages: Iterable[str]) -> int:
-    """How good a Mandarin voice this is: 0 not Mandarin, 3 best (cmn / zh-CN)."""
+    """How good a Mandarin voice this is: 0 not Mandarin, 4 best.
+
+    espeak-ng's plain ``cmn`` voice (1.51, Debian 12) looks each hanzi up as pinyin and
+    then reads that pinyin with English rules ("请" comes out as "king three");
+    ``cmn-latn-pinyin`` reads the same pinyin as Mandarin, so it is preferred.
+    """
     vid, vname, langs = voice_id.lower(), name.lower(), [lang.lower() for lang in languages]
     words = [vid, vname, *langs]
     if any(bad in word for word in words for bad in _NOT_MANDARIN):
         return 0
+    if "cmn-latn-pinyin" in langs or vid.endswith("cmn-latn-pinyin"):
+        return 4
     if "cmn" in langs or vid.endswith("/cmn") or vid == "cmn":
         return 3
     if any(lang.replace("_", "-") in ("zh-cn", "zh-hans", "zh-hans-cn") for lang in langs):

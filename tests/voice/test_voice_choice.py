@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from dataclasses import dataclass, field
 
 import pytest
@@ -37,7 +39,8 @@ SAPI = [
 @pytest.mark.parametrize(
     ("voices", "expected"),
     [
-        (ESPEAK, "sit/cmn"),
+        (ESPEAK, "sit/cmn-latn-pinyin"),  # plain cmn reads pinyin as English
+        ([v for v in ESPEAK if "pinyin" not in v.id], "sit/cmn"),
         (SAPI, r"HKEY_LOCAL_MACHINE\...\TTS_MS_ZH-CN_HUIHUI_11.0"),
         ([Voice("x", "Ting-Ting", [b"\x05zh_CN"])], "x"),  # macOS, bytes languages
         (ESPEAK[:3], "sit/cmn-latn-pinyin"),  # second best is still Mandarin
@@ -62,7 +65,25 @@ def test_a_named_voice_wins_or_is_missing() -> None:
 
 
 def test_scores() -> None:
+    assert mandarin_score("sit/cmn-latn-pinyin", "Chinese", ["cmn-latn-pinyin"]) == 4
     assert mandarin_score("sit/cmn", "Chinese", ["cmn"]) == 3
     assert mandarin_score("v", "Microsoft Huihui", ["zh-CN"]) == 3
     assert mandarin_score("sit/yue", "Chinese_(Cantonese)", ["yue"]) == 0
     assert mandarin_score("gmw/en", "English", ["en"]) == 0
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+def test_the_chosen_espeak_voice_reads_hanzi_as_mandarin() -> None:
+    """espeak-ng marks a switch to English phonemes with "(en)"; a call must have none."""
+    listing = subprocess.run(
+        ["espeak-ng", "--voices=cmn"], capture_output=True, text=True, check=True
+    ).stdout
+    voice = "cmn-latn-pinyin" if "cmn-latn-pinyin" in listing else "cmn"
+    phonemes = subprocess.run(
+        ["espeak-ng", "-v", voice, "-q", "-x", "请 A 零 一 二 号 到 二 号窗口办理"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert phonemes.strip()
+    assert "(en)" not in phonemes
