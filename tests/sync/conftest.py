@@ -21,6 +21,7 @@ class Hall:
     base_url: str
     hall_id: str
     token: str  # the kiosk's bearer token
+    device_id: int  # the kiosk's row on the server
     staff_login: dict[str, str]  # username, password of a staff member of this hall
 
 
@@ -36,6 +37,7 @@ def hall_of(server: RunningServer) -> Hall:
         base_url=server.base_url.rstrip("/"),
         hall_id=hall_id,
         token=creds["kiosks"][hall_id]["token"],
+        device_id=creds["kiosks"][hall_id]["device_id"],
         staff_login=creds["staff"][hall_id],
     )
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
 from kiosk.core.wire import EventType
 from kiosk.sync.store import ContentStore
+from tests.utils.servers import RunningServer
 
 from .conftest import Hall
 from .harness import StaffDesk, free_port, running_sync
@@ -158,3 +161,30 @@ def test_kiosk_follows_a_server_rebuilt_with_a_fresh_database(
         )
     saved = json.loads((tmp_path / "events.json").read_text())["seq"]
     assert saved < 10**9
+
+
+def test_heartbeat_reaches_the_server(
+    hall: Hall, sync_server: RunningServer, tmp_path: Path
+) -> None:
+    database = sync_server.data_dir / "kiosk.sqlite3"
+
+    def reported() -> dict[str, Any] | None:
+        with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+            row = db.execute(
+                "SELECT last_heartbeat FROM kiosk_devices WHERE id = ?", (hall.device_id,)
+            ).fetchone()
+        report: dict[str, Any] | None = json.loads(row[0]) if row and row[0] else None
+        return report if report and report.get("outbox_backlog") == 3 else None
+
+    with running_sync(
+        hall.base_url, hall.token, tmp_path, heartbeat_interval=0.5, outbox_backlog=lambda: 3
+    ) as (sync, rec, _store):
+        snap = rec.wait_for("first content", lambda: rec.contents and rec.contents[-1])
+        report = rec.wait_for(
+            "a heartbeat with content",
+            lambda: (r := reported()) and r.get("content_version") == snap.version and r,
+        )
+        assert report["app_version"] == "test"
+        assert report["last_sync"] is not None
+        assert report["uptime_s"] >= 0
+        assert sync.status.outbox_backlog == 3
