@@ -46,9 +46,16 @@ class AdminClient:
             self.http.headers.update(headers)
         self.csrf = ""
 
+    def _plain_http(self) -> None:
+        """Send Secure cookies over our plain-http loopback too (the server marks them
+        Secure when its public address is https, as behind a TLS proxy)."""
+        for cookie in self.http.cookies:
+            cookie.secure = False
+
     def login(self, username: str, password: str) -> requests.Response:
         page = self.get("/admin/login")
         token = _CSRF.search(page.text)
+        self._plain_http()
         r = self.http.post(
             f"{self.base}/admin/login",
             data={
@@ -71,6 +78,7 @@ class AdminClient:
 
     def get(self, path: str, **kw: Any) -> requests.Response:
         kw.setdefault("timeout", TIMEOUT)
+        self._plain_http()
         return self.http.get(self.base + path, **kw)
 
     def post(
@@ -85,6 +93,7 @@ class AdminClient:
                 body.append(("csrf", token))
             else:
                 body["csrf"] = token
+        self._plain_http()
         return self.http.post(self.base + path, data=body, **kw)
 
     def flash(self, response: requests.Response) -> str:

@@ -55,10 +55,13 @@ def clean_photo(data: bytes) -> tuple[bytes, str]:
                     image.mode == "P" and "transparency" in image.info
                 )
                 out = io.BytesIO()
+                clean = image.convert("RGBA" if has_alpha else "RGB")
+                # Pillow carries comments, ICC and EXIF over from ``info``; drop them all.
+                clean.info = {}
                 if has_alpha:
-                    image.convert("RGBA").save(out, "PNG", optimize=True)
+                    clean.save(out, "PNG", optimize=True)
                     return out.getvalue(), "image/png"
-                image.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
+                clean.save(out, "JPEG", quality=85, optimize=True)
                 return out.getvalue(), "image/jpeg"
         except PhotoRefused:
             raise
