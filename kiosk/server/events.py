@@ -25,13 +25,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from kiosk.core.wire import EventPublic, EventType
+from kiosk.core.wire import EventPublic, EventsPublic, EventType
 from kiosk.server import models as m
 from kiosk.server.db import Database, as_utc, utcnow
 
 __all__ = ["EventHub", "lock_hall_events", "read_events", "record_event"]
 
 log = logging.getLogger(__name__)
+
+#: (hall id, newest event seq, newest content/staff-status event seq) seen by a scan.
+_HallSeen = tuple[str, int, int]
 
 
 _INSERT_EVENT = sa.insert(m.events).returning(m.events.c.seq)
@@ -79,21 +82,20 @@ class EventHub:
         self.interval = interval
         self.last_seq = 0
         self.hall_latest: dict[str, int] = {}
+        self.hall_published: dict[str, int] = {}
         self._wakers: dict[str, asyncio.Event] = {}
+        self._reads: dict[tuple[str, int], asyncio.Future[bytes | None]] = {}
         self._task: asyncio.Task[None] | None = None
-        #: Called with (hall_id, type) for content/staff events seen (cache invalidation).
+        #: Called with the hall id when a new content/staff-status version is seen.
         self.on_publication: list[Callable[[str], None]] = []
 
+    #: How far behind the newest seq each scan looks on PostgreSQL, where a transaction
+    #: that took a seq earlier may commit after one that took a later seq (other hall).
+    LOOKBACK = 1000
+
     async def start(self) -> None:
-        rows = await self.db.read(
-            lambda c: c.execute(
-                sa.select(m.events.c.hall_id, sa.func.max(m.events.c.seq)).group_by(
-                    m.events.c.hall_id
-                )
-            ).all()
-        )
-        self.hall_latest = {hall: seq for hall, seq in rows}
-        self.last_seq = max(self.hall_latest.values(), default=0)
+        newest, halls = await self.db.read(lambda c: self._scan(c, startup=True))
+        self.notice(newest, halls)
         self._task = asyncio.create_task(self._watch(), name="event-hub")
 
     async def stop(self) -> None:
@@ -105,19 +107,24 @@ class EventHub:
     def latest(self, hall_id: str) -> int:
         return self.hall_latest.get(hall_id, 0)
 
-    def _scan(self, conn: Connection) -> tuple[int, list[tuple[str, int, bool]]]:
+    def _scan(self, conn: Connection, *, startup: bool = False) -> tuple[int, list[_HallSeen]]:
         newest = conn.execute(sa.select(sa.func.max(m.events.c.seq))).scalar() or 0
-        if newest <= self.last_seq:
+        ordered = conn.dialect.name == "sqlite"  # one writer at a time: seq = commit order
+        if ordered and not startup and newest <= self.last_seq:
             return newest, []
-        published = sa.func.max(
-            sa.case((m.events.c.type.in_(("content", "staff_status")), 1), else_=0)
+        floor = (
+            self.last_seq
+            if ordered and not startup
+            else max(self.last_seq, newest) - (self.LOOKBACK)
         )
+        e = m.events.c
+        published = sa.func.max(sa.case((e.type.in_(("content", "staff_status")), e.seq), else_=0))
         rows = conn.execute(
-            sa.select(m.events.c.hall_id, sa.func.max(m.events.c.seq), published)
-            .where(m.events.c.seq > self.last_seq)
-            .group_by(m.events.c.hall_id)
+            sa.select(e.hall_id, sa.func.max(e.seq), published)
+            .where(e.seq > max(0, floor))
+            .group_by(e.hall_id)
         ).all()
-        return newest, [(h, s, bool(p)) for h, s, p in rows]
+        return newest, [(h, int(s), int(p or 0)) for h, s, p in rows]
 
     async def _watch(self) -> None:
         while True:
@@ -131,18 +138,41 @@ class EventHub:
                 await asyncio.sleep(1)
             await asyncio.sleep(self.interval)
 
-    def notice(self, newest: int, halls: list[tuple[str, int, bool]]) -> None:
-        """Record new events (also called right after a local commit, to skip the wait)."""
+    def notice(self, newest: int, halls: list[_HallSeen]) -> None:
+        """Record what a scan saw: (hall, newest seq, newest publication seq) per hall.
+
+        Also called right after a local commit, with ``newest=0``, to skip the wait.
+        """
         for hall_id, seq, published in halls:
             if seq > self.hall_latest.get(hall_id, 0):
                 self.hall_latest[hall_id] = seq
                 waker = self._wakers.pop(hall_id, None)
                 if waker is not None:
                     waker.set()
-            if published:
+            if published > self.hall_published.get(hall_id, 0):
+                self.hall_published[hall_id] = published
                 for callback in self.on_publication:
                     callback(hall_id)
         self.last_seq = max(self.last_seq, newest)
+
+    async def shared_read(self, hall_id: str, after: int) -> bytes | None:
+        """The hall's events after ``after`` as an encoded :class:`EventsPublic`, or None.
+
+        Waiters woken together ask the same question: one database read answers them all.
+        """
+        key = (hall_id, after)
+        pending = self._reads.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(self._read_encoded(hall_id, after))
+            self._reads[key] = pending
+            pending.add_done_callback(lambda _f: self._reads.pop(key, None))
+        return await asyncio.shield(pending)
+
+    async def _read_encoded(self, hall_id: str, after: int) -> bytes | None:
+        events = await self.db.read(lambda c: read_events(c, hall_id, after))
+        if not events:
+            return None
+        return EventsPublic(events=events, last_seq=events[-1].seq).model_dump_json().encode()
 
     async def wait_for(self, hall_id: str, after: int, seconds: float) -> bool:
         """Wait until the hall has an event after ``after``; False on timeout."""

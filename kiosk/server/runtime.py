@@ -41,4 +41,4 @@ class ServerRuntime:
         for hall_id, seq in events:
             if publication:
                 self.halls.forget(hall_id)
-            self.hub.notice(0, [(hall_id, seq, False)])
+            self.hub.notice(0, [(hall_id, seq, seq if publication else 0)])

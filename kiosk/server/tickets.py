@@ -563,5 +563,5 @@ class IssueWriter:
                     job.future.set_exception(result)
                 else:
                     if result.event is not None:
-                        self.hub.notice(0, [(result.event[0], result.event[1], False)])
+                        self.hub.notice(0, [(result.event[0], result.event[1], 0)])
                     job.future.set_result(result)

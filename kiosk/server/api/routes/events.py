@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from kiosk.core.wire import ErrorPublic, EventsPublic
 from kiosk.server import models as m
 from kiosk.server.api.deps import CurrentKiosk, Runtime
-from kiosk.server.events import read_events
 
 router = APIRouter(tags=["kiosk"])
 
@@ -23,7 +23,7 @@ async def kiosk_events(
     runtime: Runtime,
     after: int = Query(0, ge=0, le=2**62, description="the last seq the kiosk has seen"),
     wait: float = Query(0, ge=0, le=30, description="seconds to wait when there is nothing"),
-) -> EventsPublic:
+) -> Response:
     """Events of the kiosk's hall with seq > ``after``, in seq order (at-least-once).
 
     Answers at once when there are some, else after the first one arrives or ``wait``
@@ -31,17 +31,20 @@ async def kiosk_events(
     replaced), ``last_seq`` comes back lower than ``after``: start again from it.
     """
     hall_id = kiosk.hall_id
-    events = await runtime.db.read(lambda c: read_events(c, hall_id, after))
-    if not events and wait > 0:
+    found = await runtime.hub.shared_read(hall_id, after)
+    if found is None and wait > 0:
         wait = min(wait, runtime.settings.long_poll_max_seconds)
         if await runtime.hub.wait_for(hall_id, after, wait):
-            events = await runtime.db.read(lambda c: read_events(c, hall_id, after))
-    if events:
-        return EventsPublic(events=events, last_seq=events[-1].seq)
+            found = await runtime.hub.shared_read(hall_id, after)
+    if found is not None:
+        return Response(found, media_type="application/json")
     last = after
     if after > runtime.hub.last_seq:
         newest = await runtime.db.read(
             lambda c: c.execute(sa.select(sa.func.max(m.events.c.seq))).scalar() or 0
         )
         last = min(after, newest)
-    return EventsPublic(events=[], last_seq=last)
+    return Response(
+        EventsPublic(events=[], last_seq=last).model_dump_json().encode(),
+        media_type="application/json",
+    )
