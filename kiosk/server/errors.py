@@ -120,6 +120,9 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("invalid_request", message, field), status_code=422)
 
 
+#: FastAPI's ``detail`` when a JSON body cannot be decoded at all (e.g. not UTF-8).
+_UNPARSABLE_BODY = "There was an error parsing the body"
+
 _HTTP_CODES = {
     400: ("bad_request", "请求有误"),
     401: ("unauthorized", "需要登录或有效的令牌"),
@@ -133,6 +136,13 @@ _HTTP_CODES = {
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == _UNPARSABLE_BODY:
+        # FastAPI's answer to a JSON body that is not even text (bytes that are not UTF-8):
+        # the same 422 as any other body that is not valid JSON.
+        return JSONResponse(
+            error_body("invalid_request", "body：不是有效的 JSON（须为 UTF-8 文本）", "body"),
+            status_code=422,
+        )
     code, message = _HTTP_CODES.get(exc.status_code, ("http_error", "请求有误"))
     if isinstance(exc.detail, str) and exc.status_code not in _HTTP_CODES:
         message = exc.detail
