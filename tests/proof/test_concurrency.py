@@ -1,11 +1,15 @@
-"""Numbers are never handed out twice, whatever the concurrency: 20 clients, 2 server
-processes on one database (SQLite file or PostgreSQL), tickets and offline leases drawing
-from the same counter at once; and one Idempotency-Key sent 10 times at once is one ticket.
+"""Two server processes on one database (SQLite file or PostgreSQL) act as one server.
+
+Numbers are never handed out twice, whatever the concurrency: 20 clients, tickets and
+offline leases drawing from the same counter at once; one Idempotency-Key sent 10 times at
+once is one ticket; and what happens through one process (a publication, a call) reaches
+the kiosks and phones talking to the other.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -13,7 +17,15 @@ from typing import Any
 import pytest
 import requests
 
-from tests.proof.hall_access import TIMEOUT, demo_halls, issue, new_key, seq_of
+from tests.proof.hall_access import (
+    TIMEOUT,
+    DemoHall,
+    demo_halls,
+    issue,
+    new_key,
+    seq_of,
+    staff_token,
+)
 from tests.utils.servers import RunningServer
 
 pytestmark = pytest.mark.slow
@@ -126,3 +138,118 @@ def test_same_idempotency_key_ten_times_at_once_is_one_ticket(
             again = issue(session, server, hall, queue, key)
             assert again.status_code == 200, again.text
             assert again.json()["id"] == first["id"]
+
+
+def _latest_seq(server: RunningServer, hall: DemoHall) -> int:
+    r = requests.get(
+        f"{server.api}/kiosk/events", params={"after": 0}, headers=hall.auth, timeout=TIMEOUT
+    )
+    assert r.status_code == 200, r.text
+    return int(r.json()["last_seq"])
+
+
+def _long_poll_in_background(
+    server: RunningServer, hall: DemoHall, after: int, wanted: str
+) -> tuple[threading.Thread, list[dict[str, Any]]]:
+    """Poll ``server``'s events (as a kiosk does) until one of type ``wanted`` arrives."""
+    seen: list[dict[str, Any]] = []
+
+    def poll() -> None:
+        cursor = after
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            r = requests.get(
+                f"{server.api}/kiosk/events",
+                params={"after": cursor, "wait": 10},
+                headers=hall.auth,
+                timeout=TIMEOUT,
+            )
+            assert r.status_code == 200, r.text
+            seen.extend(r.json()["events"])
+            cursor = r.json()["last_seq"]
+            if any(e["type"] == wanted for e in seen):
+                return
+
+    thread = threading.Thread(target=poll)
+    thread.start()
+    return thread, seen
+
+
+def test_a_staff_status_change_on_one_process_reaches_kiosks_of_the_other(
+    two_servers: list[RunningServer],
+) -> None:
+    """Content is cached per process; a publication through B must reach A's kiosks."""
+    a, b = two_servers
+    hall = demo_halls(a)[3]
+    first = requests.get(f"{a.api}/kiosk/content", headers=hall.auth, timeout=TIMEOUT)
+    assert first.status_code == 200
+    etag, old_version = first.headers["ETag"], first.json()["version"]
+    staff_id = first.json()["content"]["staff"][0]["id"]
+    poller, seen = _long_poll_in_background(a, hall, _latest_seq(a, hall), "staff_status")
+
+    token = staff_token(b, hall.id)
+    r = requests.post(
+        f"{b.api}/halls/{hall.id}/staff/{staff_id}/status",
+        json={"status": "visiting", "status_note": "入户走访"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=TIMEOUT,
+    )
+    assert r.status_code == 200, r.text
+    new_version = r.json()["version"]
+    assert new_version > old_version
+
+    poller.join(TIMEOUT + 5)
+    assert any(e["type"] == "staff_status" and e["data"]["staff_id"] == staff_id for e in seen), (
+        seen
+    )
+    # Process A's content poll stops answering 304 for the old version (poll until).
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        r = requests.get(
+            f"{a.api}/kiosk/content",
+            headers={**hall.auth, "If-None-Match": etag},
+            timeout=TIMEOUT,
+        )
+        if r.status_code == 200 or time.monotonic() > deadline:
+            break
+        assert r.status_code == 304, r.text
+        time.sleep(0.05)
+    assert r.status_code == 200, "process A kept serving the old content version"
+    assert r.json()["version"] == new_version
+    person = next(s for s in r.json()["content"]["staff"] if s["id"] == staff_id)
+    assert person["status"] == "visiting"
+
+
+def test_a_call_at_a_window_on_one_process_reaches_kiosks_polling_the_other(
+    two_servers: list[RunningServer],
+) -> None:
+    a, b = two_servers
+    hall = demo_halls(a)[4]
+    token = staff_token(a, hall.id)
+    staff = {"Authorization": f"Bearer {token}"}
+    counters = requests.get(f"{a.api}/counters", headers=staff, timeout=TIMEOUT)
+    assert counters.status_code == 200, counters.text
+    counter = next(c for c in counters.json()["counters"] if c["queues"])
+    queue = counter["queues"][0]
+    with requests.Session() as session:
+        ticket = issue(session, b, hall, queue, new_key())
+    assert ticket.status_code == 201, ticket.text
+
+    poller, seen = _long_poll_in_background(b, hall, _latest_seq(b, hall), "call")
+    called = requests.post(
+        f"{a.api}/counters/{counter['id']}/call-next",
+        json={"queues": [queue]},
+        headers=staff,
+        timeout=TIMEOUT,
+    )
+    assert called.status_code == 200, called.text
+    poller.join(TIMEOUT + 5)
+    calls = [e for e in seen if e["type"] == "call"]
+    assert calls, seen
+    assert calls[-1]["data"]["number"] == called.json()["number"]
+    assert calls[-1]["data"]["window"] == counter["window"]
+    # The resident's phone, asking process B, sees the call too.
+    phone = requests.get(f"{b.api}/public/tickets/{called.json()['id']}", timeout=TIMEOUT)
+    assert phone.status_code == 200
+    assert phone.json()["state"] == "called"
+    assert phone.json()["window"] == counter["window"]
