@@ -85,6 +85,7 @@ class LoadResult:
     statuses: Counter[int] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     bodies: list[bytes] = field(default_factory=list)
+    client_cpu_s: float = 0.0  # CPU time the load generator itself used
 
     @property
     def ok(self) -> int:
@@ -111,7 +112,7 @@ class LoadResult:
             f"p50 {self.percentile(50):6.1f} ms  p99 {self.percentile(99):6.1f} ms  "
             f"({sum(self.statuses.values())} answers {dict(self.statuses)}"
             + (f", errors {dict(self.errors)}" if self.errors else "")
-            + ")"
+            + f"; load generator used {self.client_cpu_s / self.elapsed_s:.0%} of a core)"
         )
 
 
@@ -158,7 +159,8 @@ async def closed_loop(
             with contextlib.suppress(OSError):
                 await writer.wait_closed()
 
-    t_start = time.perf_counter()
+    t_start, cpu_start = time.perf_counter(), time.process_time()
     await asyncio.gather(*(one_client() for _ in range(clients)))
     result.elapsed_s = time.perf_counter() - t_start
+    result.client_cpu_s = time.process_time() - cpu_start
     return result
