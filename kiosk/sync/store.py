@@ -51,7 +51,10 @@ class ContentStore:
         self._snapshots = self.root / "snapshots"
         self._media = self.root / "media"
         self._staging = self.root / "staging"
+        # _lock guards the in-memory state and is only ever held briefly (the UI thread
+        # reads through it); _apply_lock serialises applies, across their network fetches.
         self._lock = threading.RLock()
+        self._apply_lock = threading.Lock()
         self._loaded = False
         self._current: Snapshot | None = None
         self._current_file: str | None = None
@@ -65,8 +68,11 @@ class ContentStore:
     def current(self) -> Snapshot | None:
         """The last good snapshot, or None before the first successful sync.
 
-        Read from disk on first use, then answered from memory.
+        Read from disk on first use, then answered from memory without waiting, even
+        while an apply is downloading media.
         """
+        if self._loaded:
+            return self._current
         with self._lock:
             if not self._loaded:
                 self._load()
@@ -111,7 +117,7 @@ class ContentStore:
         :class:`MediaRejected`, :class:`CacheError` or the fetcher's error; on any failure
         the last good content stays current and :attr:`last_error` says why.
         """
-        with self._lock:
+        with self._apply_lock:
             try:
                 snap = self._apply(raw, fetch_media, etag)
             except SyncError as exc:
@@ -136,8 +142,9 @@ class ContentStore:
         if old is not None and name == self._current_file:
             # The very same bytes again: nothing to swap, but remember a new ETag.
             if etag and etag != self._etag:
-                self._write_pointer(name, digest, etag)
-                self._etag = etag
+                with self._lock:
+                    self._write_pointer(name, digest, etag)
+                    self._etag = etag
             return old
         if old is not None and (snap.hall_id, snap.version) < (old.hall_id, old.version):
             log.warning(
@@ -152,13 +159,13 @@ class ContentStore:
         self._stage_media(snap, fetch_media)
 
         write_atomic(self._snapshots / name, raw)
-        self._write_pointer(name, digest, etag)  # <- the swap
-
-        old_file = self._current_file
-        self._current = snap
-        self._current_file = name
-        self._etag = etag
-        self._applied_at = dt.datetime.now(dt.UTC)
+        with self._lock:
+            self._write_pointer(name, digest, etag)  # <- the swap
+            old_file = self._current_file
+            self._current = snap
+            self._current_file = name
+            self._etag = etag
+            self._applied_at = dt.datetime.now(dt.UTC)
         log.info("content v%s of %s applied", snap.version, snap.hall_id)
         self._collect_garbage(keep=(snap, old), files={name, old_file or ""})
         return snap
@@ -224,7 +231,12 @@ class ContentStore:
     # -- loading ---------------------------------------------------------------------
 
     def _load(self) -> None:
-        self._loaded = True
+        try:
+            self._load_from_disk()
+        finally:
+            self._loaded = True  # set last: current()'s lock-free path must see a full load
+
+    def _load_from_disk(self) -> None:
         for folder in (self.root, self._snapshots, self._media):
             removed = remove_leftovers(folder)
             if removed:

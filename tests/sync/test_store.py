@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -272,3 +273,34 @@ def test_disk_failure_is_a_cache_error_and_keeps_last_good(tmp_path: Path) -> No
         store.apply(raw2, fetcher(media2))
     assert store.current() is good
     assert store.last_error is not None and store.last_error.startswith("cache write failed")
+
+
+def test_readers_are_not_held_up_by_an_apply_downloading_media(tmp_path: Path) -> None:
+    store = ContentStore(tmp_path)
+    raw1, media1 = snapshot_bytes(1)
+    good = store.apply(raw1, fetcher(media1))
+    raw2, media2 = snapshot_bytes(2)
+    downloading = threading.Event()
+    release = threading.Event()
+
+    def slow_fetch(digest: str) -> bytes:
+        downloading.set()
+        release.wait(30)
+        return media2[digest]
+
+    applier = threading.Thread(target=store.apply, args=(raw2, slow_fetch))
+    applier.start()
+    try:
+        assert downloading.wait(10)
+        seen: list[object] = []
+        reader = threading.Thread(target=lambda: seen.extend([store.current(), store.etag]))
+        reader.start()
+        reader.join(10)  # would hang until release if readers waited for the apply
+        assert not reader.is_alive()
+        assert seen[0] is good
+        assert seen[1] == good.etag
+    finally:
+        release.set()
+        applier.join(30)
+    current = store.current()
+    assert current is not None and current.version == 2
