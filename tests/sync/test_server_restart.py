@@ -8,7 +8,7 @@ from typing import Any
 
 from tests.utils.servers import start_server
 
-from .conftest import hall_of, staff_desk
+from .conftest import Hall, hall_of, staff_desk
 from .harness import free_port, running_sync
 
 
@@ -20,7 +20,7 @@ def test_server_down_keeps_content_then_recovers(tmp_path: Path) -> None:
     try:
         hall = hall_of(server)
         with running_sync(
-            hall.base_url, hall.token, tmp_path / "cache", timeout=1.0, poll_interval=1.0
+            hall.base_url, hall.token, tmp_path / "cache", timeout=2.0, poll_interval=1.0
         ) as (sync, rec, store):
             good = rec.wait_for("first content", lambda: rec.contents and rec.contents[-1])
             rec.wait_for("online", lambda: sync.status.online)
@@ -57,21 +57,14 @@ def test_server_down_keeps_content_then_recovers(tmp_path: Path) -> None:
         server.kill()
 
 
-def test_stop_ends_promptly_during_a_long_poll(tmp_path: Path) -> None:
-    data_dir = tmp_path / "server"
-    data_dir.mkdir()
-    server = start_server(data_dir)
-    try:
-        hall = hall_of(server)
-        with running_sync(hall.base_url, hall.token, tmp_path / "cache") as (sync, rec, _):
-            rec.wait_for("online", lambda: sync.status.online)
-            time.sleep(1.0)  # now the events thread sits in a 25 s long-poll
-            started = time.monotonic()
-            sync.stop(timeout=10)
-            print(f"stop() took {(time.monotonic() - started) * 1000:.0f} ms")
-            statuses = len(rec.statuses)
-            time.sleep(0.3)
-            assert len(rec.statuses) == statuses  # no callbacks after stop()
-        # running_sync asserts the sync threads are gone (they would linger 25 s otherwise)
-    finally:
-        server.kill()
+def test_stop_ends_promptly_during_a_long_poll(hall: Hall, tmp_path: Path) -> None:
+    with running_sync(hall.base_url, hall.token, tmp_path) as (sync, rec, _):
+        rec.wait_for("online", lambda: sync.status.online)
+        time.sleep(1.0)  # now the events thread sits in a 25 s long-poll
+        started = time.monotonic()
+        sync.stop(timeout=10)
+        print(f"stop() took {(time.monotonic() - started) * 1000:.0f} ms")
+        statuses = len(rec.statuses)
+        time.sleep(0.3)
+        assert len(rec.statuses) == statuses  # no callbacks after stop()
+    # running_sync asserts the sync threads are gone (they would linger 25 s otherwise)
