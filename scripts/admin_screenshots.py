@@ -35,11 +35,11 @@ CHROMIUM_ARGS = [
 SIZES = {"phone": (390, 844), "desktop": (1366, 900)}
 
 
-def _seed_tickets(base_url: str, token: str, count: int = 5) -> None:
+def _seed_tickets(base_url: str, token: str, queue: str, count: int = 5) -> None:
     for i in range(count):
         requests.post(
             f"{base_url}/api/v1/tickets",
-            json={"queue": "A", "priority": i == 0},
+            json={"queue": queue, "priority": i == 0},
             headers={"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex},
             timeout=30,
         ).raise_for_status()
@@ -67,7 +67,6 @@ def shoot(base_url: str, creds: dict[str, Any], out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     hall = sorted(creds["staff"])[0]
     staff = creds["staff"][hall]
-    _seed_tickets(base_url, creds["kiosks"][hall]["token"])
     saved: list[Path] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
@@ -82,6 +81,8 @@ def shoot(base_url: str, creds: dict[str, Any], out: Path) -> list[Path]:
                 _login(page, base_url, staff["username"], staff["password"])
                 counters = page.context.request.get(f"{base_url}/admin/counters").text()
                 counter_id = counters.split('href="/admin/counters/')[1].split('"')[0]
+                queues = counters.split("队列 ")[1].split("<")[0].strip().split("、")
+                _seed_tickets(base_url, creds["kiosks"][hall]["token"], queues[0])
                 service_id = _first_item(page, f"{base_url}/admin/halls/{hall}/services")
                 room_id = _first_item(page, f"{base_url}/admin/halls/{hall}/rooms")
                 pages = {
@@ -104,6 +105,9 @@ def shoot(base_url: str, creds: dict[str, Any], out: Path) -> list[Path]:
                 }
                 for name, path in pages.items():
                     page.goto(base_url + path)
+                    if name == "console":
+                        with page.expect_navigation():
+                            page.keyboard.press("n")  # call someone: the console has a ticket
                     shot = out / f"{name}-{size_name}.png"
                     page.screenshot(path=str(shot), full_page=True)
                     saved.append(shot)

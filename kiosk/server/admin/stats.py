@@ -211,7 +211,9 @@ async def stats(request: Request, session: CurrentSession) -> HTMLResponse:
     while day <= end:
         day_bars.append((f"{day:%m-%d}", float(result.days.get(day, 0))))
         day += dt.timedelta(days=1)
-    hour_bars = [(f"{h}", float(result.hours.get(h, 0))) for h in range(7, 20)]
+    first = min([7, *result.hours])
+    last = max([19, *result.hours])
+    hour_bars = [(f"{h}", float(result.hours.get(h, 0))) for h in range(first, last + 1)]
     busiest = sorted(result.hours.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
     return render(
         request,
