@@ -344,3 +344,20 @@ def test_accounts_and_kiosks(admin_server: RunningServer) -> None:
     audit = admin.get("/admin/audit").text
     for label in ("新增账号", "停用账号", "重设密码", "登记自助机", "注销自助机"):
         assert label in audit
+
+
+def test_new_items_get_an_id_and_sensible_defaults(admin_server: RunningServer) -> None:
+    staff = staff_client(admin_server, HALL)
+    form = staff.get(f"/admin/halls/{HALL}/notices/new").text
+    today = dt.datetime.now(CN).strftime("%Y-%m-%d")
+    assert re.search(rf'name="f_publish_from" value="{today}T\d\d:\d\d"', form)
+    r = staff.post(
+        f"/admin/halls/{HALL}/staff/new",
+        {"f_id": "", "f_name": "周新", "f_post": "社工", "f_duties": "接待\n走访"},
+    )
+    assert r.status_code == 303
+    person_id = re.fullmatch(
+        rf"/admin/halls/{HALL}/staff/(staff-[0-9a-f]{{6}})", r.headers["location"]
+    ).group(1)
+    assert _draft(staff, "staff", person_id)["duties"] == ["接待", "走访"]
+    staff.flash(staff.post(f"/admin/halls/{HALL}/discard"))

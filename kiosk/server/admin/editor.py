@@ -9,6 +9,7 @@ back with the problems beside their fields.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,6 +61,8 @@ class Collection:
     new_fields: list[Field] = field(default_factory=list)
     prepare_new: Callable[[dict[str, Any], dict[str, Any]], None] | None = None
     new_aliases: dict[str, str] = field(default_factory=dict)
+    #: What the "new" form shows before anything is typed (given the hall's zone).
+    new_defaults: Callable[[ZoneInfo], dict[str, Any]] | None = None
     list_template: str = "admin/collection_list.html"
 
 
@@ -107,6 +110,8 @@ def register_collection(router: APIRouter, coll: Collection) -> None:
         creating = item is None
         fields = coll.fields + (coll.new_fields if creating else [])
         shown = form_values(fields, item or {}, zone)
+        if creating and values is None and coll.new_defaults is not None:
+            shown.update(coll.new_defaults(zone))
         if values:
             shown.update(values)
         subs = []
@@ -192,6 +197,9 @@ def register_collection(router: APIRouter, coll: Collection) -> None:
                 coll.prepare_new(item, values)
             for f in coll.new_fields:
                 item.pop(f.name, None)
+            if not item.get("id"):
+                # Staff need not invent ids: a short random one is as good.
+                item["id"] = f"{coll.key.rstrip('s')}-{secrets.token_hex(3)}"
 
             def add(content: dict[str, Any]) -> str:
                 content.setdefault(coll.key, []).append(item)

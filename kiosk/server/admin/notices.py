@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter
@@ -33,7 +34,7 @@ NOTICES = Collection(
             "id",
             "编号",
             new_only=True,
-            help="小写字母、数字和连字符，例如 fangzha-2026；建好后不能再改",
+            help="小写字母、数字和连字符，例如 fangzha-2026；可留空自动生成，建好后不能再改",
         ),
         Field("title", "标题"),
         Field(
@@ -49,6 +50,9 @@ NOTICES = Collection(
         Field("pinned", "置顶", kind="checkbox"),
     ],
     summary=_notice,
+    new_defaults=lambda zone: {
+        "publish_from": dt.datetime.now(zone).strftime("%Y-%m-%dT%H:%M"),
+    },
 )
 
 register_collection(router, NOTICES)

@@ -27,7 +27,10 @@ ROOMS = Collection(
     item_label="活动室",
     fields=[
         Field(
-            "id", "编号", new_only=True, help="小写字母、数字和连字符，例如 shuhua；建好后不能再改"
+            "id",
+            "编号",
+            new_only=True,
+            help="小写字母、数字和连字符，例如 shuhua；可留空自动生成，建好后不能再改",
         ),
         Field("name", "名称", help="例如：书画室"),
         Field("location", "位置", help="例如：二楼东侧"),
@@ -40,6 +43,7 @@ ROOMS = Collection(
         Field("description", "介绍", kind="textarea", wide=True),
     ],
     summary=_room,
+    new_defaults=lambda zone: {"hours": "1-5 08:30-17:30"},
     subs=(
         ItemList(
             key="activities",

@@ -15,7 +15,7 @@ __all__ = ["router"]
 
 router = APIRouter()
 
-_ID_HELP = "小写字母、数字和连字符，例如 dibao-shenqing；建好后不能再改"
+_ID_HELP = "小写字母、数字和连字符，例如 dibao-shenqing；可留空自动生成，建好后不能再改"
 
 
 def _service(item: dict[str, Any]) -> str:

@@ -46,7 +46,10 @@ STAFF = Collection(
     item_label="工作人员",
     fields=[
         Field(
-            "id", "编号", new_only=True, help="小写字母、数字和连字符，例如 wang-li；建好后不能再改"
+            "id",
+            "编号",
+            new_only=True,
+            help="小写字母、数字和连字符，例如 wang-li；可留空自动生成，建好后不能再改",
         ),
         Field("name", "姓名"),
         Field("post", "职务"),
