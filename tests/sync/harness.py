@@ -89,12 +89,17 @@ def running_sync(
         app_version="test",
         **options,
     )
+    before = set(threading.enumerate())
     sync.start()
     try:
         yield sync, recorder, store
     finally:
         sync.stop(timeout=10)
-        alive = [t.name for t in threading.enumerate() if t.name.startswith("sync-")]
+        alive = [
+            t.name
+            for t in set(threading.enumerate()) - before
+            if t.name.startswith("sync-") and t.is_alive()
+        ]
         client.close()
         assert not alive, f"sync threads still running after stop(): {alive}"
 
