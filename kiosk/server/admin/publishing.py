@@ -101,7 +101,8 @@ async def discard(request: Request, hall: HallScope, post: PostedForm) -> Respon
 
 
 def _versions(conn: Connection, hall_id: str) -> list[dict[str, Any]]:
-    names = {
+    names = {"demo": "演示数据导入"}
+    names |= {
         f"staff:{r.id}": r.display_name or r.username
         for r in conn.execute(
             sa.select(
