@@ -361,3 +361,34 @@ def test_new_items_get_an_id_and_sensible_defaults(admin_server: RunningServer) 
     ).group(1)
     assert _draft(staff, "staff", person_id)["duties"] == ["接待", "走访"]
     staff.flash(staff.post(f"/admin/halls/{HALL}/discard"))
+
+
+def test_console_queue_filter_and_transfer(admin_server: RunningServer) -> None:
+    hall = "mingshi-haoting"
+    staff = staff_client(admin_server, hall)
+    counter = counters_of(admin_server, hall)[0]
+    queues = [q["code"] for q in kiosk_content(admin_server, hall)["content"]["queues"]]
+    other = next(q for q in queues if q not in counter["queues"])
+    own = counter["queues"][0]
+    console = f"/admin/counters/{counter['id']}"
+    # Clear the window first, whatever earlier tests left.
+    staff.post(f"{console}/complete")
+    mine = issue_ticket(admin_server, hall, own)
+    foreign = issue_ticket(admin_server, hall, other)
+    # The filter picks the other queue's resident even though the window's own waits.
+    message = staff.flash(staff.post(f"{console}/call-next", {"queues": other}))
+    assert foreign["number"] in message
+    message = staff.flash(staff.post(f"{console}/transfer", {"queue": own}))
+    assert f"已转到 {own} 队列" in message
+    public = requests.get(f"{admin_server.api}/public/tickets/{foreign['id']}", timeout=30).json()
+    assert public["state"] == "waiting" and public["queue"] == own
+    # Nothing at the window now: recall is refused with the server's message.
+    assert "没有正在处理的号码" in staff.flash(staff.post(f"{console}/recall"))
+    # An unknown action is a 404 page, not a server error.
+    assert staff.post(f"{console}/explode").status_code == 404
+    staff.flash(staff.post(f"{console}/call-next"))
+    called = requests.get(f"{admin_server.api}/public/tickets/{mine['id']}", timeout=30).json()
+    transferred = requests.get(
+        f"{admin_server.api}/public/tickets/{foreign['id']}", timeout=30
+    ).json()
+    assert "called" in (called["state"], transferred["state"])
