@@ -232,21 +232,22 @@ class ContentSync:
         self._publish()
 
     def _send_heartbeat(self) -> None:
-        status = self._publish()
-        started = self._started_at if self._started_at is not None else self._clock()
-        error = status.last_error[:500] if status.last_error else None
-        heartbeat = Heartbeat(
-            app_version=self._app_version[:40],
-            content_version=status.content_version,
-            outbox_backlog=status.outbox_backlog,
-            last_sync=status.last_sync,
-            last_error=error,
-            uptime_s=max(0.0, self._clock() - started),
-        )
         try:
+            status = self._publish()
+            started = self._started_at if self._started_at is not None else self._clock()
+            heartbeat = Heartbeat(
+                app_version=self._app_version[:40],
+                content_version=status.content_version,
+                outbox_backlog=status.outbox_backlog,
+                last_sync=status.last_sync,
+                last_error=status.last_error[:500] if status.last_error else None,
+                uptime_s=max(0.0, self._clock() - started),
+            )
             self._client.heartbeat(heartbeat)
         except SyncError as exc:
             log.info("heartbeat not delivered: %s", exc)
+        except Exception:  # a bug here must not stop content updates
+            log.exception("heartbeat failed")
 
     # -- events thread -------------------------------------------------------------------
 
@@ -291,7 +292,7 @@ class ContentSync:
                 seq = max(seq, page.last_seq)
                 break
             seq = page.last_seq
-        self._cursor.save(seq)
+        self._save_cursor(seq)
         log.info("event stream joined at seq %d", seq)
         return seq
 
@@ -299,7 +300,7 @@ class ContentSync:
         if last_seq < after and not events:
             # The server's sequence went backwards: it was rebuilt on a fresh database.
             log.warning("server event sequence restarted (%d < %d); following it", last_seq, after)
-            self._cursor.save(last_seq)
+            self._save_cursor(last_seq)
             self.refresh_now()
             return last_seq
         changed = False
@@ -319,11 +320,14 @@ class ContentSync:
         if refresh:
             self.refresh_now()
         if changed:
-            try:
-                self._cursor.save(after)
-            except OSError as exc:
-                log.warning("event cursor not saved: %s", exc)
+            self._save_cursor(after)
         return after
+
+    def _save_cursor(self, seq: int) -> None:
+        try:
+            self._cursor.save(seq)
+        except OSError as exc:  # a full disk must not end live updates; we replay at worst
+            log.warning("event cursor not saved: %s", exc)
 
     def _events_ok(self) -> None:
         with self._state_lock:

@@ -188,3 +188,16 @@ def test_heartbeat_reaches_the_server(
         assert report["last_sync"] is not None
         assert report["uptime_s"] >= 0
         assert sync.status.outbox_backlog == 3
+
+
+def test_unwritable_event_cursor_does_not_stop_live_updates(
+    hall: Hall, desk: StaffDesk, tmp_path: Path
+) -> None:
+    (tmp_path / "events.json").mkdir()  # every cursor save fails with an OSError
+    with running_sync(hall.base_url, hall.token, tmp_path) as (sync, rec, _store):
+        rec.wait_for("online", lambda: sync.status.online)
+        time.sleep(0.3)
+        marker = f"cursor-less {time.time_ns()}"
+        desk.edit(hall.hall_id, lambda c: c["hall"].update(intro=marker))
+        rec.wait_for("the edit", lambda: any(s.content.hall.intro == marker for s in rec.contents))
+        assert sync.status.online
