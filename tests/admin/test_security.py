@@ -71,6 +71,7 @@ def test_markup_in_every_text_field_is_escaped_everywhere(admin_server: RunningS
     for key in ("f_name", "f_short_name", "f_street", "f_address", "f_intro", "f_brand__title"):
         form[key] = f"{form[key]}{XSS}"
     form["f_brand__text"] = XSS
+    form["f_contacts"] = f"wechat | 公众号{XSS} | https://example.test/qr"
     _ok(staff.post(f"{base}/info", form))
     _ok(
         staff.post(
@@ -198,7 +199,26 @@ def test_markup_in_every_text_field_is_escaped_everywhere(admin_server: RunningS
         seen_escaped += ESCAPED in r.text
     assert seen_escaped >= 12
     admin = admin_client(admin_server)
-    for path in ("/admin/halls", "/admin/audit", "/admin/kiosks", "/admin/accounts"):
+    _ok(
+        admin.post(
+            "/admin/accounts/new",
+            {
+                "username": "xss-user",
+                "display_name": f"名{XSS}",
+                "role": "hall_staff",
+                "hall_id": hall_id,
+                "password": "long-enough-password",
+            },
+        )
+    )
+    assert admin.post("/admin/kiosks/new", {"hall_id": hall_id, "name": XSS}).status_code == 200
+    for path in (
+        "/admin/halls",
+        "/admin/audit",
+        "/admin/kiosks",
+        "/admin/accounts",
+        "/admin/fleet",
+    ):
         r = admin.get(path)
         assert r.status_code == 200 and "<script>alert" not in r.text, path
     phone = requests.get(f"{admin_server.base_url}/t/{ticket['id']}", timeout=30)
