@@ -155,6 +155,7 @@ def test_status_notice_publish_restore(page: Any, admin_server: RunningServer) -
     log = page.locator("table").inner_text()
     for action in ("在岗状态", "修改草稿", "发布", "恢复版本"):
         assert action in log
+    assert "notices[0].title" in log  # which field the edit changed
 
 
 def test_counter_console_calls_and_phone_page_follows(

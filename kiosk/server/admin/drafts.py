@@ -122,6 +122,26 @@ def _canonical(content: HallContent) -> dict[str, Any]:
     return data
 
 
+def changed_paths(old: Any, new: Any, path: str = "", limit: int = 12) -> list[str]:
+    """Where two content documents differ (``notices[2].title``), at most ``limit``."""
+    out: list[str] = []
+
+    def walk(a: Any, b: Any, where: str) -> None:
+        if len(out) >= limit or a == b:
+            return
+        if isinstance(a, dict) and isinstance(b, dict):
+            for key in sorted(set(a) | set(b), key=str):
+                walk(a.get(key), b.get(key), f"{where}.{key}" if where else str(key))
+        elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+            for i, (x, y) in enumerate(zip(a, b, strict=True)):
+                walk(x, y, f"{where}[{i}]")
+        else:
+            out.append(where or "(全部)")
+
+    walk(old, new, path)
+    return out
+
+
 def edit_draft(conn: Connection, session: StaffSession, hall_id: str, edit: Edit) -> str:
     """Apply ``edit`` to the hall's draft in this transaction; validate; save; audit.
 
@@ -145,7 +165,8 @@ def edit_draft(conn: Connection, session: StaffSession, hall_id: str, edit: Edit
         missing = media - have
         if missing:
             raise EditRefused([("photo", "照片文件不存在，请重新上传")])
-    text = json.dumps(_canonical(content), ensure_ascii=False)
+    canonical = _canonical(content)
+    text = json.dumps(canonical, ensure_ascii=False)
     values = {
         "content": text,
         "updated_at": utcnow(),
@@ -164,7 +185,7 @@ def edit_draft(conn: Connection, session: StaffSession, hall_id: str, edit: Edit
         conn.execute(
             sa.update(admin_drafts).where(admin_drafts.c.hall_id == hall_id).values(values)
         )
-    audit(conn, session, "edit", hall_id, what)
+    audit(conn, session, "edit", hall_id, what, "、".join(changed_paths(draft.content, canonical)))
     return what
 
 
