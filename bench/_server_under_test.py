@@ -101,7 +101,7 @@ def hall_access(base_url: str, credentials: dict[str, Any]) -> list[HallAccess]:
 
 @contextlib.contextmanager
 def server_under_test(
-    backend: str, *, extra_env: dict[str, str] | None = None
+    backend: str, *, extra_env: dict[str, str] | None = None, workers: int = 1
 ) -> Iterator[ServerUnderTest]:
     """A fresh demo server on ``backend`` ("sqlite" or "postgres"), stopped afterwards."""
     data_dir = Path(tempfile.mkdtemp(prefix=f"kiosk-bench-{backend}-"))
@@ -113,7 +113,9 @@ def server_under_test(
             database_url = pg.create_database()
         elif backend != "sqlite":
             raise ValueError(backend)
-        running = start_server(data_dir, database_url=database_url, extra_env=extra_env)
+        running = start_server(
+            data_dir, database_url=database_url, extra_env=extra_env, workers=workers
+        )
         try:
             base = running.base_url.rstrip("/")
             host_port = base.split("://", 1)[1]

@@ -6,11 +6,12 @@ each request a ``POST /api/v1/tickets`` with a new ``Idempotency-Key``, spread r
 over every open queue of every demo hall (a queue holds at most 999 numbers a day).
 
     .venv/bin/python bench/server_tickets.py [--backend sqlite|postgres|both]
-        [--queues all|first] [--quick]
+        [--queues all|first] [--workers N] [--quick]
 
 ``--queues all`` (default: both, one after the other) spreads the tickets over every open
 queue of the seven halls (≈ 70 queues: many small groups per write batch); ``first`` uses
-one queue per hall (7 busy queues, as on a Monday morning).
+one queue per hall (7 busy queues, as on a Monday morning). ``--workers 2`` runs the
+server as ``--workers 2`` (two uvicorn processes on one port and one database).
 
 Target (2 cores): ≥ 1,000 tickets/s with p99 < 50 ms at 10 clients on SQLite.
 """
@@ -97,6 +98,7 @@ def run_level(server: ServerUnderTest, clients: int, total: int, spread: str) ->
 def main(argv: list[str]) -> int:
     loop_name = install_uvloop()
     quick = "--quick" in argv
+    workers = int(argv[argv.index("--workers") + 1]) if "--workers" in argv else 1
     spreads = ["all", "first"]
     if "--queues" in argv:
         spreads = [argv[argv.index("--queues") + 1]]
@@ -109,7 +111,7 @@ def main(argv: list[str]) -> int:
         for spread in spreads:
             for clients in LEVELS:
                 # A fresh server (and database) per level: each starts from empty queues.
-                with server_under_test(backend) as server:
+                with server_under_test(backend, workers=workers) as server:
                     line = run_level(server, clients, requests_for(clients, quick), spread)
                     print(line, flush=True)
     return 0
