@@ -172,8 +172,8 @@ def test_counter_console_calls_and_phone_page_follows(
     count = page.locator(f'[data-queue="{queue}"]')
     assert int(count.inner_text()) >= 1
     # Keyboard shortcut N: call the next resident.
-    page.keyboard.press("n")
-    page.wait_for_url(f"**/admin/counters/{counter['id']}")
+    with page.expect_navigation():
+        page.keyboard.press("n")
     _until(
         lambda: page.locator("[data-current]").inner_text().strip() == ticket["number"],
         "the called number on the console",
@@ -184,6 +184,12 @@ def test_counter_console_calls_and_phone_page_follows(
     page.get_by_role("button", name="重呼").click()
     page.wait_for_load_state("load")
     assert "已重新呼叫" in page.locator(".flash").inner_text()
+
+    with page.expect_navigation():
+        page.keyboard.press("s")  # start serving
+    _until(lambda: "开始办理" in page.locator(".flash").inner_text(), "the start message")
+    phone = requests.get(f"{base}/t/{ticket['id']}", timeout=30).text
+    assert f"正在 {counter['window']} 号窗口办理" in phone
 
     page.get_by_role("button", name="办结").click()
     page.wait_for_load_state("load")
