@@ -23,7 +23,13 @@ from kiosk.server.db import Database, utcnow
 from kiosk.server.errors import ApiError
 from kiosk.server.events import record_event
 
-__all__ = ["HallDirectory", "HallEntry", "publish_content", "publish_staff_status"]
+__all__ = [
+    "HallDirectory",
+    "HallEntry",
+    "newer_than_cached",
+    "publish_content",
+    "publish_staff_status",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +117,22 @@ class HallDirectory:
 
     def forget(self, hall_id: str) -> None:
         self._entries.pop(hall_id, None)
+
+
+def newer_than_cached(if_none_match: str, entry: HallEntry) -> bool:
+    """True if the client names a version of this hall newer than the cached one.
+
+    With several processes, one may have published a version that another's cache has
+    not seen yet (it learns within one event scan). A kiosk that already holds the newer
+    version must never be sent the older one back, so such a request re-reads the hall.
+    """
+    prefix = f'"{entry.hall_id}-v'
+    for tag in if_none_match.split(","):
+        tag = tag.strip()
+        number = tag[len(prefix) : -1]
+        if tag.startswith(prefix) and tag.endswith('"') and number.isdigit():
+            return int(number) > (entry.version or 0)
+    return False
 
 
 def _check_media(conn: Connection, content: HallContent) -> None:

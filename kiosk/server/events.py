@@ -172,6 +172,12 @@ class EventHub:
         events = await self.db.read(lambda c: read_events(c, hall_id, after))
         if not events:
             return None
+        # What a waiter read may be news to this process (written by another one).
+        published = max(
+            (e.seq for e in events if e.type in (EventType.CONTENT, EventType.STAFF_STATUS)),
+            default=0,
+        )
+        self.notice(0, [(hall_id, events[-1].seq, published)])
         return EventsPublic(events=events, last_seq=events[-1].seq).model_dump_json().encode()
 
     async def wait_for(self, hall_id: str, after: int, seconds: float) -> bool:

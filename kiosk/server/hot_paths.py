@@ -20,6 +20,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from kiosk.core.wire import API_PREFIX, TicketCreate
 from kiosk.server.auth import KioskPrincipal, StaffPrincipal
+from kiosk.server.content_store import newer_than_cached
 from kiosk.server.errors import ApiError
 from kiosk.server.tickets import IssueRequest
 
@@ -91,6 +92,8 @@ class HotPaths:
         etag = hall.etag.encode()
         out = [(b"etag", etag), (b"cache-control", b"no-cache")]
         wanted = headers.get(b"if-none-match")
+        if wanted is not None and newer_than_cached(wanted.decode("latin-1"), hall):
+            return False  # another process published; the route re-reads the hall
         if wanted is not None and etag in (t.strip() for t in wanted.split(b",")):
             await _answer(send, 304, b"", out)
         else:

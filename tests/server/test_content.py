@@ -145,3 +145,14 @@ def test_demo_halls_are_loaded(server: RunningServer) -> None:
     )
     assert r.status_code == 200, r.text
     assert r.json()["hall_id"] == hall_id
+
+
+def test_a_newer_version_than_this_process_knows_is_re_read(hall: Hall) -> None:
+    """A kiosk holding a version this process has not seen yet never gets an older one."""
+    current = hall.kiosk.get("/kiosk/content")
+    version = current.json()["version"]
+    newer = f'"{hall.id}-v{version + 5}"'
+    r = hall.kiosk.get("/kiosk/content", headers={"If-None-Match": newer})
+    # No such version exists: the kiosk gets the real current one, freshly read.
+    assert r.status_code == 200
+    assert r.json()["version"] == version

@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from kiosk.core.content import Snapshot
 from kiosk.core.wire import ErrorPublic
 from kiosk.server.api.deps import CurrentKiosk, Runtime
+from kiosk.server.content_store import newer_than_cached
 from kiosk.server.errors import ApiError
 
 router = APIRouter(tags=["kiosk"])
@@ -25,10 +26,13 @@ router = APIRouter(tags=["kiosk"])
 )
 async def kiosk_content(request: Request, kiosk: CurrentKiosk, runtime: Runtime) -> Response:
     hall = await runtime.halls.require(kiosk.hall_id)
+    wanted = request.headers.get("if-none-match")
+    if wanted is not None and newer_than_cached(wanted, hall):
+        runtime.halls.forget(kiosk.hall_id)
+        hall = await runtime.halls.require(kiosk.hall_id)
     if hall.snapshot is None or hall.etag is None:
         raise ApiError(404, "no_content", "本大厅还没有发布内容")
     headers = {"ETag": hall.etag, "Cache-Control": "no-cache"}
-    wanted = request.headers.get("if-none-match")
     if wanted is not None and hall.etag in (t.strip() for t in wanted.split(",")):
         return Response(status_code=304, headers=headers)
     return Response(hall.snapshot, media_type="application/json", headers=headers)
