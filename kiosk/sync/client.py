@@ -9,6 +9,7 @@ off requests in flight — that is how a 25 s event long-poll ends at once on sh
 from __future__ import annotations
 
 import contextlib
+import json as _json
 import socket
 import threading
 import weakref
@@ -101,15 +102,19 @@ class HallClient:
     """Talks to the hall server as one kiosk (``token`` is the kiosk's bearer token).
 
     ``base_url`` is the server's root, e.g. ``http://192.168.1.10:8000`` (a trailing
-    ``/api/v1`` is accepted too). ``timeout`` bounds connecting and each read, in seconds.
+    ``/api/v1`` is accepted too). ``timeout`` bounds connecting and each read, in seconds;
+    ``max_body`` bounds a reply's size in bytes (a hostile peer cannot exhaust memory).
     """
 
-    def __init__(self, base_url: str, token: str, *, timeout: float = 5.0) -> None:
+    def __init__(
+        self, base_url: str, token: str, *, timeout: float = 5.0, max_body: int = 32 << 20
+    ) -> None:
         root = base_url.rstrip("/")
         if root.endswith(API_PREFIX):
             root = root[: -len(API_PREFIX)]
         self.base_url = root
         self.timeout = timeout
+        self.max_body = max_body  # bytes; a longer reply is refused (BadResponse)
         self._api = root + API_PREFIX
         self._opened = _OpenConnections()
         self._session = requests.Session()
@@ -130,56 +135,56 @@ class HallClient:
     def get_content(self, etag: str | None) -> ContentResponse:
         """GET /kiosk/content; with ``etag``, an unchanged snapshot comes back as raw=None."""
         headers = {"If-None-Match": etag} if etag else {}
-        resp = self._request("GET", "/kiosk/content", headers=headers)
-        if resp.status_code == 304:
-            return ContentResponse(raw=None, etag=resp.headers.get("ETag", etag))
-        self._raise_for_status(resp)
-        return ContentResponse(raw=resp.content, etag=resp.headers.get("ETag"))
+        reply = self._request("GET", "/kiosk/content", headers=headers)
+        if reply.status == 304:
+            return ContentResponse(raw=None, etag=reply.header("ETag") or etag)
+        self._raise_for_status(reply)
+        return ContentResponse(raw=reply.content, etag=reply.header("ETag"))
 
     def get_media(self, sha256: str) -> bytes:
         """GET /media/{sha256}: the bytes as sent (the caller verifies the hash)."""
-        resp = self._request("GET", f"/media/{sha256}")
-        self._raise_for_status(resp)
-        return resp.content
+        reply = self._request("GET", f"/media/{sha256}")
+        self._raise_for_status(reply)
+        return reply.content
 
     # -- events and heartbeat ------------------------------------------------------------
 
     def events(self, after: int, wait: float) -> EventsPublic:
         """GET /kiosk/events: events after ``after``, waiting up to ``wait`` s for one."""
-        resp = self._request(
+        reply = self._request(
             "GET",
             "/kiosk/events",
             params={"after": after, "wait": wait},
             read_timeout=wait + max(self.timeout, _LONG_POLL_GRACE),
         )
-        return self._parse(resp, EventsPublic)
+        return self._parse(reply, EventsPublic)
 
     def heartbeat(self, hb: Heartbeat) -> None:
         """POST /kiosk/heartbeat (204)."""
-        resp = self._request("POST", "/kiosk/heartbeat", json=hb.model_dump(mode="json"))
-        self._raise_for_status(resp)
+        reply = self._request("POST", "/kiosk/heartbeat", json=hb.model_dump(mode="json"))
+        self._raise_for_status(reply)
 
     # -- tickets (used by the ticket outbox) ---------------------------------------------
 
     def issue_ticket(self, body: TicketCreate, idempotency_key: str) -> TicketPublic:
         """POST /tickets with ``Idempotency-Key``: a retry with the same key is harmless."""
-        resp = self._request(
+        reply = self._request(
             "POST",
             "/tickets",
             json=body.model_dump(mode="json"),
             headers={"Idempotency-Key": idempotency_key},
         )
-        return self._parse(resp, TicketPublic)
+        return self._parse(reply, TicketPublic)
 
     def issue_batch(self, body: TicketBatchCreate) -> TicketBatchPublic:
         """POST /tickets/batch: deliver offline tickets; each item succeeds or fails alone."""
-        resp = self._request("POST", "/tickets/batch", json=body.model_dump(mode="json"))
-        return self._parse(resp, TicketBatchPublic)
+        reply = self._request("POST", "/tickets/batch", json=body.model_dump(mode="json"))
+        return self._parse(reply, TicketBatchPublic)
 
     def lease(self, body: LeaseCreate) -> LeasePublic:
         """POST /kiosk/leases: a block of numbers to issue from while offline."""
-        resp = self._request("POST", "/kiosk/leases", json=body.model_dump(mode="json"))
-        return self._parse(resp, LeasePublic)
+        reply = self._request("POST", "/kiosk/leases", json=body.model_dump(mode="json"))
+        return self._parse(reply, LeasePublic)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -212,60 +217,82 @@ class HallClient:
         json: Any = None,
         headers: dict[str, str] | None = None,
         read_timeout: float | None = None,
-    ) -> requests.Response:
+    ) -> _Reply:
         url = self._api + path
+        where = f"{method} {path}"
         timeout = (self.timeout, read_timeout if read_timeout is not None else self.timeout)
         try:
-            # The body is read here too (stream=False), so a reply cut off mid-body fails
-            # inside this try as a ConnectionError/ChunkedEncodingError.
-            return self._session.request(
-                method, url, params=params, json=json, headers=headers, timeout=timeout
-            )
+            with self._session.request(
+                method,
+                url,
+                params=params,
+                json=json,
+                headers=headers,
+                timeout=timeout,
+                stream=True,
+            ) as resp:
+                # Read the body here, inside the try: a reply cut off mid-body fails as a
+                # ConnectionError/ChunkedEncodingError, an endless one stops at max_body.
+                body = bytearray()
+                for chunk in resp.iter_content(64 * 1024):
+                    body += chunk
+                    if len(body) > self.max_body:
+                        raise BadResponse(f"{where}: reply larger than {self.max_body} bytes")
+                return _Reply(
+                    status=resp.status_code,
+                    reason=resp.reason or "",
+                    headers=dict(resp.headers),
+                    content=bytes(body),
+                    where=where,
+                )
         except requests.Timeout as exc:
-            raise ServerUnreachable(
-                f"{method} {path}: timed out ({exc.__class__.__name__})"
-            ) from exc
+            raise ServerUnreachable(f"{where}: timed out ({exc.__class__.__name__})") from exc
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            raise ServerUnreachable(f"{method} {path}: {_reason(exc)}") from exc
+            raise ServerUnreachable(f"{where}: {_reason(exc)}") from exc
         except requests.RequestException as exc:
-            raise BadResponse(f"{method} {path}: {_reason(exc)}") from exc
+            raise BadResponse(f"{where}: {_reason(exc)}") from exc
 
-    def _raise_for_status(self, resp: requests.Response) -> None:
-        status = resp.status_code
-        where = f"{resp.request.method} {_path_of(resp)}"
+    def _raise_for_status(self, reply: _Reply) -> None:
+        status = reply.status
         if status >= 500:
-            raise ServerFault(status, f"{where}: HTTP {status} from server")
+            raise ServerFault(status, f"{reply.where}: HTTP {status} from server")
         if status >= 400:
-            code, message, field = "http_error", resp.reason or "", None
+            code, message, field = "http_error", reply.reason, None
             try:
-                body = resp.json()
-                err = body["error"]
+                err = _json.loads(reply.content)["error"]
                 code, message = str(err["code"]), str(err["message"])
                 field = err.get("field")
             except (ValueError, KeyError, TypeError):
                 pass  # not our JSON error shape (a proxy's page); keep the status
-            raise RequestRejected(status, code, f"{where}: {message}", field)
+            raise RequestRejected(status, code, f"{reply.where}: {message}", field)
         if status < 200 or status >= 300:
-            raise BadResponse(f"{where}: unexpected HTTP {status}")
+            raise BadResponse(f"{reply.where}: unexpected HTTP {status}")
 
-    def _parse(self, resp: requests.Response, model: type[_Model]) -> _Model:
-        self._raise_for_status(resp)
+    def _parse(self, reply: _Reply, model: type[_Model]) -> _Model:
+        self._raise_for_status(reply)
         try:
-            return model.model_validate_json(resp.content)
+            return model.model_validate_json(reply.content)
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
             loc = ".".join(str(p) for p in first["loc"]) or "body"
             raise BadResponse(
-                f"{resp.request.method} {_path_of(resp)}: not a {model.__name__} "
-                f"({loc}: {first['msg']})"
+                f"{reply.where}: not a {model.__name__} ({loc}: {first['msg']})"
             ) from None
 
 
-def _path_of(resp: requests.Response) -> str:
-    url = resp.request.url or ""
-    path = url.split("://", 1)[-1].partition("/")[2]
-    path = "/" + path.split("?", 1)[0]
-    return path.removeprefix(API_PREFIX)
+@dataclass(frozen=True, slots=True)
+class _Reply:
+    """An HTTP answer read in full: what the methods above need of it."""
+
+    status: int
+    reason: str
+    headers: dict[str, str]  # header names as the server sent them
+    content: bytes
+    where: str  # "GET /kiosk/content", for messages
+
+    def header(self, name: str) -> str | None:
+        wanted = name.lower()
+        return next((v for k, v in self.headers.items() if k.lower() == wanted), None)
 
 
 def _reason(exc: BaseException) -> str:

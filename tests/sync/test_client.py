@@ -122,3 +122,10 @@ def test_interrupt_cuts_off_a_long_poll(hall: Hall) -> None:
         print(f"long-poll interrupted after {elapsed:.2f} s")
         # the client reconnects on next use
         assert client.get_content(None).raw is not None
+
+
+def test_an_oversized_reply_is_refused(hall: Hall) -> None:
+    with HallClient(hall.base_url, hall.token, max_body=1000) as client:
+        with pytest.raises(BadResponse, match="larger than 1000 bytes"):
+            client.get_content(None)
+        client.heartbeat(Heartbeat(app_version="test"))  # small replies still pass
