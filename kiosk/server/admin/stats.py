@@ -126,7 +126,7 @@ def compute_stats(
 
 
 def bar_chart(
-    bars: list[tuple[str, float]], *, width: int = 640, height: int = 220, unit: str = ""
+    bars: list[tuple[str, float]], *, width: int = 480, height: int = 210, unit: str = ""
 ) -> dict[str, Any]:
     """Geometry of a simple bar chart (drawn by the template as inline SVG)."""
     top = max((v for _, v in bars), default=0) or 1
@@ -150,6 +150,10 @@ def bar_chart(
                 "cx": pad_left + i * slot + slot / 2,
             }
         )
+    # Label every bar while they fit, every other one when there are many.
+    step = 1 if n <= 12 else 2
+    for i, bar in enumerate(out):
+        bar["show_label"] = i % step == 0
     return {"width": width, "height": height, "bars": out, "base": height - pad_bottom}
 
 
