@@ -22,10 +22,13 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
 __all__ = ["Database", "as_utc", "migrate", "utcnow"]
 
 T = TypeVar("T")
+#: PostgreSQL's "deadlock detected" and "could not serialize": safe to run again.
+_RETRYABLE = frozenset({"40P01", "40001"})
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -95,9 +98,19 @@ class Database:
         )
 
     def write_sync(self, fn: Callable[[Connection], T]) -> T:
-        """Run ``fn`` in one write transaction (on the calling thread)."""
-        with self.writer.begin() as conn:
-            return fn(conn)
+        """Run ``fn`` in one write transaction (on the calling thread).
+
+        PostgreSQL may abort a transaction to break a deadlock or a serialisation
+        conflict between processes; nothing of it was written, so it is run again.
+        """
+        for attempt in range(4):
+            try:
+                with self.writer.begin() as conn:
+                    return fn(conn)
+            except OperationalError as exc:
+                if attempt == 3 or getattr(exc.orig, "sqlstate", None) not in _RETRYABLE:
+                    raise
+        raise AssertionError("unreachable")
 
     def read_sync(self, fn: Callable[[Connection], T]) -> T:
         with self.reader.begin() as conn:

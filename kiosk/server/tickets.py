@@ -368,6 +368,11 @@ def issue_many(
         seen.add(ident)
         groups.setdefault((req.hall_id, req.body.queue, service_day(now, hall.zone)), []).append(i)
     if groups:
+        if conn.dialect.name == "postgresql":
+            # Every writer takes its halls' event locks first, in one order: no deadlocks.
+            for hall_id in sorted({hall for hall, _, _ in groups}):
+                lock_hall_events(conn, hall_id)
+            groups = dict(sorted(groups.items()))
         try:
             with conn.begin_nested():
                 _bulk(conn, requests, groups, results, now, halls, view)
@@ -454,9 +459,6 @@ def _bulk(
             for ticket_id, row in zip(ids, rows, strict=True)
         ],
     )
-    if conn.dialect.name == "postgresql":
-        for hall_id in sorted({row["hall_id"] for row in rows}):
-            lock_hall_events(conn, hall_id)
     seqs = list(
         conn.execute(
             _INSERT_EVENTS,
