@@ -52,20 +52,13 @@ def _json(url: str, token: str, body: dict[str, Any] | None = None) -> Any:
         return json.loads(resp.read())
 
 
-def staff_token(server: ServerUnderTest) -> str | None:
-    """A bearer token for a demo staff login (None if the credentials name none)."""
-    creds = server.credentials
-    staff = creds.get("staff") or creds.get("staff_logins") or creds.get("admin")
-    if isinstance(staff, list):
-        staff = staff[0] if staff else None
-    if isinstance(staff, dict) and "username" not in staff:
-        staff = next(iter(staff.values()), None)
-    if not isinstance(staff, dict):
-        return None
+def staff_token(server: ServerUnderTest) -> str:
+    """A bearer token of the demo district admin (may act on every hall)."""
+    login = server.credentials["admin"]
     out = _json(
         f"{server.base_url}/api/v1/auth/token",
         "",
-        {"username": staff["username"], "password": staff["password"]},
+        {"username": login["username"], "password": login["password"]},
     )
     return str(out["access_token"])
 
