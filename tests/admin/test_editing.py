@@ -392,3 +392,34 @@ def test_console_queue_filter_and_transfer(admin_server: RunningServer) -> None:
         f"{admin_server.api}/public/tickets/{foreign['id']}", timeout=30
     ).json()
     assert "called" in (called["state"], transferred["state"])
+
+
+def test_a_draft_overtaken_by_another_publication_is_flagged(
+    admin_server: RunningServer,
+) -> None:
+    hall = "sanjian-pingan-yuan"
+    staff = staff_client(admin_server, hall)
+    notice = kiosk_content(admin_server, hall)["content"]["notices"][0]
+    r = staff.get(f"/admin/halls/{hall}/notices/{notice['id']}")
+    assert r.status_code == 200
+    staff.flash(
+        staff.post(f"/admin/halls/{hall}/notices/{notice['id']}/move", {"direction": "down"})
+    )
+    person = kiosk_content(admin_server, hall)["content"]["staff"][0]["id"]
+    # A status change publishes a version but is also in the draft: no warning.
+    staff.flash(staff.post(f"/admin/halls/{hall}/staff/{person}/status", {"status": "meeting"}))
+    assert "这份草稿基于" not in staff.get(f"/admin/halls/{hall}").text
+    # A publication through the API (not through this draft) is flagged.
+    login = admin_server.credentials["admin"]
+    token = requests.post(f"{admin_server.api}/auth/token", json=login, timeout=30).json()
+    content = kiosk_content(admin_server, hall)["content"]
+    r = requests.put(
+        f"{admin_server.api}/halls/{hall}/content",
+        json=content,
+        headers={"Authorization": f"Bearer {token['access_token']}"},
+        timeout=30,
+    )
+    assert r.status_code == 200, r.text
+    assert "这份草稿基于" in staff.get(f"/admin/halls/{hall}").text
+    staff.flash(staff.post(f"/admin/halls/{hall}/discard"))
+    assert "这份草稿基于" not in staff.get(f"/admin/halls/{hall}").text

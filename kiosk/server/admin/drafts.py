@@ -60,6 +60,16 @@ class Draft:
     updated_at: dt.datetime | None
     updated_by: str
 
+    @property
+    def stale(self) -> bool:
+        """Someone published another version after this draft was started."""
+        return (
+            self.changed
+            and self.base_version is not None
+            and self.published_version is not None
+            and self.base_version < self.published_version
+        )
+
     def model(self) -> HallContent:
         return parse_content(self.content)
 
@@ -230,7 +240,7 @@ def restore_version(
 
 
 def keep_status_in_draft(
-    conn: Connection, hall_id: str, staff_id: str, status: dict[str, Any]
+    conn: Connection, hall_id: str, staff_id: str, status: dict[str, Any], version: int
 ) -> None:
     """A published status change also lands in the draft, so publishing cannot undo it."""
     row = conn.execute(sa.select(admin_drafts).where(admin_drafts.c.hall_id == hall_id)).first()
@@ -243,5 +253,5 @@ def keep_status_in_draft(
     conn.execute(
         sa.update(admin_drafts)
         .where(admin_drafts.c.hall_id == hall_id)
-        .values(content=json.dumps(content, ensure_ascii=False))
+        .values(content=json.dumps(content, ensure_ascii=False), base_version=version)
     )

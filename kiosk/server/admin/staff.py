@@ -113,6 +113,7 @@ async def change_status(
                 "status_until": until.isoformat() if until else None,
                 "status_note": note,
             },
+            snapshot.version,
         )
         name = next((s.name for s in snapshot.content.staff if s.id == item_id), item_id)
         when = f"，{until.astimezone(entry.zone):%m-%d %H:%M} 返回" if until else ""
