@@ -4,6 +4,7 @@ no-show, transfer; replayed operations are refused with a reason."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from tests.utils.servers import RunningServer
 
@@ -121,3 +122,36 @@ def test_unknown_counter_and_other_halls(desk: Hall, other_hall: Hall) -> None:
     assert_error(desk.staff.get(f"/counters?hall_id={hall.id}"), 403)
     admin_view = desk.admin.get(f"/counters?hall_id={hall.id}").json()["counters"]
     assert {c["hall_id"] for c in admin_view} == {hall.id}
+
+
+def test_every_change_is_audited_with_time_and_actor(desk: Hall) -> None:
+    ticket = desk.issue("C").json()
+    window3 = desk.counters[3]
+    desk.staff.post(f"/counters/{window3}/call-next")
+    desk.staff.post(f"/counters/{window3}/recall")
+    desk.staff.post(f"/counters/{window3}/start")
+    desk.staff.post(f"/counters/{window3}/complete")
+    url = desk.server.database_url or f"sqlite:///{desk.server.data_dir / 'kiosk.sqlite3'}"
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT a.action, a.from_state, a.to_state, a.actor, a.at FROM ticket_audit a"
+                    " JOIN tickets t ON t.id = a.ticket_id WHERE t.public_id = :p ORDER BY a.id"
+                ),
+                {"p": ticket["id"]},
+            ).all()
+    finally:
+        engine.dispose()
+    steps = [(r.action, r.from_state, r.to_state) for r in rows]
+    assert steps == [
+        ("issue", None, "waiting"),
+        ("call", "waiting", "called"),
+        ("recall", "called", "called"),
+        ("start", "called", "serving"),
+        ("complete", "serving", "done"),
+    ]
+    assert rows[0].actor.startswith("kiosk:")
+    assert all(r.actor.startswith("staff:") for r in rows[1:])
+    assert all(r.at is not None for r in rows)
