@@ -265,7 +265,7 @@ class KioskApp(App):
         from kiosk.widgets.idle import IdleWarning
 
         if self._warning is None:
-            self._warning = IdleWarning(on_continue=self._keep_using)
+            self._warning = IdleWarning(keep_using=self._keep_using)
             self._warning.open(animation=False)
         self._warning.seconds_left = int(self.idle.seconds_left() + 0.99)
 

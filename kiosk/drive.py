@@ -39,12 +39,22 @@ class AppDriver:
             self.pump(1)
             time.sleep(0.01)
 
-    def settle(self) -> None:
-        """Pump until layouts stop changing (texture sizes and heights converge)."""
-        self.pump(6)
+    def settle(self, ticks: int = 8) -> None:
+        """Let layouts converge (texture sizes, heights) without drawing frames.
+
+        Layout and text work runs on Kivy's clock; drawing a frame (a buffer flip) is by
+        far the slowest step on a software-GL virtual display, and layout does not need it.
+        """
+        from kivy.clock import Clock
+
+        for _ in range(ticks):
+            Clock.tick()
 
     def resize(self, width: int, height: int) -> None:
+        """Resize the window and wait for the resize to arrive (it comes as a window event)."""
         self.window.size = (width, height)
+        self.wait_until(lambda: tuple(self.window.size) == (width, height), timeout=20)
+        self.pump(1)
         self.settle()
 
     def tap_at(self, x: float, y: float) -> None:
@@ -58,7 +68,8 @@ class AppDriver:
         self.pump(2)
 
     def tap(self, widget: Any) -> None:
-        """Tap the centre of ``widget`` (which must be on screen)."""
+        """Tap the centre of ``widget`` (which must be on screen), once layout settled."""
+        self.settle()
         x, y = widget.to_window(widget.center_x, widget.center_y)
         self.tap_at(x, y)
 

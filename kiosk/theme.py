@@ -42,25 +42,25 @@ PALETTE: dict[str, str] = {
     "text_muted": "#374151",
     "line": "#C9D1DC",
     "primary": "#0A3D6B",
-    "on_primary": "#FFFFFF",
+    "primary_text": "#FFFFFF",
     "accent": "#8A1C1C",
-    "on_accent": "#FFFFFF",
+    "accent_text": "#FFFFFF",
     "calling_bg": "#7C2D12",
     "calling_text": "#FFFFFF",
     "offline_bg": "#FFD966",
     "offline_text": "#111827",
     "button": "#0A3D6B",
-    "on_button": "#FFFFFF",
+    "button_text": "#FFFFFF",
     "button_quiet": "#E3E8EF",
-    "on_button_quiet": "#111827",
+    "button_quiet_text": "#111827",
     "disabled": "#D8DCE2",
-    "on_disabled": "#1F2937",
+    "disabled_text": "#1F2937",
     "chip_on_duty": "#0E5A36",
     "chip_visiting": "#FFD966",
     "chip_meeting": "#1E3A8A",
     "chip_leave": "#4B5563",
-    "on_chip_light": "#111827",
-    "on_chip_dark": "#FFFFFF",
+    "chip_text_light": "#111827",
+    "chip_text_dark": "#FFFFFF",
     "now_bg": "#E6F4EA",
     "now_text": "#0B3D22",
 }
@@ -164,19 +164,19 @@ class Theme(EventDispatcher):
     text_muted = ColorProperty(rgba(PALETTE["text_muted"]))
     line = ColorProperty(rgba(PALETTE["line"]))
     primary = ColorProperty(rgba(PALETTE["primary"]))
-    on_primary = ColorProperty(rgba(PALETTE["on_primary"]))
+    primary_text = ColorProperty(rgba(PALETTE["primary_text"]))
     accent = ColorProperty(rgba(PALETTE["accent"]))
-    on_accent = ColorProperty(rgba(PALETTE["on_accent"]))
+    accent_text = ColorProperty(rgba(PALETTE["accent_text"]))
     calling_bg = ColorProperty(rgba(PALETTE["calling_bg"]))
     calling_text = ColorProperty(rgba(PALETTE["calling_text"]))
     offline_bg = ColorProperty(rgba(PALETTE["offline_bg"]))
     offline_text = ColorProperty(rgba(PALETTE["offline_text"]))
     button = ColorProperty(rgba(PALETTE["button"]))
-    on_button = ColorProperty(rgba(PALETTE["on_button"]))
+    button_text = ColorProperty(rgba(PALETTE["button_text"]))
     button_quiet = ColorProperty(rgba(PALETTE["button_quiet"]))
-    on_button_quiet = ColorProperty(rgba(PALETTE["on_button_quiet"]))
+    button_quiet_text = ColorProperty(rgba(PALETTE["button_quiet_text"]))
     disabled = ColorProperty(rgba(PALETTE["disabled"]))
-    on_disabled = ColorProperty(rgba(PALETTE["on_disabled"]))
+    disabled_text = ColorProperty(rgba(PALETTE["disabled_text"]))
     now_bg = ColorProperty(rgba(PALETTE["now_bg"]))
     now_text = ColorProperty(rgba(PALETTE["now_text"]))
 

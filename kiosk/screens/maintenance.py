@@ -38,7 +38,8 @@ class MaintenanceScreen(KioskScreen):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._views = {True: self.ids.unlocked, False: self.ids.locked}
+        # Strong references: ``ids`` holds weak proxies, and a removed view must survive.
+        self._views = {True: self.ids.unlocked.__self__, False: self.ids.locked.__self__}
         self._page = self.ids.locked.parent
         self._page.remove_widget(self.ids.unlocked)
 

@@ -81,13 +81,14 @@ def _guide(p: Point, s: float, w: float, icon: ShapeIcon) -> None:
 
 
 def _people(p: Point, s: float, w: float, icon: ShapeIcon) -> None:
-    for cx, r, base in ((0.34, 0.15, 0.1), (0.68, 0.12, 0.1)):
-        Ellipse(pos=p(cx - r, 0.52 + 0.2 - r), size=(2 * r * s, 2 * r * s))
-        Ellipse(
-            pos=p(cx - r * 1.9, base - 0.2),
-            size=(3.8 * r * s, 3.2 * r * s),
-            angle_start=-90,
-            angle_end=90,
+    for cx, r in ((0.34, 0.15), (0.68, 0.12)):
+        Ellipse(pos=p(cx - r, 0.72 - r), size=(2 * r * s, 2 * r * s))
+        body_w, body_h = 3.4 * r, 2.2 * r
+        round_ = (1.5 * r * s, 1.5 * r * s)
+        RoundedRectangle(
+            pos=p(cx - body_w / 2, 0.08),
+            size=(body_w * s, body_h * s),
+            radius=[round_, round_, (0, 0), (0, 0)],
         )
 
 

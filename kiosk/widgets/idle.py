@@ -19,7 +19,7 @@ class IdleWarning(ModalView):
     seconds_left = NumericProperty(0)
     """Whole seconds until the return to home, int."""
 
-    on_continue = ObjectProperty(None, allownone=True)
+    keep_using = ObjectProperty(None, allownone=True)
     """Called when the resident taps 继续使用 (or anywhere), callable or None."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -28,8 +28,8 @@ class IdleWarning(ModalView):
 
     def on_touch_down(self, touch: Any) -> bool:
         super().on_touch_down(touch)
-        if self.on_continue is not None:
-            self.on_continue()
+        if self.keep_using is not None:
+            self.keep_using()
         return True
 
 

@@ -32,7 +32,7 @@ def status_colors(status: StaffStatus) -> tuple[str, str]:
 
     bg = PALETTE[f"chip_{status.value}"]
     light = bg in (PALETTE["chip_visiting"],)
-    return bg, PALETTE["on_chip_light" if light else "on_chip_dark"]
+    return bg, PALETTE["chip_text_light" if light else "chip_text_dark"]
 
 
 def status_line(staff: Staff, now: dt.datetime) -> str:

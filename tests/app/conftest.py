@@ -22,9 +22,9 @@ os.environ.setdefault("KIVY_NO_FILELOG", "1")
 os.environ.setdefault("KIVY_NO_CONFIG", "1")
 os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
 
-import pytest  # noqa: E402
+import pytest
 
-from kiosk.core.content import HallContent  # noqa: E402
+from kiosk.core.content import HallContent
 
 
 def closed_port() -> int:

@@ -14,7 +14,7 @@ os.environ.setdefault("KIVY_NO_FILELOG", "1")
 os.environ.setdefault("KIVY_NO_CONFIG", "1")
 os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
 
-import pytest  # noqa: E402
+import pytest
 
 needs_display = pytest.mark.skipif(
     not os.environ.get("DISPLAY"), reason="needs a display: run under xvfb-run (make test does)"
