@@ -187,3 +187,37 @@ def admin_routes() -> list[tuple[str, str]]:
             if method != "HEAD":
                 out.add((method, path))
     return sorted(out)
+
+
+def route_values(server: RunningServer, hall_id: str) -> dict[str, Any]:
+    """Values for every path parameter of the admin routes, naming ``hall_id``'s things."""
+    content = kiosk_content(server, hall_id)["content"]
+    with db(server) as conn:
+        account = conn.execute(
+            "SELECT id FROM staff_accounts WHERE hall_id = ? ORDER BY id", (hall_id,)
+        ).fetchone()
+    photo = next(s["photo"] for s in content["staff"] if s.get("photo"))
+    return {
+        "hall_id": hall_id,
+        "counter_id": str(counters_of(server, hall_id)[0]["id"]),
+        "index": "0",
+        "version": "1",
+        "sha256": photo,
+        "account_id": str(account["id"]),
+        "device_id": str(server.credentials["kiosks"][hall_id]["device_id"]),
+        "action": "recall",
+        "items": {key: content[key][0]["id"] for key in ("services", "staff", "rooms", "notices")},
+    }
+
+
+def fill(path: str, ctx: dict[str, Any]) -> str:
+    """A route's path template with its parameters filled from :func:`route_values`."""
+
+    def one(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name == "item_id":
+            segment = path[: match.start()].rstrip("/").rsplit("/", 1)[-1]
+            return str(ctx["items"][segment])
+        return str(ctx[name])
+
+    return re.sub(r"\{(\w+)\}", one, path)

@@ -16,7 +16,9 @@ from tests.admin.conftest import (
     admin_routes,
     counters_of,
     db,
+    fill,
     kiosk_content,
+    route_values,
     staff_client,
 )
 from tests.utils.servers import RunningServer
@@ -24,37 +26,6 @@ from tests.utils.servers import RunningServer
 HALL_A = "huayang"
 HALL_B = "xiandai-yicheng"
 ADMIN_ONLY = ("/admin/accounts", "/admin/kiosks", "/admin/audit")
-
-
-def _context(server: RunningServer, hall_id: str) -> dict[str, Any]:
-    content = kiosk_content(server, hall_id)["content"]
-    with db(server) as conn:
-        account = conn.execute(
-            "SELECT id FROM staff_accounts WHERE hall_id = ? ORDER BY id", (hall_id,)
-        ).fetchone()
-    photo = next(s["photo"] for s in content["staff"] if s.get("photo"))
-    return {
-        "hall_id": hall_id,
-        "counter_id": str(counters_of(server, hall_id)[0]["id"]),
-        "index": "0",
-        "version": "1",
-        "sha256": photo,
-        "account_id": str(account["id"]),
-        "device_id": str(server.credentials["kiosks"][hall_id]["device_id"]),
-        "action": "recall",
-        "items": {key: content[key][0]["id"] for key in ("services", "staff", "rooms", "notices")},
-    }
-
-
-def fill(path: str, ctx: dict[str, Any]) -> str:
-    def one(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name == "item_id":
-            segment = path[: match.start()].rstrip("/").rsplit("/", 1)[-1]
-            return str(ctx["items"][segment])
-        return str(ctx[name])
-
-    return re.sub(r"\{(\w+)\}", one, path)
 
 
 def _state(server: RunningServer, hall_id: str) -> tuple[Any, ...]:
@@ -112,7 +83,7 @@ def test_hall_staff_cannot_read_or_change_another_hall(admin_server: RunningServ
 
     queue = counters_of(admin_server, HALL_B)[0]["queues"][0]
     issue_ticket(admin_server, HALL_B, queue)
-    ctx_b = _context(admin_server, HALL_B)
+    ctx_b = route_values(admin_server, HALL_B)
     names_b = [kiosk_content(admin_server, HALL_B)["content"]["hall"]["name"], HALL_B]
     name_a = kiosk_content(admin_server, HALL_A)["content"]["hall"]["name"]
     assert all(n not in name_a and n not in HALL_A for n in names_b)
@@ -151,7 +122,7 @@ def test_hall_staff_cannot_read_or_change_another_hall(admin_server: RunningServ
 def test_kiosk_token_opens_no_admin_or_counter_route(admin_server: RunningServer) -> None:
     token = admin_server.credentials["kiosks"][HALL_A]["token"]
     kiosk = AdminClient(admin_server, headers={"Authorization": f"Bearer {token}"})
-    ctx = _context(admin_server, HALL_A)
+    ctx = route_values(admin_server, HALL_A)
     before = _state(admin_server, HALL_A)
     for method, template in admin_routes():
         path = fill(template, ctx)
@@ -191,7 +162,7 @@ def test_kiosk_token_opens_no_admin_or_counter_route(admin_server: RunningServer
 def test_post_without_the_csrf_token_is_refused(admin_server: RunningServer, csrf: str) -> None:
     staff = staff_client(admin_server, HALL_A)
     admin = admin_client(admin_server)
-    ctx = _context(admin_server, HALL_A)
+    ctx = route_values(admin_server, HALL_A)
     before = _state(admin_server, HALL_A)
     for method, template in admin_routes():
         if method != "POST" or template == "/admin/login":
@@ -226,7 +197,7 @@ def test_login_form_needs_its_csrf_token(admin_server: RunningServer) -> None:
 def test_every_form_on_every_page_carries_the_csrf_token(admin_server: RunningServer) -> None:
     staff = staff_client(admin_server, HALL_A)
     admin = admin_client(admin_server)
-    ctx = _context(admin_server, HALL_A)
+    ctx = route_values(admin_server, HALL_A)
     forms = 0
     for method, template in admin_routes():
         if (

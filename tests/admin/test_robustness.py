@@ -6,8 +6,14 @@ from __future__ import annotations
 
 import re
 
-from tests.admin.conftest import admin_client, admin_routes, kiosk_content, staff_client
-from tests.admin.test_access import _context, fill
+from tests.admin.conftest import (
+    admin_client,
+    admin_routes,
+    fill,
+    kiosk_content,
+    route_values,
+    staff_client,
+)
 from tests.utils.servers import RunningServer
 
 HALL = "huayang"
@@ -46,7 +52,7 @@ GARBAGE = [
 def test_garbage_never_gives_a_server_error(admin_server: RunningServer) -> None:
     staff = staff_client(admin_server, HALL)
     admin = admin_client(admin_server)
-    ctx = _context(admin_server, HALL)
+    ctx = route_values(admin_server, HALL)
     # Accounts and kiosks get their own throwaway rows: garbage may disable or revoke them.
     form = {
         "username": "robust-user",
