@@ -27,9 +27,11 @@ __all__ = [
     "HallsPublic",
     "HealthPublic",
     "Heartbeat",
+    "KioskQueuesPublic",
     "LeaseCreate",
     "LeasePublic",
     "LeasedNumber",
+    "QueueWaitingPublic",
     "StaffStatusUpdate",
     "TicketBatchCreate",
     "TicketBatchItem",
@@ -157,6 +159,27 @@ class LeasePublic(_Wire):
     service_day: dt.date
     start: int  # first sequence number of the block, inclusive
     end: int  # last, inclusive
+
+
+class QueueWaitingPublic(_Wire):
+    """One queue of the hall as a kiosk or the hall display sees it right now."""
+
+    queue: str
+    waiting: int  # tickets waiting today (not yet called)
+    estimated_wait_minutes: int  # for a ticket taken now, at the back of the queue
+
+
+class KioskQueuesPublic(_Wire):
+    """``GET /kiosk/queues``: today's waiting counts, the server's clock, this kiosk's number.
+
+    ``time`` lets a kiosk with a wrong clock keep an offset; ``kiosk_no`` names its
+    fallback series (``A{kiosk_no}-001``) so it can number offline before any lease.
+    """
+
+    time: dt.datetime
+    service_day: dt.date
+    kiosk_no: int
+    queues: list[QueueWaitingPublic]
 
 
 class CounterPublic(_Wire):

@@ -15,6 +15,7 @@ from kiosk.server.api.routes import (
     kiosk_content,
     leases,
     media,
+    queues,
     tickets,
 )
 
@@ -28,6 +29,7 @@ for module in (
     media,
     kiosk_content,
     leases,
+    queues,
     tickets,
     events,
     heartbeat,

@@ -1,0 +1,64 @@
+"""``GET /kiosk/queues``: today's waiting count per queue, the server's clock, the kiosk's no.
+
+For the kiosk's ticket screen (people ahead while offline starts from the last count it
+saw), its numbering (the clock offset and the fallback series ``A{kiosk_no}-001``) and the
+hall display's waiting counts.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+from fastapi import APIRouter
+from sqlalchemy.engine import Connection
+
+from kiosk.core.queueing import estimate_wait_minutes
+from kiosk.core.tickets import service_day
+from kiosk.core.wire import ErrorPublic, KioskQueuesPublic, QueueWaitingPublic, TicketState
+from kiosk.server import models as m
+from kiosk.server.api.deps import CurrentKiosk, Runtime
+from kiosk.server.db import utcnow
+
+router = APIRouter(tags=["kiosk"])
+
+
+@router.get(
+    "/kiosk/queues",
+    response_model=KioskQueuesPublic,
+    responses={401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}},
+)
+async def kiosk_queues(kiosk: CurrentKiosk, runtime: Runtime) -> KioskQueuesPublic:
+    """Every queue of the kiosk's hall with its waiting count and wait for a new ticket."""
+    hall = await runtime.halls.require(kiosk.hall_id)
+    now = utcnow()
+    day = service_day(now, hall.zone)
+    codes = [q.code for q in hall.content.queues] if hall.content is not None else []
+
+    def read(conn: Connection) -> list[QueueWaitingPublic]:
+        t = m.tickets
+        counts = dict(
+            conn.execute(
+                sa.select(t.c.queue, sa.func.count())
+                .where(
+                    t.c.hall_id == kiosk.hall_id,
+                    t.c.service_day == day,
+                    t.c.state == TicketState.WAITING.value,
+                )
+                .group_by(t.c.queue)
+            ).all()
+        )
+        out = []
+        for code in codes:
+            waiting = int(counts.get(code, 0))
+            recent = runtime.view.recent_service_seconds(
+                conn, SimpleNamespace(hall_id=kiosk.hall_id, queue=code, service_day=day)
+            )
+            wait = estimate_wait_minutes(
+                waiting, recent, runtime.view.default_minutes, hall.windows_for(code)
+            )
+            out.append(QueueWaitingPublic(queue=code, waiting=waiting, estimated_wait_minutes=wait))
+        return out
+
+    queues = await runtime.db.read(read)
+    return KioskQueuesPublic(time=now, service_day=day, kiosk_no=kiosk.kiosk_no, queues=queues)
