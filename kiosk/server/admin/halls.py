@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Connection
 
+from kiosk.core.tickets import service_day
 from kiosk.server import models as m
 from kiosk.server.admin.drafts import EditRefused, edit_draft, load_draft
 from kiosk.server.admin.fields import (
@@ -19,6 +20,7 @@ from kiosk.server.admin.fields import (
     read_fields,
     set_path,
 )
+from kiosk.server.admin.fleet import fleet_rows
 from kiosk.server.admin.tables import admin_drafts
 from kiosk.server.admin.web import (
     CurrentSession,
@@ -28,6 +30,7 @@ from kiosk.server.admin.web import (
     render,
     runtime_of,
 )
+from kiosk.server.db import utcnow
 
 __all__ = ["router"]
 
@@ -82,8 +85,37 @@ async def halls(request: Request, session: CurrentSession) -> HTMLResponse:
             query = query.where(m.halls.c.id == session.staff.hall_id)
         return list(conn.execute(query))
 
-    rows = await runtime_of(request).db.read(read)
-    return render(request, "admin/halls.html", {"halls": rows})
+    runtime = runtime_of(request)
+    rows = await runtime.db.read(read)
+    hall_ids = [r.id for r in rows]
+
+    def today(conn: Connection) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {h: {"waiting": 0, "done": 0} for h in hall_ids}
+        for hall_id in hall_ids:
+            entry = runtime.halls.get_sync(conn, hall_id)
+            day = service_day(utcnow(), entry.zone) if entry is not None else utcnow().date()
+            t = m.tickets
+            for state, count in conn.execute(
+                sa.select(t.c.state, sa.func.count())
+                .where(t.c.hall_id == hall_id, t.c.service_day == day)
+                .group_by(t.c.state)
+            ):
+                if state == "waiting":
+                    out[hall_id]["waiting"] = count
+                elif state == "done":
+                    out[hall_id]["done"] = count
+        return out
+
+    counts = await runtime.db.read(today)
+    fleet = await runtime.db.read(lambda c: fleet_rows(c, None))
+    kiosks = {
+        h: (
+            sum(1 for k in fleet if k["hall_id"] == h and k["state"] == "online"),
+            sum(1 for k in fleet if k["hall_id"] == h and not k["revoked"]),
+        )
+        for h in hall_ids
+    }
+    return render(request, "admin/halls.html", {"halls": rows, "counts": counts, "kiosks": kiosks})
 
 
 @router.get("/halls/{hall_id}", response_class=HTMLResponse, name="hall")
