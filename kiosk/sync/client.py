@@ -27,6 +27,7 @@ from kiosk.core.wire import (
     API_PREFIX,
     EventsPublic,
     Heartbeat,
+    KioskQueuesPublic,
     LeaseCreate,
     LeasePublic,
     TicketBatchCreate,
@@ -185,6 +186,10 @@ class HallClient:
         """POST /kiosk/leases: a block of numbers to issue from while offline."""
         reply = self._request("POST", "/kiosk/leases", json=body.model_dump(mode="json"))
         return self._parse(reply, LeasePublic)
+
+    def queues(self) -> KioskQueuesPublic:
+        """GET /kiosk/queues: waiting counts, the server's clock and this kiosk's number."""
+        return self._parse(self._request("GET", "/kiosk/queues"), KioskQueuesPublic)
 
     # -- lifecycle -----------------------------------------------------------------------
 
