@@ -9,7 +9,8 @@ wakes only that hall's waiters. A waiter then reads its hall's events after its 
 Order across processes: on SQLite writes are serialised by the database lock, so seq
 order is commit order. On PostgreSQL a writer first takes a per-hall transaction-level
 advisory lock, so within a hall no event with a smaller seq can commit after one with a
-larger seq — a waiter that has read up to N never misses a later-committed N-1.
+larger seq — a waiter that has read up to N never misses a later-committed N-1. There,
+writers also NOTIFY and each hub LISTENs, so a scan follows a commit at once.
 """
 
 from __future__ import annotations
@@ -38,13 +39,16 @@ _HallSeen = tuple[str, int, int]
 
 
 _INSERT_EVENT = sa.insert(m.events).returning(m.events.c.seq)
-_LOCK_HALL_EVENTS = sa.text("SELECT pg_advisory_xact_lock(:k)")
+#: PostgreSQL channel on which event writers announce new events (payload: hall id).
+CHANNEL = "kiosk_events"
+_LOCK_HALL_EVENTS = sa.text(f"SELECT pg_advisory_xact_lock(:k), pg_notify('{CHANNEL}', :hall)")
 
 
 def lock_hall_events(conn: Connection, hall_id: str) -> None:
-    """PostgreSQL: serialise event writers of one hall until commit (see module doc)."""
+    """PostgreSQL: serialise event writers of one hall until commit (see module doc),
+    and NOTIFY every server process's hub — delivered when this transaction commits."""
     key = zlib.crc32(f"events:{hall_id}".encode())
-    conn.execute(_LOCK_HALL_EVENTS, {"k": key})
+    conn.execute(_LOCK_HALL_EVENTS, {"k": key, "hall": hall_id})
 
 
 def record_event(conn: Connection, hall_id: str, type_: EventType, data: dict[str, Any]) -> int:
@@ -86,6 +90,8 @@ class EventHub:
         self._wakers: dict[str, asyncio.Event] = {}
         self._reads: dict[tuple[str, int], asyncio.Future[bytes | None]] = {}
         self._task: asyncio.Task[None] | None = None
+        self._listener: asyncio.Task[None] | None = None
+        self._poke = asyncio.Event()
         #: Called with the hall id when a new content/staff-status version is seen.
         self.on_publication: list[Callable[[str], None]] = []
 
@@ -97,12 +103,33 @@ class EventHub:
         newest, halls = await self.db.read(lambda c: self._scan(c, startup=True))
         self.notice(newest, halls)
         self._task = asyncio.create_task(self._watch(), name="event-hub")
+        if self.db.kind == "postgresql":
+            self._listener = asyncio.create_task(self._listen(), name="event-hub-listen")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._listener):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def _listen(self) -> None:
+        """PostgreSQL: LISTEN for writers' NOTIFY and scan at once instead of at the next
+        tick. The periodic scan stays: it alone guarantees nothing is missed."""
+        import psycopg
+
+        conninfo = self.db.url.replace("postgresql+psycopg://", "postgresql://", 1)
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    async for _note in conn.notifies():
+                        self._poke.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database went away; the periodic scan carries on
+                log.warning("event listener: connection lost; reconnecting", exc_info=True)
+                await asyncio.sleep(1)
 
     def latest(self, hall_id: str) -> int:
         return self.hall_latest.get(hall_id, 0)
@@ -136,7 +163,9 @@ class EventHub:
             except Exception:  # the database may be briefly unavailable; keep watching
                 log.exception("event watcher: scan failed")
                 await asyncio.sleep(1)
-            await asyncio.sleep(self.interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._poke.wait(), self.interval)
+            self._poke.clear()
 
     def notice(self, newest: int, halls: list[_HallSeen]) -> None:
         """Record what a scan saw: (hall, newest seq, newest publication seq) per hall.
