@@ -48,7 +48,8 @@ class AppDriver:
         from kivy.clock import Clock
 
         for _ in range(ticks):
-            Clock.tick()
+            Clock.tick()  # timed events: text textures, kv bindings
+            Clock.tick_draw()  # "before the next frame" events: layouts
 
     def resize(self, width: int, height: int) -> None:
         """Resize the window and wait for the resize to arrive (it comes as a window event)."""

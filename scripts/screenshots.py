@@ -99,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             app.idle.touched()
             app.screen("home").stop_attract()
             drive.settle()
+            drive.pump(3)  # real frames: scroll views and textures are finished when drawn
             path = args.out / f"{orientation}-{stem}{suffix}.png"
             app.root.export_to_png(str(path))
             written += 1

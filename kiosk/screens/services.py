@@ -109,14 +109,14 @@ class ServiceScreen(KioskScreen):
         self.ids.chart.steps = list(service.steps)
         lines = []
         for m in service.materials:
-            line = "•  " + safe(m.name)
+            line = "●  " + safe(m.name)
             if m.copies:
                 line += "  " + _("({copies} copies)").format(copies=m.copies)
             if m.note:
                 line += f"\n    [size={int(theme.font_small)}]{safe(m.note)}[/size]"
             lines.append(line)
         self.materials = "\n".join(lines) or _("Nothing to bring.")
-        self.eligibility = "\n".join("•  " + safe(e) for e in service.eligibility) or _(
+        self.eligibility = "\n".join("●  " + safe(e) for e in service.eligibility) or _(
             "All residents."
         )
         where = safe(service.where)

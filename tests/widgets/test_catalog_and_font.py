@@ -86,3 +86,18 @@ def test_font_licence_is_bundled() -> None:
     text = (FONT_REGULAR.parent / "OFL.txt").read_text(encoding="utf-8")
     assert "SIL OPEN FONT LICENSE Version 1.1" in text
     assert "Reserved Font Name" in text
+
+
+def test_bundled_font_has_every_character_written_in_the_app_source() -> None:
+    """Bullets, dashes and symbols typed into screens and widgets must render too."""
+    with TTFont(str(FONT_REGULAR)) as ttf:
+        cmap = ttf.getBestCmap()
+    missing = {}
+    for path in sorted([*KIOSK.rglob("*.py"), *KIOSK.rglob("*.kv")]):
+        rel = path.relative_to(KIOSK)
+        if rel.parts[0] not in ("app.py", "screens", "widgets"):
+            continue
+        for c in set(path.read_text(encoding="utf-8")):
+            if ord(c) > 0x7F and ord(c) not in cmap:
+                missing.setdefault(c, str(rel))
+    assert not missing, missing
