@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 
 import pytest
 import requests
+import sqlalchemy as sa
 
 from tests.utils.servers import RunningServer, run_cli
 
@@ -106,6 +109,25 @@ def test_kiosk_heartbeat(hall: Hall) -> None:
         json={"app_version": "0.1.0", "content_version": 1, "outbox_backlog": 2, "uptime_s": 5.5},
     )
     assert r.status_code == 204, r.text
+    url = hall.server.database_url or f"sqlite:///{hall.server.data_dir / 'kiosk.sqlite3'}"
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(
+                sa.text(
+                    "SELECT last_heartbeat, last_seen_at FROM kiosk_devices WHERE token_hash = :h"
+                ),
+                {"h": hashlib.sha256(hall.kiosk_token.encode()).hexdigest()},
+            ).one()
+    finally:
+        engine.dispose()
+    report = (
+        row.last_heartbeat
+        if isinstance(row.last_heartbeat, dict)
+        else json.loads(row.last_heartbeat)
+    )
+    assert report["outbox_backlog"] == 2 and report["app_version"] == "0.1.0"
+    assert row.last_seen_at is not None
     assert_error(
         hall.kiosk.post("/kiosk/heartbeat", json={"app_version": "x", "uptime_s": -1}), 422
     )

@@ -156,3 +156,21 @@ def test_a_newer_version_than_this_process_knows_is_re_read(hall: Hall) -> None:
     # No such version exists: the kiosk gets the real current one, freshly read.
     assert r.status_code == 200
     assert r.json()["version"] == version
+
+
+def test_unknown_halls_and_new_halls(hall: Hall) -> None:
+    assert_error(hall.admin.get("/halls/no-such-hall/content"), 404, "unknown_hall")
+    assert_error(
+        hall.admin.post("/halls/no-such-hall/staff/wang/status", json={"status": "leave"}),
+        404,
+        "unknown_hall",
+    )
+    # A district admin creates a hall by publishing its first content.
+    new_id = f"new-{hall.id}"[:60]
+    r = hall.admin.put(f"/halls/{new_id}/content", json=hall_content(new_id))
+    assert r.status_code == 200, r.text
+    assert r.json()["version"] == 1
+    listed = {h["id"]: h for h in hall.admin.get("/halls").json()["halls"]}
+    assert listed[new_id]["content_version"] == 1
+    counters = hall.admin.get("/counters", params={"hall_id": new_id}).json()["counters"]
+    assert sorted(c["window"] for c in counters) == [1, 2, 3]
