@@ -224,6 +224,9 @@ def test_rooms_notices_and_discard(admin_server: RunningServer) -> None:
     assert "有未发布的修改" not in staff.get(f"/admin/halls/{HALL}").text
     assert kiosk_content(admin_server, HALL)["version"] == version
     assert _draft(staff, "notices", "later-notice")["title"] == "下周停水通知"
+    # Publishing nothing makes no new version.
+    assert "无需发布" in staff.flash(staff.post(f"/admin/halls/{HALL}/publish"))
+    assert kiosk_content(admin_server, HALL)["version"] == version
 
 
 def test_statistics_and_csv(admin_server: RunningServer) -> None:

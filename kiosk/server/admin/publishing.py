@@ -81,6 +81,9 @@ async def preview(request: Request, hall: HallScope) -> HTMLResponse:
 @router.post("/halls/{hall_id}/publish", name="publish")
 async def publish(request: Request, hall: HallScope, post: PostedForm) -> Response:
     runtime = runtime_of(request)
+    draft = await runtime.db.read(lambda c: load_draft(c, hall.id))
+    if not draft.changed:
+        return redirect(f"/admin/halls/{hall.id}", "没有未发布的修改，无需发布")
     try:
         snapshot, seq = await runtime.db.write(lambda c: publish_draft(c, post.session, hall.id))
     except EditRefused as exc:
