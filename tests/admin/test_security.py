@@ -221,6 +221,8 @@ def test_markup_in_every_text_field_is_escaped_everywhere(admin_server: RunningS
     ):
         r = admin.get(path)
         assert r.status_code == 200 and "<script>alert" not in r.text, path
+    csp = staff.get(f"{base}/preview").headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
     phone = requests.get(f"{admin_server.base_url}/t/{ticket['id']}", timeout=30)
     assert phone.status_code == 200
     assert "<script>alert" not in phone.text
