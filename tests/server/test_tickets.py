@@ -191,3 +191,22 @@ def test_people_ahead_in_a_concurrent_burst_matches_the_queue(hall: Hall) -> Non
             )
     normal = sorted(t["people_ahead"] for t in issued if not t["priority"])
     assert len(set(normal)) == len(normal)
+
+
+def test_batch_of_many_with_a_key_repeated_inside(hall: Hall) -> None:
+    keys = [hall.key() for _ in range(40)]
+    items = [{"idempotency_key": k, "queue": "AB"[i % 2]} for i, k in enumerate(keys)]
+    items.append({"idempotency_key": keys[3], "queue": "B"})  # the same request again
+    items.append({"idempotency_key": keys[4], "queue": "B"})  # same key, other body
+    r = hall.kiosk.post("/tickets/batch", json={"tickets": items})
+    assert r.status_code == 200, r.text
+    results = r.json()["results"]
+    assert [x["idempotency_key"] for x in results] == [i["idempotency_key"] for i in items]
+    tickets = [x["ticket"] for x in results[:40]]
+    assert all(t is not None for t in tickets)
+    assert len({t["number"] for t in tickets}) == 40
+    assert results[40]["ticket"]["id"] == tickets[3]["id"]
+    assert results[41]["error"]["code"] == "idempotency_conflict"
+    for ticket in tickets[-4:]:
+        now = hall.anon.get(f"/public/tickets/{ticket['id']}").json()
+        assert now["people_ahead"] == ticket["people_ahead"]

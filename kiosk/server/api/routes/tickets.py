@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from sqlalchemy.engine import Connection
 
 from kiosk.core.wire import (
     ErrorBody,
@@ -25,7 +24,7 @@ from kiosk.server.api.deps import (
 )
 from kiosk.server.auth import KioskPrincipal
 from kiosk.server.errors import ApiError
-from kiosk.server.tickets import IssueRequest, issue_one
+from kiosk.server.tickets import IssueRequest, issue_many
 
 router = APIRouter(tags=["tickets"])
 
@@ -75,31 +74,30 @@ async def deliver_batch(
     """A kiosk's offline backlog: each item gets its ticket or its own error; one bad item
     does not stop the others."""
     await runtime.halls.require(kiosk.hall_id)
+    requests = [
+        IssueRequest(
+            kiosk,
+            kiosk.hall_id,
+            item.idempotency_key,
+            TicketCreate.model_validate(item.model_dump(exclude={"idempotency_key"})),
+        )
+        for item in body.tickets
+    ]
+    outcomes = await runtime.db.write(
+        lambda c: issue_many(c, requests, runtime.halls, runtime.view)
+    )
+    results: list[TicketBatchResult] = []
     events: list[tuple[str, int]] = []
-
-    def deliver(conn: Connection) -> list[TicketBatchResult]:
-        out: list[TicketBatchResult] = []
-        for item in body.tickets:
-            create = TicketCreate.model_validate(item.model_dump(exclude={"idempotency_key"}))
-            request = IssueRequest(kiosk, kiosk.hall_id, item.idempotency_key, create)
-            try:
-                result = issue_one(conn, request, runtime.halls, runtime.view)
-            except ApiError as exc:
-                out.append(
-                    TicketBatchResult(
-                        idempotency_key=item.idempotency_key,
-                        error=ErrorBody(code=exc.code, message=exc.message, field=exc.field),
-                    )
-                )
-                continue
-            if result.event is not None:
-                events.append(result.event)
-            out.append(
-                TicketBatchResult(idempotency_key=item.idempotency_key, ticket=result.ticket)
-            )
-        return out
-
-    results = await runtime.db.write(deliver)
+    for item, outcome in zip(body.tickets, outcomes, strict=True):
+        if isinstance(outcome, ApiError):
+            error = ErrorBody(code=outcome.code, message=outcome.message, field=outcome.field)
+            results.append(TicketBatchResult(idempotency_key=item.idempotency_key, error=error))
+            continue
+        if outcome.event is not None:
+            events.append(outcome.event)
+        results.append(
+            TicketBatchResult(idempotency_key=item.idempotency_key, ticket=outcome.ticket)
+        )
     runtime.published(events)
     return TicketBatchPublic(results=results)
 
