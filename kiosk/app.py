@@ -44,6 +44,8 @@ SCREENS: dict[str, tuple[str, str]] = {
     "notice": ("kiosk.screens.notices", "NoticeScreen"),
     "about": ("kiosk.screens.about", "AboutScreen"),
     "maintenance": ("kiosk.screens.maintenance", "MaintenanceScreen"),
+    "take_number": ("kiosk.screens.take_number", "TakeNumberScreen"),
+    "ticket": ("kiosk.screens.ticket", "TicketScreen"),
 }
 
 #: Seconds without a touch on home before the attract loop starts, and its step.
@@ -109,6 +111,11 @@ class KioskApp(App):
             Window.bind(on_keyboard=self._swallow_escape, on_request_close=self._refuse_close)
             self._rotate_if_needed()
         self._ticker = Clock.schedule_interval(self._tick, 0.5)
+        from kiosk.screens.take_number import TicketDesk
+
+        self.tickets = TicketDesk.for_app(self)
+        self.feed.outbox_backlog = self.tickets.backlog  # type: ignore[attr-defined]
+        self.tickets.start()
         self.feed.start(
             on_content=lambda snap: Clock.schedule_once(lambda _dt: self.apply_snapshot(snap)),
             on_event=lambda ev: Clock.schedule_once(lambda _dt: self.apply_event(ev)),
@@ -117,6 +124,13 @@ class KioskApp(App):
 
     def on_stop(self) -> None:
         self.feed.stop()
+        if getattr(self, "tickets", None) is not None:
+            self.tickets.stop()
+
+    def ticket_update(self, tickets: list[Any]) -> None:
+        """The server confirmed tickets this kiosk issued: the ticket screen redraws."""
+        if "ticket" in self.screens:
+            self.screens["ticket"].ticket_update(tickets)  # type: ignore[attr-defined]
 
     def _swallow_escape(self, _window: Any, key: int, *_args: Any) -> bool:
         return key == 27  # Escape and Android back: never leave the kiosk
@@ -148,7 +162,10 @@ class KioskApp(App):
         self._show(name, params)
 
     def back(self) -> None:
-        """One step back; from the first level, home."""
+        """One step back (a step inside a screen first); from the first level, home."""
+        step_back = getattr(self.screens.get(self.current_name), "step_back", None)
+        if step_back is not None and step_back():
+            return
         if not self.history:
             self.home()
             return

@@ -62,6 +62,8 @@ class ServerFeed:
         self._settings = settings
         self.store = ContentStore(settings.data_dir / "content")
         self._sync: object | None = None
+        #: The ticket outbox's backlog (set by the app before start), for the heartbeat.
+        self.outbox_backlog: Callable[[], int] | None = None
 
     def current(self) -> Snapshot | None:
         return self.store.current()
@@ -99,6 +101,7 @@ class ServerFeed:
             on_event=on_event,
             on_status=lambda s: on_status(_from_sync(s)),
             app_version=__version__,
+            outbox_backlog=self.outbox_backlog,
         )
         self._sync = sync
         sync.start()

@@ -29,7 +29,7 @@ TILES: tuple[tuple[str, str, str, str], ...] = (
     ("rooms", N_("Activity rooms"), N_("What is on today and this week"), "rooms"),
     ("notices", N_("Notices"), N_("Publicity board and residents' board"), "notices"),
     ("about", N_("About us"), N_("Address, opening hours, contact"), "about"),
-    ("ticket", N_("Take a number"), N_("Coming soon"), "ticket"),
+    ("take_number", N_("Take a number"), N_("Queue for a window, also offline"), "ticket"),
 )
 
 _TIPS = {
@@ -65,10 +65,8 @@ class HomeScreen(KioskScreen):
                 subtitle=_(subtitle),
                 icon=icon,
                 bg_color=rgba(TILE_COLORS[i]),
-                coming_soon=target == "ticket",
             )
-            if target != "ticket":
-                t.bind(on_release=lambda _w, name=target: self.host.open(name))
+            t.bind(on_release=lambda _w, name=target: self.host.open(name))
             self.tiles[target] = t
             self.ids.grid.add_widget(t)
         self._attract_index = -1
