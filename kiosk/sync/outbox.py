@@ -170,7 +170,8 @@ class TicketOutbox:
     """The durable ticket store of one kiosk at ``path`` (a SQLite file).
 
     ``zone`` is the hall's time zone (the service day is its local date); ``clock`` is
-    the kiosk's own clock (aware datetimes; tests inject a wrong one).
+    the kiosk's own clock (aware datetimes; tests inject a wrong one). ``kiosk_no`` is
+    used until the server has named this kiosk's number (the demo kiosk, with no server).
     """
 
     def __init__(
@@ -179,6 +180,7 @@ class TicketOutbox:
         *,
         zone: dt.tzinfo | str = "Asia/Shanghai",
         clock: Callable[[], dt.datetime] = _utcnow,
+        kiosk_no: int | None = None,
     ) -> None:
         self.path = Path(path)
         self.zone = hall_zone(zone)
@@ -195,8 +197,8 @@ class TicketOutbox:
         except (OSError, sqlite3.Error) as exc:
             raise CacheError(f"ticket outbox {self.path}: {exc}") from exc
         self._offset = float(self._meta("clock_offset") or 0.0)
-        kiosk_no = self._meta("kiosk_no")
-        self._kiosk_no = int(kiosk_no) if kiosk_no else None
+        stored = self._meta("kiosk_no")
+        self._kiosk_no = int(stored) if stored else kiosk_no
 
     # -- time ----------------------------------------------------------------------
 

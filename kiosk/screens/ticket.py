@@ -1,0 +1,182 @@
+"""The resident's ticket: the number in very large type, the service, people ahead, the
+estimated wait, "please listen for your number", and the QR code of its phone page.
+
+Shown from the kiosk's own durable store the moment the ticket is written (the server
+need not have answered); while the server has not confirmed it, people ahead and the
+wait are the kiosk's estimate and say so. When the courier delivers the ticket the app
+calls :meth:`TicketScreen.ticket_update` and the server's figures and the QR code appear.
+With a receipt printer the ticket is printed too; a printer fault is shown and spoken,
+and the ticket on screen stays valid.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.properties import BooleanProperty, StringProperty
+
+from kiosk.core.content import CATEGORY_NAMES
+from kiosk.i18n import _
+from kiosk.screens.base import KioskScreen
+from kiosk.sync.outbox import KioskTicket
+from kiosk.widgets import buttons, card, qr, text  # noqa: F401  (kv rules)
+from kiosk.widgets.kv import load_kv_beside
+from kiosk.widgets.text import safe
+
+__all__ = ["TicketScreen"]
+
+log = logging.getLogger("kiosk.tickets")
+
+
+class TicketScreen(KioskScreen):
+    """One ticket, by its ``local_id`` in the kiosk's outbox."""
+
+    number = StringProperty("")
+    """The ticket number, str."""
+
+    service = StringProperty("")
+    """What it is for (category · service), markup-safe str."""
+
+    ahead = StringProperty("")
+    """People ahead, as a sentence, str."""
+
+    wait = StringProperty("")
+    """Estimated wait, as a sentence, str."""
+
+    note = StringProperty("")
+    """Estimate / offline note, str."""
+
+    url = StringProperty("")
+    """The phone page (QR code); empty until the server confirmed the ticket, str."""
+
+    printer_message = StringProperty("")
+    """A printer fault to show, str."""
+
+    priority = BooleanProperty(False)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.local_id = 0
+        self.ticket: KioskTicket | None = None
+        self._service_plain = ""
+
+    def show(self, **params: Any) -> None:
+        self.local_id = int(params.get("local_id", self.local_id))
+        self.printer_message = ""
+        self.refresh()
+        if params.get("fresh") and self.ticket is not None:
+            self._announce(self.ticket)
+            self._print(self.ticket)
+
+    def reset(self) -> None:
+        super().reset()
+        self.local_id = 0
+        self.ticket = None
+        self.number = ""
+        self.url = ""
+        self.printer_message = ""
+
+    def refresh(self) -> bool:
+        desk = getattr(self.host, "tickets", None)
+        ticket = desk.outbox.ticket(self.local_id) if desk is not None and self.local_id else None
+        if ticket is None:
+            return False
+        self._show_ticket(ticket)
+        return True
+
+    def ticket_update(self, tickets: list[KioskTicket]) -> None:
+        """The server confirmed some tickets; redraw if ours is among them."""
+        for t in tickets:
+            if t.local_id == self.local_id:
+                self._show_ticket(t)
+
+    def _show_ticket(self, ticket: KioskTicket) -> None:
+        self.ticket = ticket
+        self.heading = _("Your number")
+        self.number = ticket.number
+        self.priority = ticket.priority
+        content = self.host.content
+        what = ""
+        if content is not None:
+            queue = next((q for q in content.queues if q.code == ticket.queue), None)
+            if queue is not None:
+                what = safe(CATEGORY_NAMES.get(queue.category, queue.name))
+            service = next((s for s in content.services if s.id == ticket.service_id), None)
+            if service is not None:
+                what += "  ·  " + safe(service.name)
+        if ticket.priority:
+            what += "  ·  " + _("Priority lane")
+        self.service = what
+        self._service_plain = _plain(what)
+        if ticket.people_ahead == 0:
+            self.ahead = _("Nobody is ahead of you.")
+            self.wait = _("You will be called soon.")
+        else:
+            self.ahead = _("People ahead of you: {n}").format(n=ticket.people_ahead)
+            self.wait = _("Estimated wait: about {m} minutes").format(m=ticket.wait_minutes)
+        if ticket.estimate:
+            self.note = _("(estimate: the kiosk will update it once the server answers)")
+        else:
+            self.note = ""
+        self.url = ticket.url or ""
+
+    # -- voice and printer -----------------------------------------------------------
+
+    def _announce(self, ticket: KioskTicket) -> None:
+        speaker = getattr(self.host, "speaker", None)
+        if speaker is None:
+            return
+        try:
+            speaker.say(
+                _("Your number is {number}. Please listen for your number.").format(
+                    number=" ".join(ticket.number)
+                )
+            )
+        except Exception:
+            log.exception("speaking the ticket failed")
+
+    def _print(self, ticket: KioskTicket) -> None:
+        printer = getattr(self.host, "printer", None)
+        if printer is None or not getattr(printer, "present", False):
+            return
+        from kiosk.printer import PrinterFault, TicketReceipt
+
+        content = self.host.content
+        receipt = TicketReceipt(
+            number=ticket.number,
+            hall_name=content.hall.name if content is not None else "",
+            service_name=self._service_plain,
+            issued_at=ticket.issued_at.astimezone(self.host.now().tzinfo),
+            people_ahead=ticket.people_ahead,
+            qr_url=ticket.url,
+        )
+
+        def run() -> None:
+            try:
+                printer.print_ticket(receipt)
+            except PrinterFault as fault:
+                message = fault.message
+                Clock.schedule_once(lambda _dt: self._printer_fault(message))
+            except Exception:
+                log.exception("printing the ticket failed")
+
+        threading.Thread(target=run, name="ticket-print", daemon=True).start()
+
+    def _printer_fault(self, message: str) -> None:
+        self.printer_message = message + "  " + _("Your number on the screen is still valid.")
+        speaker = getattr(self.host, "speaker", None)
+        if speaker is not None:
+            try:
+                speaker.say(self.printer_message)
+            except Exception:
+                log.exception("speaking the printer fault failed")
+
+
+def _plain(markup_safe: str) -> str:
+    return markup_safe.replace("&bl;", "[").replace("&br;", "]").replace("&amp;", "&")
+
+
+load_kv_beside(__file__)
