@@ -35,11 +35,19 @@ class KioskScreen(Screen):
 
     def __init__(self, *, host: ScreenHost, **kwargs: Any) -> None:
         self.host = host
+        self._shown_for: tuple[int, str] | None = None
         super().__init__(**kwargs)
 
     def show(self, **params: Any) -> None:
-        """Arrive with navigation ``params`` (an id to show); default: refresh."""
-        self.refresh()
+        """Arrive with navigation ``params``; rebuilt only when content or the minute changed.
+
+        Screens whose lists depend on the clock (now/next, return times) are thus at most
+        a minute old, and going back and forth costs no rebuild.
+        """
+        key = (id(self.host.content), self.host.now().strftime("%Y-%m-%d %H:%M"))
+        if key != self._shown_for:
+            self.refresh()
+            self._shown_for = key
 
     def refresh(self) -> bool:
         """Redraw from ``host.content``; False when what it showed is gone."""
