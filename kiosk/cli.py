@@ -89,8 +89,14 @@ def configure_kivy(settings: KioskSettings) -> None:
 
 def run_app(settings: KioskSettings) -> int:
     configure_kivy(settings)
-    from kiosk.app import KioskApp
     from kiosk.feed import make_feed
+
+    if settings.mode == "display":
+        from kiosk.display.app import DisplayApp
+
+        DisplayApp(settings=settings, feed=make_feed(settings)).run()
+        return 0
+    from kiosk.app import KioskApp
 
     app = KioskApp(settings=settings, feed=make_feed(settings))
     app.run()
