@@ -1,0 +1,90 @@
+"""The hall display app (``kiosk --mode display``): the board, fed by the hall server.
+
+Content (hall name, queues, windows) and events come through the same
+:class:`~kiosk.feed.ContentFeed` the kiosk uses; the waiting counts from
+:class:`~kiosk.display.waiting.WaitingCounts`; calls are announced by the speaker
+(:mod:`kiosk.voice`: chime and voice, one call at a time).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+
+from kiosk.assets import register_fonts
+from kiosk.core.content import Snapshot
+from kiosk.core.wire import EventPublic, EventType
+from kiosk.feed import ContentFeed
+from kiosk.i18n import install
+from kiosk.settings import KioskSettings
+from kiosk.theme import theme
+
+__all__ = ["DisplayApp"]
+
+
+class DisplayApp(App):
+    """Fullscreen call board for the hall's TV."""
+
+    def __init__(
+        self, *, settings: KioskSettings, feed: ContentFeed, speaker: Any = None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.title = "居民之家 · 叫号"
+        self.settings = settings
+        self.feed = feed
+        self.speaker = speaker
+        snap = feed.current()
+        self.content = snap.content if snap is not None else None
+        self.waiting: Any = None
+
+    def build(self) -> Any:
+        install(self.settings.language)
+        register_fonts()
+        from kiosk.display.board import DisplayBoard
+
+        theme.fit_window(*Window.size)
+        Window.bind(size=lambda _w, size: theme.fit_window(*size))
+        if self.speaker is None:
+            from kiosk.voice import open_speaker
+
+            self.speaker = open_speaker(wait=0)
+        self.board = DisplayBoard(content=lambda: self.content, speaker=self.speaker)
+        return self.board
+
+    def on_start(self) -> None:
+        if not self.settings.windowed:
+            Window.bind(on_keyboard=lambda _w, key, *_a: key == 27)
+        if not self.settings.demo:
+            from kiosk.display.waiting import WaitingCounts
+            from kiosk.sync.client import HallClient
+
+            self.waiting = WaitingCounts(
+                HallClient(self.settings.server_url, self.settings.token),
+                lambda counts: Clock.schedule_once(lambda _dt: self.board.set_waiting(counts)),
+            )
+            self.waiting.start()
+        self.feed.start(
+            on_content=lambda snap: Clock.schedule_once(lambda _dt: self.apply_snapshot(snap)),
+            on_event=lambda ev: Clock.schedule_once(lambda _dt: self.apply_event(ev)),
+            on_status=lambda _st: None,
+        )
+
+    def apply_snapshot(self, snap: Snapshot) -> None:
+        self.content = snap.content
+        self.board.refresh()
+
+    def apply_event(self, event: EventPublic) -> None:
+        self.board.on_event(event)
+        if self.waiting is not None and event.type in (EventType.CALL, EventType.TICKET):
+            self.waiting.wake()
+
+    def on_stop(self) -> None:
+        self.feed.stop()
+        self.board.stop()
+        if self.waiting is not None:
+            self.waiting.stop()
+        if self.speaker is not None:
+            self.speaker.close()
