@@ -9,7 +9,9 @@ the ``content`` (or ``staff_status``) event — all in one transaction.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,6 +28,7 @@ from kiosk.server.events import record_event
 __all__ = [
     "HallDirectory",
     "HallEntry",
+    "PublicationSignal",
     "newer_than_cached",
     "publish_content",
     "publish_staff_status",
@@ -117,6 +120,43 @@ class HallDirectory:
 
     def forget(self, hall_id: str) -> None:
         self._entries.pop(hall_id, None)
+
+
+class PublicationSignal:
+    """SQLite, several processes: "someone just published", seen with one ``stat()``.
+
+    A process that publishes appends a byte to a small file beside the database *before*
+    it wakes any long-poll. A kiosk told of the new version may ask another process for
+    the content before that process's event scan came round; that process notices the
+    file grew, scans at once, and so never answers with the version before.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._seen = self._size()
+
+    def _size(self) -> int:
+        try:
+            return os.stat(self.path).st_size
+        except OSError:
+            return 0
+
+    def announce(self) -> None:
+        try:
+            if self._size() > 1_000_000:
+                self.path.write_bytes(b"")  # a change too: shrinking counts
+            with open(self.path, "ab") as f:
+                f.write(b".")
+        except OSError:
+            pass  # the periodic event scan still catches it
+
+    def pending(self) -> int | None:
+        """The file's size when it changed since :meth:`seen`, else None."""
+        size = self._size()
+        return size if size != self._seen else None
+
+    def seen(self, size: int) -> None:
+        self._seen = size
 
 
 def newer_than_cached(if_none_match: str, entry: HallEntry) -> bool:

@@ -92,6 +92,7 @@ class EventHub:
         self._task: asyncio.Task[None] | None = None
         self._listener: asyncio.Task[None] | None = None
         self._poke = asyncio.Event()
+        self._scanning: asyncio.Future[None] | None = None
         #: Called with the hall id when a new content/staff-status version is seen.
         self.on_publication: list[Callable[[str], None]] = []
 
@@ -112,6 +113,17 @@ class EventHub:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+
+    async def scan_now(self) -> None:
+        """Scan at once (sharing a scan already under way) and apply what it saw."""
+        if self._scanning is None:
+            self._scanning = asyncio.ensure_future(self._scan_and_notice())
+            self._scanning.add_done_callback(lambda _f: setattr(self, "_scanning", None))
+        await asyncio.shield(self._scanning)
+
+    async def _scan_and_notice(self) -> None:
+        newest, halls = await self.db.read(self._scan)
+        self.notice(newest, halls)
 
     async def _listen(self) -> None:
         """PostgreSQL: LISTEN for writers' NOTIFY and scan at once instead of at the next

@@ -86,6 +86,7 @@ class HotPaths:
         kiosk = runtime.principals.peek(token)
         if not isinstance(kiosk, KioskPrincipal):
             return False
+        await runtime.catch_up()
         hall = runtime.halls.peek(kiosk.hall_id)
         if hall is None or hall.etag is None or hall.snapshot is None:
             return False

@@ -4,8 +4,12 @@ ticket writer. Built in the app's lifespan; routes reach it through ``api/deps.p
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import sqlalchemy as sa
+
 from kiosk.server.auth import PrincipalCache
-from kiosk.server.content_store import HallDirectory
+from kiosk.server.content_store import HallDirectory, PublicationSignal
 from kiosk.server.counters import CounterDesk
 from kiosk.server.db import Database
 from kiosk.server.events import EventHub
@@ -26,6 +30,24 @@ class ServerRuntime:
         self.writer = IssueWriter(self.db, self.halls, self.view, self.hub)
         self.desk = CounterDesk(self.halls, self.view)
         self.principals = PrincipalCache(self.db, settings.auth_cache_seconds)
+        self.signal: PublicationSignal | None = None
+        database = sa.engine.make_url(self.db.url).database
+        if self.db.kind == "sqlite" and database and database != ":memory:":
+            self.signal = PublicationSignal(Path(database + "-published"))
+
+    async def catch_up(self) -> bool:
+        """If another process announced a publication, scan for it now; True if it did.
+
+        Cheap when nothing happened (one ``stat()``); used before answering content.
+        """
+        if self.signal is None:
+            return False
+        size = self.signal.pending()
+        if size is None:
+            return False
+        await self.hub.scan_now()
+        self.signal.seen(size)
+        return True
 
     async def start(self) -> None:
         await self.hub.start()
@@ -37,7 +59,10 @@ class ServerRuntime:
         self.db.close()
 
     def published(self, events: list[tuple[str, int]], *, publication: bool = False) -> None:
-        """Tell this process's waiters at once about events it just committed."""
+        """Tell this process's waiters at once about events it just committed
+        (and, for a publication, the other processes first: see PublicationSignal)."""
+        if publication and events and self.signal is not None:
+            self.signal.announce()
         for hall_id, seq in events:
             if publication:
                 self.halls.forget(hall_id)

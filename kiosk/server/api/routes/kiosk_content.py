@@ -25,6 +25,7 @@ router = APIRouter(tags=["kiosk"])
     },
 )
 async def kiosk_content(request: Request, kiosk: CurrentKiosk, runtime: Runtime) -> Response:
+    await runtime.catch_up()
     hall = await runtime.halls.require(kiosk.hall_id)
     wanted = request.headers.get("if-none-match")
     if wanted is not None and newer_than_cached(wanted, hall):
