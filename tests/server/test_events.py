@@ -17,9 +17,9 @@ def _events(hall: Hall, after: int, wait: float = 0) -> dict:
 def test_returns_at_once_when_events_exist(hall: Hall) -> None:
     hall.issue("A")
     started = time.monotonic()
-    body = _events(hall, 0, wait=20)
+    body = _events(hall, 0, wait=30)
     assert body["events"], "the hall has events"
-    assert time.monotonic() - started < 15  # generous: it must not have waited 20 s
+    assert time.monotonic() - started < 25  # behaviour, not speed: it did not sit out the wait
     seqs = [e["seq"] for e in body["events"]]
     assert seqs == sorted(seqs) and body["last_seq"] == seqs[-1]
     assert {e["hall_id"] for e in body["events"]} == {hall.id}
