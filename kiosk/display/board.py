@@ -18,6 +18,8 @@ from kivy.animation import Animation
 from kivy.clock import Clock
 from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.label import Label
 
 from kiosk.core.content import CATEGORY_NAMES, HallContent
 from kiosk.core.wire import EventPublic, EventType
@@ -27,7 +29,7 @@ from kiosk.widgets import text  # noqa: F401  (kv rules)
 from kiosk.widgets.kv import load_kv_beside
 from kiosk.widgets.text import safe
 
-__all__ = ["DisplayBoard", "WindowTile"]
+__all__ = ["DisplayBoard", "WaitingCell", "WaitingGrid", "WindowTile"]
 
 log = logging.getLogger("kiosk.display")
 
@@ -41,6 +43,16 @@ class WindowTile(BoxLayout):
     window = StringProperty("")
     number = StringProperty("")
     flash = NumericProperty(0.0)
+
+
+class WaitingGrid(GridLayout):
+    """The waiting count of every open queue, in columns."""
+
+    rows_needed = NumericProperty(1)
+
+
+class WaitingCell(Label):
+    """One queue's waiting count."""
 
 
 class DisplayBoard(BoxLayout):
@@ -165,6 +177,13 @@ class DisplayBoard(BoxLayout):
                 count = _("{n} waiting").format(n=n) if n is not None else "…"
                 lines.append(f"{q.code}  {safe(name)}   {count}")
         self.waiting = "\n".join(lines)
+        grid = self.ids.waiting
+        if len(grid.children) != len(lines):
+            grid.clear_widgets()
+            for _line in lines:
+                grid.add_widget(WaitingCell())
+        for cell, line in zip(reversed(grid.children), lines, strict=True):
+            cell.text = line
 
 
 def _call_line(call: Call) -> str:
