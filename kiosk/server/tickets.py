@@ -514,6 +514,7 @@ class IssueWriter:
     """Group commit for ticket issues: one transaction for everything that piled up."""
 
     MAX_BATCH = 200
+    GATHER_PASSES = 4
 
     def __init__(self, db: Database, halls: HallDirectory, view: TicketView, hub: EventHub):
         self.db = db
@@ -543,6 +544,12 @@ class IssueWriter:
     async def _run(self) -> None:
         while True:
             jobs = [await self._queue.get()]
+            # Let requests whose bytes are already here join this batch: one pass of the
+            # event loop costs microseconds, a commit (fsync) milliseconds.
+            for _ in range(self.GATHER_PASSES):
+                while len(jobs) < self.MAX_BATCH and not self._queue.empty():
+                    jobs.append(self._queue.get_nowait())
+                await asyncio.sleep(0)
             while len(jobs) < self.MAX_BATCH and not self._queue.empty():
                 jobs.append(self._queue.get_nowait())
             try:
