@@ -42,8 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="development: a normal window, cursor shown, Escape and close work",
     )
-    # Later issues add sub-commands here, e.g. `kiosk say TEXT` (speech worker check).
-    parser.add_subparsers(dest="command", metavar="")
+    # Later issues add sub-commands here (``parser.add_subparsers``), e.g. ``kiosk say
+    # TEXT`` to check the speech worker; without one, ``kiosk`` starts the app.
     return parser
 
 

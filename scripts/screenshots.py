@@ -80,9 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     from kiosk.feed import DemoFeed
     from kiosk.theme import theme
 
+    # Before the widgets exist: kv rules evaluated after a theme change can disagree (an
+    # instance's override vs. its class rule); a running kiosk must rebuild its screens.
+    theme.elder = args.elder
     app = KioskApp(settings=settings, feed=DemoFeed(settings))
     drive = start_app(app)
-    theme.elder = args.elder
     app.calling.add_call("A012", 2)
     app.calling.add_call("B003", 4)
     args.out.mkdir(parents=True, exist_ok=True)
