@@ -4,8 +4,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import contextlib
+import signal
+import threading
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from types import FrameType
 
 from fastapi import FastAPI
 
@@ -25,9 +30,11 @@ def create_app(settings: ServerSettings) -> FastAPI:
         runtime = ServerRuntime(settings)
         await runtime.start()
         app.state.runtime = runtime
+        restore_signals = _also_on_stop_signals(runtime.closing)
         try:
             yield
         finally:
+            restore_signals()
             await runtime.stop()
 
     app = FastAPI(
@@ -49,6 +56,44 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(HotPaths, fastapi_app=app)  # outermost: see hot_paths.py
     return app
+
+
+def _also_on_stop_signals(callback: Callable[[], None]) -> Callable[[], None]:
+    """Run ``callback`` on the event loop as soon as SIGTERM/SIGINT arrives, then hand the
+    signal on to the handler already installed (uvicorn's); returns the undo.
+
+    Uvicorn sends the lifespan shutdown only *after* open requests have finished (or were
+    cancelled at its graceful-shutdown limit, answering 500), so held long-polls must be
+    woken at the signal itself. Outside the main thread (e.g. an in-process test client)
+    signals cannot be handled and nothing is installed.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    loop = asyncio.get_running_loop()
+    installed: dict[signal.Signals, tuple[object, object]] = {}
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(sig)
+        if not callable(previous):
+            continue  # not under uvicorn (default or ignored): leave the signal alone
+
+        def handler(
+            signum: int,
+            frame: FrameType | None,
+            previous: Callable[[int, FrameType | None], object] = previous,
+        ) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop is already closed
+                loop.call_soon_threadsafe(callback)
+            previous(signum, frame)
+
+        signal.signal(sig, handler)
+        installed[sig] = (handler, previous)
+
+    def restore() -> None:
+        for sig, (handler, previous) in installed.items():
+            if signal.getsignal(sig) is handler:
+                signal.signal(sig, previous)  # type: ignore[arg-type]
+
+    return restore
 
 
 def app_from_environment() -> FastAPI:

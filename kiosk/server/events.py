@@ -93,6 +93,8 @@ class EventHub:
         self._listener: asyncio.Task[None] | None = None
         self._poke = asyncio.Event()
         self._scanning: asyncio.Future[None] | None = None
+        #: Set when the process is shutting down: no long-poll waits any more.
+        self.closing = False
         #: Called with the hall id when a new content/staff-status version is seen.
         self.on_publication: list[Callable[[str], None]] = []
 
@@ -142,6 +144,18 @@ class EventHub:
             except Exception:  # the database went away; the periodic scan carries on
                 log.warning("event listener: connection lost; reconnecting", exc_info=True)
                 await asyncio.sleep(1)
+
+    def close_waiters(self) -> None:
+        """Shutdown: wake every waiting long-poll at once and let no new one wait.
+
+        Called as soon as the process is told to stop (SIGTERM/SIGINT, see
+        :func:`kiosk.server.app.create_app`), before uvicorn waits for open requests: each
+        waiter then answers an ordinary empty page instead of being cancelled (a 500).
+        """
+        self.closing = True
+        wakers, self._wakers = self._wakers, {}
+        for waker in wakers.values():
+            waker.set()
 
     def latest(self, hall_id: str) -> int:
         return self.hall_latest.get(hall_id, 0)
@@ -222,9 +236,12 @@ class EventHub:
         return EventsPublic(events=events, last_seq=events[-1].seq).model_dump_json().encode()
 
     async def wait_for(self, hall_id: str, after: int, seconds: float) -> bool:
-        """Wait until the hall has an event after ``after``; False on timeout."""
+        """Wait until the hall has an event after ``after``; False on timeout or when the
+        process is shutting down (:meth:`close_waiters`)."""
         deadline = asyncio.get_running_loop().time() + seconds
         while self.latest(hall_id) <= after:
+            if self.closing:
+                return False
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
                 return False

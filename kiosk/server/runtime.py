@@ -53,7 +53,12 @@ class ServerRuntime:
         await self.hub.start()
         self.writer.start()
 
+    def closing(self) -> None:
+        """The process was told to stop: answer waiting long-polls now (see EventHub)."""
+        self.hub.close_waiters()
+
     async def stop(self) -> None:
+        self.closing()
         await self.writer.stop()
         await self.hub.stop()
         self.db.close()
