@@ -84,26 +84,57 @@ class KioskApp(App):
     def build(self) -> BoxLayout:
         install(self.settings.language)
         register_fonts()
-        from kiosk.widgets.buttons import NavBar
-        from kiosk.widgets.calling import NowCallingStrip
-        from kiosk.widgets.statusbar import StatusBar
 
         theme.fit_window(*Window.size)
         Window.bind(size=lambda _w, size: theme.fit_window(*size))
         Window.clearcolor = theme.bg
-        root = BoxLayout(orientation="vertical")
+        self.root_box = BoxLayout(orientation="vertical")
+        self._build_chrome()
+        self._set_snapshot(self.feed.current())
+        self._show("home", {})
+        self.show_status(self.feed.status())
+        # A new type scale or elder mode rebuilds the widgets (see :meth:`restyle`).
+        self._restyle_trigger = Clock.create_trigger(self.restyle, 0)
+        theme.bind(scale=self._restyle_trigger, elder=self._restyle_trigger)
+        return self.root_box
+
+    def _build_chrome(self) -> None:
+        from kiosk.widgets.buttons import NavBar
+        from kiosk.widgets.calling import NowCallingStrip
+        from kiosk.widgets.statusbar import StatusBar
+
+        calls = list(self.calling.calls) if hasattr(self, "calling") else []
+        if hasattr(self, "status_bar"):
+            self.status_bar.stop()
+        self.root_box.clear_widgets()
         self.status_bar = StatusBar(now=self.now)
         self.status_bar.on_maintenance = lambda: self.open("maintenance")
         self.manager = ScreenManager(transition=NoTransition())
         self.calling = NowCallingStrip()
+        self.calling.calls = calls
         self.nav = NavBar(navigator=self)
         for w in (self.status_bar, self.manager, self.calling, self.nav):
-            root.add_widget(w)
-        self.root_box = root
-        self._set_snapshot(self.feed.current())
-        self._show("home", {})
-        self.show_status(self.feed.status())
-        return root
+            self.root_box.add_widget(w)
+
+    def restyle(self, *_args: Any) -> None:
+        """Rebuild every widget after the theme changed (elder mode, another type scale).
+
+        Kivy keeps a class rule's bindings alive next to an instance's overrides (a tile's
+        white title vs. the label class's ``theme.text``); after a theme change the class
+        rule would win. Fresh widgets evaluate both rules in order again. The resident's
+        place (screen, parameters, way back) is kept.
+        """
+        name, params, history = self.current_name, dict(self.params), list(self.history)
+        for screen in self.screens.values():
+            screen.clear_widgets()
+        self.screens.clear()
+        self._build_chrome()
+        self._set_snapshot_labels()
+        if self.sync_status is not None:
+            self.show_status(self.sync_status)
+        Window.clearcolor = theme.bg
+        self.history = history
+        self._show(name, params)
 
     def on_start(self) -> None:
         Window.bind(on_touch_down=self._on_any_touch)
@@ -215,6 +246,9 @@ class KioskApp(App):
     def _set_snapshot(self, snap: Snapshot | None) -> None:
         self.content = snap.content if snap is not None else None
         self._snapshot_version = snap.version if snap is not None else None
+        self._set_snapshot_labels()
+
+    def _set_snapshot_labels(self) -> None:
         content: HallContent | None = self.content
         if content is None:
             self.status_bar.hall_name = self.settings.fallback_hall_name

@@ -112,7 +112,11 @@ class StatusBar(BoxLayout):
         super().__init__(**kwargs)
         self._last_sync: dt.datetime | None = None
         self._tick()
-        Clock.schedule_interval(self._tick, 1.0)
+        self._ticking = Clock.schedule_interval(self._tick, 1.0)
+
+    def stop(self) -> None:
+        """Stop the clock (the bar is being replaced)."""
+        self._ticking.cancel()
 
     def _now(self) -> dt.datetime:
         return self.now() if self.now else dt.datetime.now().astimezone()
