@@ -50,6 +50,9 @@ class KioskSettings:
     """Development: a normal window with cursor, Escape and close working."""
     size: tuple[int, int] | None = None
     """Window size in px for windowed mode; None: a default for the orientation."""
+    printer: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """The receipt printer, table ``[kiosk.printer]`` (see ``kiosk.printer.PrinterSettings``);
+    empty: none."""
 
     @property
     def demo(self) -> bool:
@@ -143,5 +146,15 @@ def _checked(values: dict[str, Any]) -> KioskSettings:
     if out.get("mode", "kiosk") not in _MODES:
         raise SettingsError(f"mode：应为 {' / '.join(_MODES)} 之一")
     out["size"] = _parse_size(out.get("size"))
+    printer = out.get("printer") or {}
+    if not isinstance(printer, dict):
+        raise SettingsError("printer：应为一节设置 [kiosk.printer]")
+    from kiosk.printer import PrinterSettings
+
+    try:
+        PrinterSettings.from_mapping(printer)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"printer：{exc}") from None
+    out["printer"] = dict(printer)
     out["windowed"] = bool(out.get("windowed", False))
     return KioskSettings(**out)
