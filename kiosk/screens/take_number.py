@@ -16,8 +16,6 @@ the first tap, and the ticket screen replaces this one at once.
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -38,9 +36,6 @@ from kiosk.widgets.text import safe
 __all__ = ["TakeNumberScreen", "TicketDesk", "open_queues"]
 
 log = logging.getLogger("kiosk.tickets")
-
-#: Seconds after a ticket was taken during which another confirm tap is ignored.
-REPEAT_GUARD = 2.0
 
 
 def open_queues(content: HallContent | None) -> list[Queue]:
@@ -78,8 +73,9 @@ class TicketDesk:
                 queues=lambda: [q.code for q in open_queues(self._content())],
                 on_delivered=self._delivered,
             )
-        self._last_take = -1e9
-        self._lock = threading.Lock()
+        from kiosk.printer import PrinterSettings, ReceiptPrinter, open_printer
+
+        self.printer: ReceiptPrinter = open_printer(PrinterSettings.from_mapping(settings.printer))
 
     @classmethod
     def for_app(cls, app: Any) -> TicketDesk:
@@ -108,13 +104,9 @@ class TicketDesk:
             q = next((q for q in content.queues if q.code == queue), None)
             windows = max(1, len(q.windows)) if q is not None else 1
         ticket = self.outbox.take(queue, service_id, priority, windows=windows)
-        self._last_take = time.monotonic()
         if self.courier is not None:
             self.courier.wake()
         return ticket
-
-    def recently_taken(self) -> bool:
-        return time.monotonic() - self._last_take < REPEAT_GUARD
 
     def _delivered(self, tickets: list[KioskTicket]) -> None:
         if self._on_update is not None:
@@ -289,7 +281,8 @@ class TakeNumberScreen(KioskScreen):
             return
         # 返回 on the ticket goes home, never back to the confirm button.
         self.host.home()
-        self.host.open("ticket", local_id=ticket.local_id, fresh=True)
+        self.host.open("ticket", local_id=ticket.local_id)
+        self.host.screen("ticket").issued(ticket)  # type: ignore[attr-defined]
 
 
 load_kv_beside(__file__)

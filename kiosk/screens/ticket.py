@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 from kivy.clock import Clock
@@ -29,6 +30,9 @@ from kiosk.widgets.text import safe
 __all__ = ["TicketScreen"]
 
 log = logging.getLogger("kiosk.tickets")
+
+#: Seconds the receipt waits for the server's confirmation (for its QR code).
+PRINT_WAIT = 2.0
 
 
 class TicketScreen(KioskScreen):
@@ -67,9 +71,11 @@ class TicketScreen(KioskScreen):
         self.local_id = int(params.get("local_id", self.local_id))
         self.printer_message = ""
         self.refresh()
-        if params.get("fresh") and self.ticket is not None:
-            self._announce(self.ticket)
-            self._print(self.ticket)
+
+    def issued(self, ticket: KioskTicket) -> None:
+        """The ticket on show was just taken: say it and print it (once)."""
+        self._announce(ticket)
+        self._print(ticket)
 
     def reset(self) -> None:
         super().reset()
@@ -139,33 +145,46 @@ class TicketScreen(KioskScreen):
             log.exception("speaking the ticket failed")
 
     def _print(self, ticket: KioskTicket) -> None:
-        printer = getattr(self.host, "printer", None)
-        if printer is None or not getattr(printer, "present", False):
+        desk = getattr(self.host, "tickets", None)
+        printer = getattr(desk, "printer", None)
+        if printer is None or not printer.present:
             return
         from kiosk.printer import PrinterFault, TicketReceipt
 
         content = self.host.content
-        receipt = TicketReceipt(
-            number=ticket.number,
-            hall_name=content.hall.name if content is not None else "",
-            service_name=self._service_plain,
-            issued_at=ticket.issued_at.astimezone(self.host.now().tzinfo),
-            people_ahead=ticket.people_ahead,
-            qr_url=ticket.url,
-        )
+        hall_name = content.hall.name if content is not None else ""
+        service_name = self._service_plain
+        zone = self.host.now().tzinfo
 
         def run() -> None:
+            # Give the courier a moment to deliver it, so the receipt carries the QR code
+            # of the phone page; offline it prints without one.
+            current = ticket
+            deadline = time.monotonic() + PRINT_WAIT
+            while current.url is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+                current = desk.outbox.ticket(ticket.local_id) or current
+            receipt = TicketReceipt(
+                number=current.number,
+                hall_name=hall_name,
+                service_name=service_name,
+                issued_at=current.issued_at.astimezone(zone),
+                people_ahead=current.people_ahead,
+                qr_url=current.url,
+            )
             try:
                 printer.print_ticket(receipt)
             except PrinterFault as fault:
                 message = fault.message
-                Clock.schedule_once(lambda _dt: self._printer_fault(message))
+                Clock.schedule_once(lambda _dt: self._printer_fault(ticket.local_id, message))
             except Exception:
                 log.exception("printing the ticket failed")
 
         threading.Thread(target=run, name="ticket-print", daemon=True).start()
 
-    def _printer_fault(self, message: str) -> None:
+    def _printer_fault(self, local_id: int, message: str) -> None:
+        if local_id != self.local_id:
+            return  # the resident has gone; the next one's ticket is on show
         self.printer_message = message + "  " + _("Your number on the screen is still valid.")
         speaker = getattr(self.host, "speaker", None)
         if speaker is not None:

@@ -37,13 +37,20 @@ def hall_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSer
 @pytest.fixture
 def desk(kiosk: Any, hall_server: RunningServer, tmp_path: Path) -> Iterator[TicketDesk]:
     """The app's ticket desk, talking to ``hall_server`` as the hall's demo kiosk."""
+    yield from use_desk(kiosk, hall_server, tmp_path, {})
+
+
+def use_desk(
+    kiosk: Any, hall_server: RunningServer, data_dir: Path, printer: dict[str, Any]
+) -> Iterator[TicketDesk]:
     app = kiosk.app
     hall_id = app.content.hall.id
     settings = dataclasses.replace(
         app.settings,
         server_url=hall_server.base_url,
         token=hall_server.credentials["kiosks"][hall_id]["token"],
-        data_dir=tmp_path,
+        data_dir=data_dir,
+        printer=printer,
     )
     desk = TicketDesk(
         settings,
@@ -143,3 +150,38 @@ def test_back_steps_inside_take_number(at_home: Any, desk: TicketDesk) -> None:
     assert screen.step == "category"
     kiosk.tap(app.nav.ids.back)
     assert app.current_name == "home"
+
+
+def test_receipt_printed_and_a_printer_fault_shown_and_spoken(
+    at_home: Any, hall_server: RunningServer, tmp_path: Path
+) -> None:
+    from kiosk.voice import SilentSpeaker
+
+    kiosk = at_home
+    app = kiosk.app
+    paper = tmp_path / "printer.bin"
+    paper.touch()
+    printed = use_desk(kiosk, hall_server, tmp_path / "a", {"kind": "file", "device": str(paper)})
+    desk = next(printed)
+    try:
+        ticket_screen = take_a_number(kiosk, double_tap=False)
+        kiosk.wait_until(lambda: paper.stat().st_size > 0, timeout=60)
+        data = paper.read_bytes()
+        assert ticket_screen.number.encode("gb18030") in data
+        assert desk.outbox.tickets()[-1].public_id.encode() in data  # the QR's phone page
+        assert ticket_screen.printer_message == ""
+    finally:
+        next(printed, None)
+    app.speaker = SilentSpeaker()
+    broken = use_desk(kiosk, hall_server, tmp_path / "b", {"kind": "file", "device": str(tmp_path)})
+    desk = next(broken)
+    try:
+        app.home()
+        ticket_screen = take_a_number(kiosk, double_tap=False)
+        kiosk.wait_until(lambda: bool(ticket_screen.printer_message), timeout=60)
+        assert "仍然有效" in ticket_screen.printer_message
+        assert ticket_screen.number == desk.outbox.tickets()[-1].number  # still on screen
+        assert any("打印" in u.text or "有效" in u.text for u in app.speaker.said)
+    finally:
+        next(broken, None)
+        del app.speaker
