@@ -55,6 +55,7 @@ class TicketDesk:
         content: Callable[[], HallContent | None],
         *,
         on_update: Callable[[list[KioskTicket]], None] | None = None,
+        on_backlog: Callable[[], None] | None = None,
     ) -> None:
         current = content()
         zone = current.hall.timezone if current is not None else "Asia/Shanghai"
@@ -62,6 +63,7 @@ class TicketDesk:
         self.outbox = TicketOutbox(path, zone=zone, kiosk_no=1 if settings.demo else None)
         self._content = content
         self._on_update = on_update
+        self._on_backlog = on_backlog
         self.courier: Any = None
         if not settings.demo:
             from kiosk.sync.client import HallClient
@@ -83,6 +85,9 @@ class TicketDesk:
             app.settings,
             lambda: app.content,
             on_update=lambda ts: Clock.schedule_once(lambda _dt: app.ticket_update(ts)),
+            # The sync status (status bar, maintenance screen, heartbeat) re-reads the
+            # backlog when the feed is asked to look again.
+            on_backlog=app.feed.refresh_now,
         )
 
     def start(self) -> None:
@@ -106,11 +111,20 @@ class TicketDesk:
         ticket = self.outbox.take(queue, service_id, priority, windows=windows)
         if self.courier is not None:
             self.courier.wake()
+        self._backlog_changed()
         return ticket
+
+    def _backlog_changed(self) -> None:
+        if self._on_backlog is not None:
+            try:
+                self._on_backlog()
+            except Exception:
+                log.exception("backlog callback failed")
 
     def _delivered(self, tickets: list[KioskTicket]) -> None:
         if self._on_update is not None:
             self._on_update(tickets)
+        self._backlog_changed()
 
 
 class TakeNumberScreen(KioskScreen):

@@ -188,3 +188,31 @@ def test_display_event_with_odd_data_is_ignored(at_home: Any) -> None:
         assert board.calls.waiting == 0
     finally:
         board.stop()
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1080, 1920)], ids=["landscape", "portrait"])
+def test_display_board_fits(at_home: Any, size: Any) -> None:
+    """With calls at every window and every queue's count, no text overflows its box."""
+    from tests.app.test_every_screen_fits import problems_of
+
+    kiosk = at_home
+    app = kiosk.app
+    kiosk.resize(*size)
+    board = DisplayBoard(content=lambda: app.content, hold=0)
+    kiosk.window.add_widget(board)
+    try:
+        board.size = kiosk.window.size
+        codes = [q.code for q in app.content.queues]
+        board.set_waiting({c: 100 + i for i, c in enumerate(codes)})
+        windows = sorted({w for q in app.content.queues for w in q.windows})
+        for i in range(8):
+            board.calls.arrive(Call(f"{codes[i % len(codes)]}{i + 1}-{990 + i}", windows[0]))
+            board._tick(0)
+        kiosk.settle()
+        found = problems_of(board)
+        assert not found, "\n".join(found)
+        assert len(board.recent.splitlines()) == 6
+    finally:
+        board.stop()
+        kiosk.window.remove_widget(board)
+        kiosk.resize(1920, 1080)

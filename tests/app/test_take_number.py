@@ -185,3 +185,28 @@ def test_receipt_printed_and_a_printer_fault_shown_and_spoken(
     finally:
         next(broken, None)
         del app.speaker
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1080, 1920)], ids=["landscape", "portrait"])
+def test_every_step_fits_big_enough(at_home: Any, desk: TicketDesk, size: Any) -> None:
+    """Text ≥ 18 dp, targets ≥ 60 dp, nothing overflowing, on every step and the ticket."""
+    from tests.app.test_every_screen_fits import problems_of
+
+    kiosk = at_home
+    app = kiosk.app
+    kiosk.resize(*size)
+    kiosk.tap(app.screen("home").tiles["take_number"])
+    screen = app.screen("take_number")
+    found = []
+    while True:
+        kiosk.settle()
+        found += [f"{screen.step}: {p}" for p in problems_of(screen)]
+        if screen.step == "confirm":
+            break
+        kiosk.tap(first_choice(screen))
+    kiosk.tap(screen.ids.confirm)
+    ticket_screen = app.screen("ticket")
+    kiosk.wait_until(lambda: bool(ticket_screen.url), timeout=60)
+    kiosk.settle()
+    found += [f"ticket: {p}" for p in problems_of(ticket_screen)]
+    assert not found, "\n".join(found)
