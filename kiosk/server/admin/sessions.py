@@ -1,11 +1,8 @@
 """Staff logins of the admin web: server-side sessions and the failed-login throttle.
 
 A session is a random cookie value; the database keeps only its SHA-256, the account, a
-per-session CSRF token and the expiry (idle and absolute). Failed logins are counted in
-the database per username and per client address, so the limits hold across processes:
-after :data:`SLOW_AFTER` failures each further try must wait a growing delay, after
-:data:`LOCK_AFTER` (per username) or :data:`IP_LOCK_AFTER` (per address) the key is
-locked for :data:`LOCK_MINUTES`. A successful login clears the username's count.
+per-session CSRF token and the expiry (idle and absolute). The failed-login throttle is
+:mod:`kiosk.server.login_throttle` (shared with ``POST /auth/token``), re-exported here.
 """
 
 from __future__ import annotations
@@ -13,15 +10,24 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kiosk.server import models as m
-from kiosk.server.admin.tables import admin_sessions, login_failures
+from kiosk.server.admin.tables import admin_sessions
 from kiosk.server.auth import StaffPrincipal, token_hash
 from kiosk.server.db import as_utc, utcnow
+from kiosk.server.login_throttle import (
+    IP_LOCK_AFTER,
+    LOCK_AFTER,
+    LOCK_MINUTES,
+    SLOW_AFTER,
+    LoginRefusal,
+    check_login_allowed,
+    record_login_failure,
+    record_login_success,
+)
 
 __all__ = [
     "IDLE_HOURS",
@@ -41,11 +47,6 @@ __all__ = [
 
 IDLE_HOURS = 8
 ABSOLUTE_HOURS = 24
-SLOW_AFTER = 3
-LOCK_AFTER = 5
-IP_LOCK_AFTER = 20
-LOCK_MINUTES = 15
-_FORGET_AFTER = dt.timedelta(minutes=LOCK_MINUTES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,78 +61,6 @@ class StaffSession:
     @property
     def username(self) -> str:
         return self.staff.username
-
-
-@dataclass(frozen=True, slots=True)
-class LoginRefusal:
-    """Why a login may not even be tried now (shown to the person)."""
-
-    message: str
-    retry_after: int  # seconds
-
-
-def _keys(username: str, client_ip: str) -> tuple[str, str]:
-    return f"user:{username.strip().lower()[:150]}", f"ip:{client_ip[:60]}"
-
-
-def _delay(failures: int) -> int:
-    """Seconds to wait after ``failures`` failures before the next try is accepted."""
-    if failures < SLOW_AFTER:
-        return 0
-    return min(2 ** (failures - SLOW_AFTER + 1), 60)
-
-
-def check_login_allowed(conn: Connection, username: str, client_ip: str) -> LoginRefusal | None:
-    now = utcnow()
-    for key in _keys(username, client_ip):
-        row = conn.execute(sa.select(login_failures).where(login_failures.c.key == key)).first()
-        if row is None:
-            continue
-        locked = as_utc(row.locked_until)
-        if locked is not None and locked > now:
-            minutes = max(1, int((locked - now).total_seconds() // 60) + 1)
-            what = "该账户" if key.startswith("user:") else "本设备"
-            return LoginRefusal(
-                f"{what}登录失败次数过多，已锁定，请 {minutes} 分钟后再试或联系街道管理员",
-                int((locked - now).total_seconds()) + 1,
-            )
-        last = as_utc(row.last_failure_at) or now
-        if now - last > _FORGET_AFTER:
-            continue
-        if key.startswith("user:"):
-            wait_until = last + dt.timedelta(seconds=_delay(row.failures))
-            if wait_until > now:
-                seconds = int((wait_until - now).total_seconds()) + 1
-                return LoginRefusal(f"尝试过于频繁，请 {seconds} 秒后再试", seconds)
-    return None
-
-
-def record_login_failure(conn: Connection, username: str, client_ip: str) -> None:
-    now = utcnow()
-    for key, limit in zip(_keys(username, client_ip), (LOCK_AFTER, IP_LOCK_AFTER), strict=True):
-        row = conn.execute(sa.select(login_failures).where(login_failures.c.key == key)).first()
-        if row is None:
-            conn.execute(
-                sa.insert(login_failures).values(
-                    key=key, failures=1, last_failure_at=now, locked_until=None
-                )
-            )
-            continue
-        last = as_utc(row.last_failure_at) or now
-        locked = as_utc(row.locked_until)
-        expired = now - last > _FORGET_AFTER and (locked is None or locked <= now)
-        failures = 1 if expired else row.failures + 1
-        values: dict[str, Any] = {"failures": failures, "last_failure_at": now}
-        if failures >= limit:
-            values["locked_until"] = now + dt.timedelta(minutes=LOCK_MINUTES)
-        elif expired:
-            values["locked_until"] = None
-        conn.execute(sa.update(login_failures).where(login_failures.c.key == key).values(values))
-
-
-def record_login_success(conn: Connection, username: str) -> None:
-    user_key, _ = _keys(username, "")
-    conn.execute(sa.delete(login_failures).where(login_failures.c.key == user_key))
 
 
 def start_session(conn: Connection, account_id: int, client_ip: str) -> tuple[str, dt.datetime]:

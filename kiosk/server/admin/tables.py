@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+# The failed-login throttle's table lives with its rules (shared with POST /auth/token).
+from kiosk.server.login_throttle import login_failures
 from kiosk.server.models import BigId, Time, metadata
 
 __all__ = ["admin_audit", "admin_drafts", "admin_sessions", "login_failures"]
@@ -22,16 +24,6 @@ admin_sessions = sa.Table(
     sa.Column("expires_at", Time, nullable=False),
     sa.Column("client_ip", sa.String(64), nullable=False, server_default=""),
     sa.Index("ix_admin_sessions_account", "account_id"),
-)
-
-login_failures = sa.Table(
-    "login_failures",
-    metadata,
-    # "user:NAME" or "ip:ADDRESS"
-    sa.Column("key", sa.String(200), primary_key=True),
-    sa.Column("failures", sa.Integer, nullable=False),
-    sa.Column("last_failure_at", Time, nullable=False),
-    sa.Column("locked_until", Time, nullable=True),
 )
 
 admin_drafts = sa.Table(
