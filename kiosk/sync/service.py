@@ -40,6 +40,10 @@ _T = TypeVar("_T")
 #: Event types after which the hall's snapshot has changed on the server.
 _CONTENT_EVENTS = frozenset({EventType.CONTENT, EventType.STAFF_STATUS})
 
+#: Seconds before each re-check while the server answers an older version than an event
+#: announced (a server process whose cache still lags); then the regular poll takes over.
+LAGGING_RECHECKS = (0.2, 0.4, 0.8, 1.6, 3.2, 6.4)
+
 
 @dataclass(frozen=True)
 class SyncStatus:
@@ -112,6 +116,8 @@ class ContentSync:
         self._last_sync: dt.datetime | None = store.applied_at
         snap = store.current()
         self._content_version: int | None = snap.version if snap else None
+        #: The newest version a content/staff-status event announced (0: none yet).
+        self._announced = 0
         self._status = SyncStatus(
             online=False,
             last_sync=self._last_sync,
@@ -168,6 +174,8 @@ class ContentSync:
         now = self._clock()
         next_check = now
         next_heartbeat = now
+        rechecks = 0  # re-checks so far for the version in ``lagging_for``
+        lagging_for = 0
         while not self._stopping:
             with self._cond:
                 due = self._refresh_pending or self._clock() >= next_check
@@ -176,6 +184,20 @@ class ContentSync:
                 if self._check_content():
                     backoff.reset()
                     next_check = self._clock() + self._poll_interval
+                    behind = self._announced_but_not_shown()
+                    if behind != lagging_for:
+                        lagging_for, rechecks = behind, 0
+                    if behind and rechecks < len(LAGGING_RECHECKS):
+                        # Another server process may not have seen the publication yet.
+                        next_check = self._clock() + LAGGING_RECHECKS[rechecks]
+                        rechecks += 1
+                    elif behind and rechecks == len(LAGGING_RECHECKS):
+                        rechecks += 1  # say it once; the regular poll keeps trying
+                        log.warning(
+                            "server still answers version %s after an event announced %d",
+                            self._content_version,
+                            behind,
+                        )
                 else:
                     next_check = self._clock() + backoff.next_delay()
             if self._stopping:
@@ -221,6 +243,12 @@ class ContentSync:
             self._call("on_content", self._on_content, snap)
         self._publish()
         return True
+
+    def _announced_but_not_shown(self) -> int:
+        """The version an event announced, if newer than what we show; else 0."""
+        with self._state_lock:
+            shown = self._content_version or 0
+            return self._announced if self._announced > shown else 0
 
     def _content_failed(self, exc: BaseException, *, reachable: bool) -> None:
         message = str(exc) or exc.__class__.__name__
@@ -301,6 +329,8 @@ class ContentSync:
             # The server's sequence went backwards: it was rebuilt on a fresh database.
             log.warning("server event sequence restarted (%d < %d); following it", last_seq, after)
             self._save_cursor(last_seq)
+            with self._state_lock:
+                self._announced = 0  # versions of the old database mean nothing now
             self.refresh_now()
             return last_seq
         changed = False
@@ -311,7 +341,9 @@ class ContentSync:
             if event.seq <= after:
                 continue  # a duplicate we have already handed on
             self._call("on_event", self._on_event, event)
-            refresh = refresh or event.type in _CONTENT_EVENTS
+            if event.type in _CONTENT_EVENTS:
+                refresh = True
+                self._note_announced(event)
             after = event.seq
             changed = True
         if last_seq > after:
@@ -322,6 +354,13 @@ class ContentSync:
         if changed:
             self._save_cursor(after)
         return after
+
+    def _note_announced(self, event: EventPublic) -> None:
+        """Remember the newest snapshot version a publication event announced."""
+        version = event.data.get("version")
+        if isinstance(version, int) and not isinstance(version, bool) and version > 0:
+            with self._state_lock:
+                self._announced = max(self._announced, version)
 
     def _save_cursor(self, seq: int) -> None:
         try:

@@ -28,7 +28,10 @@ class Fault:
     ``body`` (forward, then replace a 2xx body with ``body``), ``transform`` (forward,
     then replace a 2xx body with ``transform(body)``), ``delay`` (wait ``seconds`` first),
     ``truncate`` (forward, announce the full length but send half and close),
-    ``hang_up`` (close the connection without a word).
+    ``hang_up`` (close the connection without a word), ``stale`` (for its first ``times``
+    hits answer as a server process whose cache still holds the snapshot ``body`` with
+    ``etag`` does: ``304`` to an If-None-Match of ``etag``, else ``200`` with ``body`` —
+    but forward a request naming another ETag, as the real server re-reads then).
     """
 
     path: str
@@ -37,6 +40,8 @@ class Fault:
     body: bytes = b""
     seconds: float = 0.0
     transform: Callable[[bytes], bytes] | None = None
+    etag: str = ""
+    times: int = 0
     hits: int = field(default=0, init=False)
 
 
@@ -118,6 +123,15 @@ class HostileProxy:
         if fault is not None and fault.kind == "status":
             self._reply(req, fault.status, {"Content-Type": "application/json"}, fault.body)
             return
+        if fault is not None and fault.kind == "stale" and fault.hits <= fault.times:
+            named = req.headers.get("If-None-Match")
+            headers = {"ETag": fault.etag, "Content-Type": "application/json"}
+            if named == fault.etag:
+                self._reply(req, 304, headers, b"")
+                return
+            if named is None:
+                self._reply(req, 200, headers, fault.body)
+                return
         if fault is not None and fault.kind == "delay":
             time.sleep(fault.seconds)
         try:
