@@ -76,6 +76,8 @@ class KioskApp(App):
         self.idle = IdleTimer(settings.idle_seconds)
         self._warning: Any = None
         self._last_attract = 0.0
+        #: Quiet seconds on home before the attract loop, and between its steps.
+        self.attract_after, self.attract_step = ATTRACT_AFTER, ATTRACT_STEP
         self._clean = True
         self._snapshot_version: int | None = None
 
@@ -299,7 +301,7 @@ class KioskApp(App):
             if state is IdleState.EXPIRED and not self._clean:
                 self.reset()  # screens left behind forget the last resident too
                 self._clean = True
-            if quiet >= ATTRACT_AFTER and quiet - self._last_attract >= ATTRACT_STEP:
+            if quiet >= self.attract_after and quiet - self._last_attract >= self.attract_step:
                 self._last_attract = quiet
                 self.screens["home"].attract()  # type: ignore[attr-defined]
             return

@@ -17,15 +17,18 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 
 from kiosk.core.content import HallContent, Snapshot
-from kiosk.theme import MIN_BODY_DP, MIN_TARGET_DP
+from kiosk.theme import MIN_BODY_DP, MIN_TARGET_DP, theme
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
-#: Window sizes: the two target panels with every hall, a smaller 1280×800 panel with two.
+#: (window size, how many demo halls, elder mode): the two target panels with every hall,
+#: a smaller 1280×800 panel and elder mode (长辈模式) on both panels with two halls each.
 SIZES = {
-    "landscape": ((1920, 1080), 7),
-    "portrait": ((1080, 1920), 7),
-    "small-panel": ((1280, 800), 2),
+    "landscape": ((1920, 1080), 7, False),
+    "portrait": ((1080, 1920), 7, False),
+    "small-panel": ((1280, 800), 2, False),
+    "elder-landscape": ((1920, 1080), 2, True),
+    "elder-portrait": ((1080, 1920), 2, True),
 }
 
 
@@ -100,8 +103,10 @@ def test_every_screen_of_every_hall_fits(at_home, demo_halls, orientation):  # t
         published_at=dt.datetime.now(dt.UTC),
         content=app.content,
     )
-    size, halls = SIZES[orientation]
+    size, halls, elder = SIZES[orientation]
     kiosk.resize(*size)
+    theme.elder = elder
+    kiosk.settle()
     problems: list[str] = []
     try:
         for version, hall in enumerate(demo_halls[:halls], start=200):
@@ -128,6 +133,8 @@ def test_every_screen_of_every_hall_fits(at_home, demo_halls, orientation):  # t
             problems += [f"{hall.hall.id} {p}" for p in problems_of(app.status_bar)]
             problems += [f"{hall.hall.id} {p}" for p in problems_of(app.nav)]
     finally:
+        theme.elder = False
+        kiosk.settle()
         app.apply_snapshot(original)
         app.home()
     assert not problems, "\n".join(problems[:40])

@@ -68,10 +68,16 @@ def test_home_runs_an_attract_loop_while_untouched(at_home):  # type: ignore[no-
     app = kiosk.app
     home = app.screen("home")
     tip = home.tip
-    kiosk.wait_until(lambda: home.tip != tip, timeout=30)
-    kiosk.wait_until(lambda: any(t.glow > 0.5 for t in home.tiles.values()), timeout=10)
-    kiosk.tap_at(5, kiosk.window.height / 2)
-    assert all(t.glow == 0 for t in home.tiles.values())
+    app.attract_after, app.attract_step = 1.5, 1.0
+    try:
+        kiosk.wait_until(lambda: home.tip != tip, timeout=30)
+        kiosk.wait_until(lambda: any(t.glow > 0.5 for t in home.tiles.values()), timeout=10)
+        second = home.tip
+        kiosk.wait_until(lambda: home.tip != second, timeout=30)  # it keeps cycling
+        kiosk.tap_at(5, kiosk.window.height / 2)
+        assert all(t.glow == 0 for t in home.tiles.values())
+    finally:
+        app.attract_after, app.attract_step = 8.0, 5.0
 
 
 def test_markup_in_a_notice_title_shows_literally(restore_content, demo_halls):  # type: ignore[no-untyped-def]
