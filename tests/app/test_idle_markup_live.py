@@ -37,8 +37,9 @@ def restore_content(at_home):  # type: ignore[no-untyped-def]
 def test_idle_warns_then_goes_home_and_forgets(at_home):  # type: ignore[no-untyped-def]
     kiosk = at_home
     app = kiosk.app
-    app.idle.idle_seconds = 3.0
-    app.idle.warn_seconds = 1.5
+    # Wide windows: on a loaded machine one frame of the virtual display can take 0.5 s.
+    app.idle.idle_seconds = 6.0
+    app.idle.warn_seconds = 4.0
     kiosk.tap(app.screen("home").tiles["notices"])
     kiosk.tap(app.screen("notices").ids.dis)
     assert app.screen("notices").board == "disclosure"
@@ -53,8 +54,8 @@ def test_idle_warns_then_goes_home_and_forgets(at_home):  # type: ignore[no-unty
 def test_keep_using_cancels_the_reset(at_home):  # type: ignore[no-untyped-def]
     kiosk = at_home
     app = kiosk.app
-    app.idle.idle_seconds = 4.0
-    app.idle.warn_seconds = 3.0
+    app.idle.idle_seconds = 8.0
+    app.idle.warn_seconds = 6.0
     kiosk.tap(app.screen("home").tiles["about"])
     kiosk.wait_until(lambda: app._warning is not None, timeout=20)
     button = app._warning.ids.box.children[0]
