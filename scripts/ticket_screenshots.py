@@ -112,6 +112,17 @@ def shoot(out: Path, server: object, work: Path) -> int:
         export(f"{orientation}-d1-display", board)
         board.stop()
         drive.window.remove_widget(board)
+    server.kill()  # type: ignore[attr-defined]
+    for orientation, size in ORIENTATIONS.items():
+        drive.resize(*size)
+        app.home()
+        app.open("take_number")
+        screen = app.screen("take_number")
+        screen.pick_queue(codes[-1])
+        if screen.step == "service":
+            screen.pick_service(None)
+        screen.confirm()
+        export(f"{orientation}-t6-ticket-offline")
     print(f"wrote {written} screenshots to {out}/")
     app.stop()
     return 0

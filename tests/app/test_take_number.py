@@ -209,4 +209,7 @@ def test_every_step_fits_big_enough(at_home: Any, desk: TicketDesk, size: Any) -
     kiosk.wait_until(lambda: bool(ticket_screen.url), timeout=60)
     kiosk.settle()
     found += [f"ticket: {p}" for p in problems_of(ticket_screen)]
+    card = ticket_screen.ids.ticket_card
+    if card.minimum_height > card.height + 1:
+        found.append(f"ticket card content {card.minimum_height:.0f} > card {card.height:.0f}")
     assert not found, "\n".join(found)
