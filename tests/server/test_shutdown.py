@@ -38,25 +38,33 @@ def test_sigterm_answers_every_waiting_long_poll_and_exits(tmp_path: Path, worke
             afters.append(r.json()["last_seq"])
 
         answers: list[Any] = [None] * WAITERS
+        connected = threading.Semaphore(0)
 
         def wait(i: int) -> None:
             token, after = tokens[i % len(tokens)], afters[i % len(tokens)]
+            url = f"{server.api}/kiosk/events"
             try:
-                r = requests.get(
-                    f"{server.api}/kiosk/events",
-                    params={"after": after, "wait": 30},
-                    headers={**bearer(token), "Connection": "close"},
-                    timeout=60,
-                )
+                with requests.Session() as http:
+                    http.headers.update(bearer(token))
+                    # First a quick answer on this keep-alive connection: the server has
+                    # then accepted it, so the long-poll below cannot be left in the
+                    # listen queue (refused) when the signal comes.
+                    first = http.get(url, params={"after": after}, timeout=30)
+                    assert first.status_code == 200, first.text
+                    connected.release()
+                    r = http.get(url, params={"after": after, "wait": 30}, timeout=60)
                 answers[i] = (r.status_code, r.json() if r.status_code == 200 else r.text, after)
-            except requests.RequestException as exc:
+            except (requests.RequestException, AssertionError) as exc:
                 answers[i] = exc
+                connected.release()
 
         threads = [threading.Thread(target=wait, args=(i,)) for i in range(WAITERS)]
         for t in threads:
             t.start()
+        for _ in range(WAITERS):
+            assert connected.acquire(timeout=30), "a kiosk could not reach the server"
         # Let the long-polls reach the server and start waiting (they wait 30 s).
-        time.sleep(1.5)
+        time.sleep(1.0)
         assert all(a is None for a in answers), answers
 
         server.process.send_signal(signal.SIGTERM)
