@@ -2,7 +2,8 @@
 
 Kivy is configured here, before any Kivy window exists: fullscreen, borderless, no
 cursor, Escape does not quit (``--windowed`` turns all of that off for development).
-Sub-commands are room for later issues (``kiosk say TEXT`` for the speech worker).
+``kiosk say TEXT --out FILE.wav`` renders speech through the kiosk's engine and
+normaliser instead (see :mod:`kiosk.voice.cli`).
 """
 
 from __future__ import annotations
@@ -42,8 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="development: a normal window, cursor shown, Escape and close work",
     )
-    # Later issues add sub-commands here (``parser.add_subparsers``), e.g. ``kiosk say
-    # TEXT`` to check the speech worker; without one, ``kiosk`` starts the app.
+    parser.epilog = "kiosk say TEXT --out FILE.wav [--call] [--slow]: preview speech as a WAV"
     return parser
 
 
@@ -104,8 +104,13 @@ def run_app(settings: KioskSettings) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["say"]:
+        from kiosk.voice.cli import say_main
+
+        return say_main(args_list[1:])
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(args_list)
     try:
         settings = settings_from_args(args)
     except SettingsError as exc:

@@ -53,6 +53,11 @@ class KioskSettings:
     printer: dict[str, Any] = dataclasses.field(default_factory=dict)
     """The receipt printer, table ``[kiosk.printer]`` (see ``kiosk.printer.PrinterSettings``);
     empty: none."""
+    voice: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """Speech, table ``[kiosk.voice]`` (see ``kiosk.voice.VoiceSettings``); empty: defaults."""
+    elder_default: bool = False
+    """Start (and return after the idle reset) in elder mode (长辈模式), for halls whose
+    visitors are mostly elderly."""
 
     @property
     def demo(self) -> bool:
@@ -156,5 +161,16 @@ def _checked(values: dict[str, Any]) -> KioskSettings:
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"printer：{exc}") from None
     out["printer"] = dict(printer)
+    voice = out.get("voice") or {}
+    if not isinstance(voice, dict):
+        raise SettingsError("voice：应为一节设置 [kiosk.voice]")
+    from kiosk.voice.settings import VoiceSettings
+
+    try:
+        VoiceSettings.from_mapping(voice)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"voice：{exc}") from None
+    out["voice"] = dict(voice)
+    out["elder_default"] = bool(out.get("elder_default", False))
     out["windowed"] = bool(out.get("windowed", False))
     return KioskSettings(**out)

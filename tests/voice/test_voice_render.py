@@ -106,3 +106,39 @@ def test_volume_setting_scales_the_speech(tmp_path: Path) -> None:
     _, loud = measure(render_to_wav(text, tmp_path / "l.wav"))
     _, quiet = measure(render_to_wav(text, tmp_path / "q.wav", settings=VoiceSettings(volume=0.25)))
     assert quiet < loud * 0.6
+
+
+def test_kiosk_console_script_say_sub_command_writes_ticket_and_call(tmp_path: Path) -> None:
+    """``kiosk say`` is a sub-command of the installed ``kiosk`` console script."""
+    script = Path(sys.executable).parent / "kiosk"
+    if not script.exists():
+        pytest.skip("the kiosk console script is not installed (pip install -e .)")
+    lengths = {}
+    for name, args in {
+        "ticket": ["您的号码是 A012 号，前面还有 3 人"],
+        "call": ["请 A012 号到 2 号窗口办理", "--call"],
+    }.items():
+        out = tmp_path / f"{name}.wav"
+        done = subprocess.run(
+            [str(script), "say", *args, "--out", str(out)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert str(out) in done.stdout
+        seconds, rms = measure(out)
+        assert rms > 0.02, f"{name}: silent WAV"
+        lengths[name] = seconds
+    assert 1.5 < lengths["ticket"] < 15, lengths
+    # chime (1.1 s) + the call twice: longer than one reading, not absurdly long
+    assert 4.0 < lengths["call"] < 30, lengths
+    bad = subprocess.run(
+        [str(script), "say", "", "--out", str(tmp_path / "empty.wav")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert bad.returncode == 1 and "kiosk say" in bad.stderr
