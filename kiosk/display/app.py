@@ -48,9 +48,10 @@ class DisplayApp(App):
         theme.fit_window(*Window.size)
         Window.bind(size=lambda _w, size: theme.fit_window(*size))
         if self.speaker is None:
-            from kiosk.voice import open_speaker
+            from kiosk.voice import VoiceSettings, open_speaker
 
-            self.speaker = open_speaker(wait=0)
+            voice = VoiceSettings.from_mapping(getattr(self.settings, "voice", {}) or {})
+            self.speaker = open_speaker(voice, wait=0)
         self.board = DisplayBoard(content=lambda: self.content, speaker=self.speaker)
         return self.board
 
