@@ -86,7 +86,11 @@ class KioskApp(App):
     def build(self) -> BoxLayout:
         install(self.settings.language)
         register_fonts()
+        from kiosk.read_aloud import ReadAloud
 
+        #: Speech (kiosk.read_aloud): opened without waiting for the engine.
+        self.voice = ReadAloud(self)
+        self.voice.set_elder(self.settings.elder_default, announce=False)
         theme.fit_window(*Window.size)
         Window.bind(size=lambda _w, size: theme.fit_window(*size))
         Window.clearcolor = theme.bg
@@ -138,8 +142,13 @@ class KioskApp(App):
         self.history = history
         self._show(name, params)
 
+    @property
+    def speaker(self) -> Any:
+        """The :class:`kiosk.voice.Speaker` screens speak through."""
+        return self.voice.speaker
+
     def on_start(self) -> None:
-        Window.bind(on_touch_down=self._on_any_touch)
+        Window.bind(on_touch_down=self._on_any_touch, on_touch_up=self.voice.touch_up)
         if not self.settings.windowed:
             Window.bind(on_keyboard=self._swallow_escape, on_request_close=self._refuse_close)
             self._rotate_if_needed()
@@ -156,6 +165,7 @@ class KioskApp(App):
         )
 
     def on_stop(self) -> None:
+        self.voice.close()
         self.feed.stop()
         if getattr(self, "tickets", None) is not None:
             self.tickets.stop()
@@ -217,6 +227,7 @@ class KioskApp(App):
             self._warning = None
         for screen in self.screens.values():
             screen.reset()
+        self.voice.reset()
         self.home()
 
     def screen(self, name: str) -> KioskScreen:
@@ -236,12 +247,15 @@ class KioskApp(App):
         self.current_name = name
         self.manager.current = name
         home = name == "home"
-        if home and self.nav.parent is not None:
+        self.nav.at_home = home
+        bar = not home or theme.elder  # elder mode: 重复 / 停止 on home too
+        if not bar and self.nav.parent is not None:
             self.root_box.remove_widget(self.nav)
-        elif not home and self.nav.parent is None:
+        elif bar and self.nav.parent is None:
             self.root_box.add_widget(self.nav)
         if home:
             self._last_attract = 0.0
+        self.voice.screen_shown(screen)
 
     # -- content and events (main thread only) ---------------------------------------
 
@@ -276,6 +290,7 @@ class KioskApp(App):
             window = event.data.get("window")
             if number:
                 self.calling.add_call(number, int(window) if window is not None else None)
+                self.voice.call(number, int(window) if window is not None else None)
 
     def show_status(self, status: FeedStatus) -> None:
         self.sync_status = status

@@ -15,6 +15,7 @@ from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, Opt
 
 __all__ = [
     "ELDER_PALETTE",
+    "ELDER_SCALE",
     "LINE_SPACING",
     "MIN_BODY_DP",
     "MIN_TARGET_DP",
@@ -31,6 +32,8 @@ __all__ = [
 MIN_BODY_DP = 18
 #: A primary touch target may never be smaller than this (dp) in either direction.
 MIN_TARGET_DP = 60
+#: Elder mode (长辈模式) multiplies every text and target size by this.
+ELDER_SCALE = 1.5
 #: Line height as a multiple of the font size, for every multi-line text.
 LINE_SPACING = 1.35
 
@@ -192,7 +195,7 @@ class Theme(EventDispatcher):
         self._resize()
 
     def _resize(self, *_args: object) -> None:
-        s = self.scale * (1.25 if self.elder else 1.0)
+        s = self.scale * (ELDER_SCALE if self.elder else 1.0)
         floor = dp(MIN_BODY_DP)
         self.font_small = max(floor, dp(22) * s)
         self.font_body = max(floor, dp(26) * s)

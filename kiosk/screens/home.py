@@ -15,7 +15,7 @@ from kiosk.core.schedule import is_open
 from kiosk.i18n import N_, _
 from kiosk.screens.base import KioskScreen
 from kiosk.theme import TILE_COLORS, rgba
-from kiosk.widgets import text, tile  # noqa: F401  (kv rule)
+from kiosk.widgets import buttons, text, tile  # noqa: F401  (kv rule)
 from kiosk.widgets.kv import load_kv_beside
 from kiosk.widgets.text import safe
 from kiosk.widgets.tile import BigTile
@@ -113,6 +113,16 @@ class HomeScreen(KioskScreen):
             Animation.cancel_all(t, "glow")
             t.glow = 0.0
         self.tip = _("Touch a tile to begin.")
+
+    def toggle_elder(self) -> None:
+        """The 长辈模式 switch: elder mode on or off (the app restyles and says so)."""
+        from kiosk.theme import theme
+
+        voice = getattr(self.host, "voice", None)
+        if voice is not None:
+            voice.set_elder(not theme.elder)
+        else:
+            theme.elder = not theme.elder
 
     def reset(self) -> None:
         super().reset()

@@ -74,8 +74,9 @@ class MaintenanceScreen(KioskScreen):
 
     def refresh(self) -> bool:
         status = getattr(self.host, "sync_status", None)
+        devices = self._device_lines()
         if status is None:
-            self.details = ""
+            self.details = "\n".join(devices)
             return True
         lines = [
             _("Server: {url}").format(url=safe(status.server_url or _("none (demo content)"))),
@@ -89,8 +90,19 @@ class MaintenanceScreen(KioskScreen):
             _("Last error: {e}").format(e=safe(status.last_error or "-")),
             _("Tickets waiting to be sent: {n}").format(n=status.outbox_backlog),
         ]
-        self.details = "\n".join(lines)
+        self.details = "\n".join(lines + devices)
         return True
+
+    def _device_lines(self) -> list[str]:
+        """Speech and receipt printer: working, or silent / absent and why."""
+        speaker = getattr(self.host, "speaker", None)
+        speech = speaker.status_text if speaker is not None else _("Speech is off")
+        printer = getattr(getattr(self.host, "tickets", None), "printer", None)
+        paper = printer.status_text if printer is not None else _("no receipt printer")
+        return [
+            _("Speech: {status}").format(status=safe(speech)),
+            _("Receipt printer: {status}").format(status=safe(paper)),
+        ]
 
     def sync_now(self) -> None:
         feed = getattr(self.host, "feed", None)

@@ -23,6 +23,7 @@ from kiosk.core.content import CATEGORY_NAMES
 from kiosk.i18n import _
 from kiosk.screens.base import KioskScreen
 from kiosk.sync.outbox import KioskTicket
+from kiosk.theme import theme
 from kiosk.widgets import buttons, card, qr, text  # noqa: F401  (kv rules)
 from kiosk.widgets.kv import load_kv_beside
 from kiosk.widgets.text import safe
@@ -131,16 +132,28 @@ class TicketScreen(KioskScreen):
 
     # -- voice and printer -----------------------------------------------------------
 
+    def speech(self) -> str:
+        """The ticket read out: number and people ahead; twice in elder mode."""
+        ticket = self.ticket
+        if ticket is None:
+            return ""
+        if ticket.people_ahead == 0:
+            ahead = _("Nobody is ahead of you.")
+        else:
+            ahead = _("People ahead of you: {n}").format(n=ticket.people_ahead)
+        once = _("Your number is {number}. {ahead}. Please listen for your number.").format(
+            number=ticket.number, ahead=ahead
+        )
+        if not theme.elder:
+            return once
+        return once + " " + _("Once more:") + " " + once
+
     def _announce(self, ticket: KioskTicket) -> None:
         speaker = getattr(self.host, "speaker", None)
-        if speaker is None:
-            return
+        if speaker is None or theme.elder:
+            return  # elder mode: said (twice) as the screen's prompt on arrival
         try:
-            speaker.say(
-                _("Your number is {number}. Please listen for your number.").format(
-                    number=" ".join(ticket.number)
-                )
-            )
+            speaker.say(self.speech())
         except Exception:
             log.exception("speaking the ticket failed")
 

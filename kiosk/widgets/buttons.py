@@ -1,17 +1,25 @@
-"""Buttons a finger can hit: big rounded buttons and the 返回 / 首页 bar."""
+"""Buttons a finger can hit: big rounded buttons and the bottom bar.
+
+The bottom bar (:class:`NavBar`) holds 返回 and 首页 (not on home) and the speech buttons:
+朗读 (read this screen aloud) in normal mode; 重复 and 停止 in elder mode, on every screen
+including home. Its navigator is the app (``back``, ``home`` and ``voice``).
+"""
 
 from __future__ import annotations
 
-from kivy.properties import ColorProperty, ObjectProperty, StringProperty
+from typing import Any
+
+from kivy.properties import BooleanProperty, ColorProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 
-from kiosk.theme import rgba
+from kiosk.theme import rgba, theme
 from kiosk.widgets import icons  # noqa: F401  (kv rule uses ShapeIcon)
 from kiosk.widgets.kv import load_kv_beside
 
-__all__ = ["BigButton", "IconButton", "NavBar"]
+__all__ = ["BigButton", "IconButton", "NavBar", "SpeechButton"]
 
 
 class BigButton(ButtonBehavior, Label):
@@ -19,6 +27,9 @@ class BigButton(ButtonBehavior, Label):
 
     bg_color = ColorProperty(rgba("#0A3D6B"))
     """Background colour, rgba, default the theme's button blue."""
+
+    speech = StringProperty("")
+    """What an elder-mode tap says when not the text (a short name), str, default ""."""
 
 
 class IconButton(ButtonBehavior, BoxLayout):
@@ -37,11 +48,47 @@ class IconButton(ButtonBehavior, BoxLayout):
     """Text and icon colour, rgba."""
 
 
-class NavBar(BoxLayout):
-    """The 返回 and 首页 buttons at the bottom of every screen but home."""
+class SpeechButton(IconButton):
+    """重复 / 停止 / 朗读: its own tap is not echoed (that would cut short what it asks for)."""
+
+    quiet_tap = True
+
+
+class NavBar(GridLayout):
+    """The bottom bar: 返回 and 首页 (not on home), 朗读 or (elder mode) 重复 and 停止."""
 
     navigator = ObjectProperty(None, allownone=True)
-    """What goes back and home: an object with ``back()`` and ``home()``; default None."""
+    """What goes back and home and speaks: ``back()``, ``home()``, ``voice``; default None."""
+
+    at_home = BooleanProperty(False)
+    """True while the home screen is on show (no 返回 / 首页 there), bool."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # Strong references: ``ids`` holds weak proxies, and removed buttons must survive.
+        self.buttons = {k: self.ids[k].__self__ for k in ("back", "home", "read", "again", "stop")}
+        self.bind(at_home=self.arrange)
+        theme.bind(orientation=self.arrange, elder=self.arrange, target=self.arrange)
+        self.arrange()
+
+    def shown(self) -> list[str]:
+        """Names of the buttons on show now, left to right."""
+        names = [] if self.at_home else ["back", "home"]
+        return names + (["again", "stop"] if theme.elder else ["read"])
+
+    def arrange(self, *_args: Any) -> None:
+        names = self.shown()
+        self.clear_widgets()
+        self.cols = 2 if theme.orientation == "portrait" and len(names) > 3 else len(names)
+        rows = (len(names) + self.cols - 1) // self.cols
+        for name in names:
+            self.add_widget(self.buttons[name])
+        self.height = rows * theme.target + (rows - 1) * theme.gap + theme.nav_height - theme.target
+
+    def speak(self, what: str) -> None:
+        voice = getattr(self.navigator, "voice", None)
+        if voice is not None:
+            getattr(voice, what)()
 
 
 load_kv_beside(__file__)

@@ -2,7 +2,7 @@
 
 A :class:`ShapeIcon` draws one of a few pictures in its ``color`` inside the largest
 square that fits its box: a guide, people, a house, a notice board, an "i", a ticket,
-a back arrow, a phone, a clock.
+a back arrow, a phone, a clock, a loudspeaker, a stop square.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ class ShapeIcon(Widget):
             "phone",
             "clock",
             "pin",
+            "sound",
+            "stop",
         ],
     )
     """Which picture, str, default "about"."""
@@ -147,6 +149,19 @@ def _pin(p: Point, s: float, w: float, icon: ShapeIcon) -> None:
     Ellipse(pos=p(0.39, 0.55), size=(0.22 * s, 0.22 * s))
 
 
+def _sound(p: Point, s: float, w: float, icon: ShapeIcon) -> None:
+    Rectangle(pos=p(0.08, 0.36), size=(0.16 * s, 0.28 * s))
+    Triangle(points=[*p(0.2, 0.5), *p(0.5, 0.86), *p(0.5, 0.14)])
+    Rectangle(pos=p(0.2, 0.36), size=(0.3 * s, 0.28 * s))
+    for r in (0.18, 0.32):
+        x0, y0 = p(0.5 - r, 0.5 - r)
+        Line(ellipse=(x0, y0, 2 * r * s, 2 * r * s, 50, 130), width=w)
+
+
+def _stop(p: Point, s: float, w: float, icon: ShapeIcon) -> None:
+    RoundedRectangle(pos=p(0.16, 0.16), size=(0.68 * s, 0.68 * s), radius=[0.08 * s])
+
+
 _PAINTERS: dict[str, Callable[[Point, float, float, ShapeIcon], None]] = {
     "guide": _guide,
     "people": _people,
@@ -159,5 +174,7 @@ _PAINTERS: dict[str, Callable[[Point, float, float, ShapeIcon], None]] = {
     "phone": _phone,
     "clock": _clock,
     "pin": _pin,
+    "sound": _sound,
+    "stop": _stop,
 }
 KINDS = tuple(_PAINTERS)
