@@ -148,7 +148,7 @@ class HotPaths:
         try:
             result = await runtime.writer.submit(IssueRequest(who, hall.hall_id, key, create))
         except ApiError as exc:
-            payload = json.dumps(exc.body(), ensure_ascii=False).encode()
+            payload = json.dumps(exc.body(), ensure_ascii=False, separators=(",", ":")).encode()
             await _answer(send, exc.status, payload, [_JSON])
             return
         await _answer(
