@@ -12,6 +12,10 @@ from collections.abc import Callable
 
 __all__ = ["Backoff", "backoff_ceiling", "backoff_delay"]
 
+# Our own generator: background retries never touch the global ``random`` state that
+# other code (and hypothesis, in the test suite) may rely on.
+_JITTER = random.Random()
+
 
 def backoff_ceiling(attempt: int, *, base: float = 1.0, cap: float = 60.0) -> float:
     """The upper bound of the wait after ``attempt`` consecutive failures (0-based).
@@ -32,7 +36,7 @@ def backoff_delay(
     base: float = 1.0,
     cap: float = 60.0,
     floor: float = 0.1,
-    rand: Callable[[], float] = random.random,
+    rand: Callable[[], float] = _JITTER.random,
 ) -> float:
     """Seconds to wait after ``attempt`` consecutive failures (0-based), full jitter.
 
@@ -53,7 +57,7 @@ class Backoff:
         base: float = 1.0,
         cap: float = 60.0,
         floor: float = 0.1,
-        rand: Callable[[], float] = random.random,
+        rand: Callable[[], float] = _JITTER.random,
     ) -> None:
         backoff_ceiling(0, base=base, cap=cap)  # validates the parameters early
         self._base = base
