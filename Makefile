@@ -42,6 +42,7 @@ pytest: $(STAMP)
 
 screenshots: $(STAMP)
 	xvfb-run -a -s "-screen 0 1920x1920x24" $(BIN)/python scripts/screenshots.py --out screenshots
+	xvfb-run -a -s "-screen 0 1920x1920x24" $(BIN)/python scripts/screenshots.py --out screenshots --elder
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

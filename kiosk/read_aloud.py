@@ -59,22 +59,23 @@ def pressed_name(widget: Any) -> str:
 
 
 def _walk(root: Any) -> list[Any]:
-    out, stack = [], [root]
-    while stack:
-        w = stack.pop()
-        if not _visible(w) and w is not root:
-            continue
+    """``root`` and every widget under it not hidden by opacity, in document order.
+
+    Document order (kv order: top to bottom, left to right in the app's box and grid
+    layouts) needs no finished layout, so a prompt can be made the moment a screen is
+    shown, before its labels have their sizes.
+    """
+    out: list[Any] = []
+
+    def visit(w: Any) -> None:
+        if w is not root and getattr(w, "opacity", 1) == 0:
+            return
         out.append(w)
-        stack.extend(w.children)
+        for child in reversed(w.children):  # Kivy keeps the last added child first
+            visit(child)
+
+    visit(root)
     return out
-
-
-def _reading_order(widgets: list[Any]) -> list[Any]:
-    def key(w: Any) -> tuple[float, float]:
-        x, top = w.to_window(w.x, w.top)
-        return (-round(top / 8), x)
-
-    return sorted(widgets, key=key)
 
 
 def screen_facts(screen: Any) -> tuple[list[str], list[str]]:
@@ -89,7 +90,7 @@ def screen_facts(screen: Any) -> tuple[list[str], list[str]]:
     for w in widgets:
         if isinstance(w, ButtonBehavior) and not w.disabled:
             inside_buttons.update(id(c) for c in _walk(w))
-    for w in _reading_order(widgets):
+    for w in widgets:
         if isinstance(w, ButtonBehavior) and not w.disabled:
             name = pressed_name(w)
             if name and name not in buttons:

@@ -5,8 +5,8 @@ exports the window's root after each navigation::
 
     make screenshots   # xvfb-run … python scripts/screenshots.py --out screenshots
 
-``--elder`` is the hook for elder mode (长辈模式): it switches the theme before shooting
-and names the files ``*-elder.png``.
+``--elder`` shoots elder mode (长辈模式: the kiosk starts in it, ``elder_default``) and
+names the files ``*-elder.png``; ``make screenshots`` runs both.
 """
 
 from __future__ import annotations
@@ -70,7 +70,13 @@ def main(argv: list[str] | None = None) -> int:
 
     data = Path(tempfile.mkdtemp(prefix="kiosk-shots-"))
     settings = load_settings(
-        None, data_dir=data, windowed=True, size=(1920, 1080), demo_hall=args.hall
+        None,
+        data_dir=data,
+        windowed=True,
+        size=(1920, 1080),
+        demo_hall=args.hall,
+        elder_default=args.elder,
+        voice={"audio_out": "none"},
     )
     from kiosk.cli import configure_kivy
 
@@ -78,11 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     from kiosk.app import KioskApp
     from kiosk.drive import start_app
     from kiosk.feed import DemoFeed
-    from kiosk.theme import theme
 
-    # Before the widgets exist: kv rules evaluated after a theme change can disagree (an
-    # instance's override vs. its class rule); a running kiosk must rebuild its screens.
-    theme.elder = args.elder
+    # elder_default switches the theme before the widgets exist (the app's build does it).
     app = KioskApp(settings=settings, feed=DemoFeed(settings))
     drive = start_app(app)
     app.calling.add_call("A012", 2)

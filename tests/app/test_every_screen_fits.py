@@ -22,13 +22,15 @@ from kiosk.theme import MIN_BODY_DP, MIN_TARGET_DP, theme
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
 #: (window size, how many demo halls, elder mode): the two target panels with every hall,
-#: a smaller 1280×800 panel and elder mode (长辈模式) on both panels with two halls each.
+#: a smaller 1280×800 panel and elder mode (长辈模式, 1.5× type) on all three with two halls
+#: each.
 SIZES = {
     "landscape": ((1920, 1080), 7, False),
     "portrait": ((1080, 1920), 7, False),
     "small-panel": ((1280, 800), 2, False),
     "elder-landscape": ((1920, 1080), 2, True),
     "elder-portrait": ((1080, 1920), 2, True),
+    "elder-small-panel": ((1280, 800), 2, True),
 }
 
 
@@ -44,8 +46,26 @@ def visible_widgets(root: Any) -> list[Any]:
     return out
 
 
+def squeezed_buttons(root: Any) -> list[Any]:
+    """Buttons that are shown (opacity > 0) but were squeezed to no size by the layout."""
+    out = []
+    stack = [root]
+    while stack:
+        w = stack.pop()
+        if w.opacity == 0:
+            continue
+        if isinstance(w, ButtonBehavior) and (w.width <= 0 or w.height <= 0):
+            out.append(w)
+        stack.extend(w.children)
+    return out
+
+
 def problems_of(screen: Any, counted: list[int] | None = None) -> list[str]:
-    found = []
+    found = [
+        f"{getattr(screen, 'name', type(screen).__name__)}:{type(w).__name__} squeezed to "
+        f"{w.width:.0f}×{w.height:.0f}"
+        for w in squeezed_buttons(screen)
+    ]
     for w in visible_widgets(screen):
         where = f"{getattr(screen, 'name', type(screen).__name__)}:{type(w).__name__}"
         if isinstance(w, ButtonBehavior) and (
