@@ -74,6 +74,10 @@ def configure_kivy(settings: KioskSettings) -> None:
     Config.set("kivy", "pause_on_minimize", "0")
     Config.set("input", "mouse", "mouse,disable_multitouch")
     Config.set("graphics", "resizable", "1" if settings.windowed else "0")
+    # No multisampling: it doubles the cost of every frame in software GL (Mesa llvmpipe,
+    # measured in bench/kiosk_startup_bench.py) and adds ~60 MB, for edges that look the
+    # same on the flat shapes the kiosk draws.
+    Config.set("graphics", "multisamples", "0")
     if settings.windowed:
         width, height = settings.window_size()
         Config.set("graphics", "fullscreen", "0")
