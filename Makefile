@@ -43,6 +43,7 @@ pytest: $(STAMP)
 screenshots: $(STAMP)
 	xvfb-run -a -s "-screen 0 1920x1920x24" $(BIN)/python scripts/screenshots.py --out screenshots
 	xvfb-run -a -s "-screen 0 1920x1920x24" $(BIN)/python scripts/screenshots.py --out screenshots --elder
+	xvfb-run -a -s "-screen 0 1920x1920x24" $(BIN)/python scripts/ticket_screenshots.py --out screenshots --elder
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

@@ -26,6 +26,7 @@ ORIENTATIONS = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("screenshots"))
+    parser.add_argument("--elder", action="store_true", help="elder mode (长辈模式), *-elder.png")
     args = parser.parse_args(argv)
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
@@ -34,12 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="ticket-shots-"))
     server = start_server(work / "server")
     try:
-        return shoot(args.out, server, work)
+        return shoot(args.out, server, work, elder=args.elder)
     finally:
         server.kill()
 
 
-def shoot(out: Path, server: object, work: Path) -> int:
+def shoot(out: Path, server: object, work: Path, *, elder: bool = False) -> int:
     from kiosk.settings import load_settings
 
     creds = server.credentials  # type: ignore[attr-defined]
@@ -51,6 +52,8 @@ def shoot(out: Path, server: object, work: Path) -> int:
         data_dir=work / "kiosk",
         windowed=True,
         size=(1920, 1080),
+        elder_default=elder,
+        voice={"audio_out": "none"},
     )
     from kiosk.cli import configure_kivy
 
@@ -76,7 +79,8 @@ def shoot(out: Path, server: object, work: Path) -> int:
         drive.settle()
         drive.pump(3)
         target = widget if widget is not None else app.root
-        target.export_to_png(str(out / f"{name}.png"))  # type: ignore[attr-defined]
+        suffix = "-elder" if elder else ""
+        target.export_to_png(str(out / f"{name}{suffix}.png"))  # type: ignore[attr-defined]
         written += 1
 
     for orientation, size in ORIENTATIONS.items():

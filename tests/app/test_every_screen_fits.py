@@ -60,11 +60,31 @@ def squeezed_buttons(root: Any) -> list[Any]:
     return out
 
 
+def spilling_labels(button: Any) -> list[Any]:
+    """Labels inside ``button`` whose box reaches outside the button (text cut off)."""
+    _bx, by = button.to_window(button.x, button.y)
+    out = []
+    for w in visible_widgets(button):
+        if w is button or not isinstance(w, Label) or not w.text.strip():
+            continue
+        _x, y = w.to_window(w.x, w.y)
+        if y < by - 1 or y + w.height > by + button.height + 1:
+            out.append(w)
+    return out
+
+
 def problems_of(screen: Any, counted: list[int] | None = None) -> list[str]:
     found = [
         f"{getattr(screen, 'name', type(screen).__name__)}:{type(w).__name__} squeezed to "
         f"{w.width:.0f}×{w.height:.0f}"
         for w in squeezed_buttons(screen)
+    ]
+    found += [
+        f"{getattr(screen, 'name', type(screen).__name__)}:{type(b).__name__} text "
+        f"{w.text[:12]!r} spills out of its button"
+        for b in visible_widgets(screen)
+        if isinstance(b, ButtonBehavior)
+        for w in spilling_labels(b)
     ]
     for w in visible_widgets(screen):
         where = f"{getattr(screen, 'name', type(screen).__name__)}:{type(w).__name__}"
@@ -171,8 +191,19 @@ def test_the_checker_catches_small_text_small_targets_and_overflow(kiosk):  # ty
     long.size = (100, 40)
     box.add_widget(long)
     long.texture_update()
+    from kiosk.widgets.tile import BigTile
+
+    tile = BigTile(title="服务指南", size_hint=(None, None), size=(dp(300), dp(70)))
+    box.add_widget(tile)
+    squeezed = BigTile(title="公告", size_hint=(None, None), size=(dp(300), 0))
+    box.add_widget(squeezed)
+    kiosk.settle()
+    for child in tile.children:
+        child.size_hint_y, child.height = None, dp(200)  # taller than the tile
     kiosk.settle()
     found = "\n".join(problems_of(box))
+    assert "spills out of its button" in found
+    assert "BigTile squeezed to" in found
     assert "font 12.0 < 18 dp" in found
     assert "target 40×40" in found
     assert "overflows box 100×40" in found
