@@ -151,6 +151,9 @@ class KioskApp(App):
         Window.bind(on_touch_down=self._on_any_touch, on_touch_up=self.voice.touch_up)
         if not self.settings.windowed:
             Window.bind(on_keyboard=self._swallow_escape, on_request_close=self._refuse_close)
+            from kiosk.fullscreen import fill_display
+
+            fill_display(Window)  # no window manager: borderless at (0, 0), display-sized
             self._rotate_if_needed()
         self._ticker = Clock.schedule_interval(self._tick, 0.5)
         from kiosk.screens.take_number import TicketDesk
