@@ -48,6 +48,23 @@ SCREENS: dict[str, tuple[str, str]] = {
     "ticket": ("kiosk.screens.ticket", "TicketScreen"),
 }
 
+#: Screens built in idle time once home is up, one per frame, so a resident's first tap
+#: on a tile does not wait for a module, its kv rule and its widgets (bench: the slowest
+#: taps were first visits). Those in ``WARM_UP_FILLED`` take no parameters and are also
+#: filled with the content; the others are filled when opened.
+WARM_UP: tuple[str, ...] = (
+    "categories",
+    "staff",
+    "rooms",
+    "notices",
+    "about",
+    "services",
+    "service",
+    "room",
+    "notice",
+)
+WARM_UP_FILLED = frozenset({"categories", "staff", "rooms", "about"})
+
 #: Seconds without a touch on home before the attract loop starts, and its step.
 ATTRACT_AFTER = 8.0
 ATTRACT_STEP = 5.0
@@ -141,6 +158,7 @@ class KioskApp(App):
         Window.clearcolor = theme.bg
         self.history = history
         self._show(name, params)
+        self._warm_up_later()
 
     @property
     def speaker(self) -> Any:
@@ -166,6 +184,23 @@ class KioskApp(App):
             on_event=lambda ev: Clock.schedule_once(lambda _dt: self.apply_event(ev)),
             on_status=lambda st: Clock.schedule_once(lambda _dt: self.show_status(st)),
         )
+        self._warm_up_later()
+
+    def _warm_up_later(self) -> None:
+        """Build the other screens in idle time, one per frame, after home is on screen."""
+        self._warm_up = [n for n in WARM_UP if n in SCREENS]
+        Clock.schedule_once(self._warm_up_next, 0.5)
+
+    def _warm_up_next(self, _dt: float) -> None:
+        while self._warm_up:
+            name = self._warm_up.pop(0)
+            if name in self.screens:
+                continue
+            screen = self.screen(name)
+            if name in WARM_UP_FILLED:
+                screen.show()
+            Clock.schedule_once(self._warm_up_next, 0)
+            return
 
     def on_stop(self) -> None:
         self.voice.close()
