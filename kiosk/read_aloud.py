@@ -20,6 +20,7 @@ the silence asked for). Used by :mod:`kiosk.app` only; screens reach the speaker
 
 from __future__ import annotations
 
+import gc
 import re
 import time
 from typing import Any
@@ -167,6 +168,10 @@ class ReadAloud:
         self.speaker.set_slow(on)
         if on == theme.elder:
             return
+        # Widgets dropped by the last restyle may still wait for the cycle collector; a kv
+        # rule of a half-collected screen (its root gone, a child not yet) raises
+        # ReferenceError when the theme change reaches it. Collect them first.
+        gc.collect()
         theme.elder = on
         if not announce:
             return

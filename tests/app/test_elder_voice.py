@@ -79,7 +79,7 @@ def test_elder_switch_on_home_big_slow_spoken_and_reset_by_idle(at_home: Any) ->
     assert home_prompt.startswith("您现在在：首页。")
     for title in ("服务指南", "在岗人员", "活动室", "公告", "关于本居", "取号"):
         assert title in home_prompt.split("您可以点：")[1], title
-    assert app.content.hall.name in home_prompt
+    assert app.screen("home").hours in home_prompt  # the facts on show are read too
     # On home the bar holds only 重复 and 停止.
     assert app.nav.shown() == ["again", "stop"]
     # The idle reset returns to normal mode (the hall's default) without a word.
