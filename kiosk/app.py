@@ -148,8 +148,8 @@ class KioskApp(App):
         place (screen, parameters, way back) is kept.
         """
         name, params, history = self.current_name, dict(self.params), list(self.history)
-        for screen in self.screens.values():
-            screen.clear_widgets()
+        # Old screens are dropped whole (not emptied first): a detached page whose screen
+        # had died would still get theme changes, and its kv rules' ``root`` would be gone.
         self.screens.clear()
         self._build_chrome()
         self._set_snapshot_labels()
