@@ -62,6 +62,8 @@ WARM_UP: tuple[str, ...] = (
     "service",
     "room",
     "notice",
+    "take_number",
+    "ticket",
 )
 WARM_UP_FILLED = frozenset({"categories", "staff", "rooms", "about"})
 
