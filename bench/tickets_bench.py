@@ -53,6 +53,18 @@ def row(name: str, values: list[float], unit: str = "ms") -> str:
     )
 
 
+def _ready_to_confirm(drive: Any, app: Any, queue: str) -> Any:
+    """From home to the take-number screen's confirm step for ``queue``, settled."""
+    app.home()
+    app.open("take_number")
+    screen = app.screen("take_number")
+    screen.pick_queue(queue)
+    if screen.step == "service":
+        screen.pick_service(None)
+    drive.settle()
+    return screen
+
+
 def confirm_to_ticket(drive: Any, app: Any, taps: int) -> tuple[list[float], list[float]]:
     """The app's own work of a tap, no drawing: 确认取号's handler (durable write, screen
     switch) to the ticket screen laid out with its number; and the durable write alone."""
@@ -63,13 +75,7 @@ def confirm_to_ticket(drive: Any, app: Any, taps: int) -> tuple[list[float], lis
     work, writes = [], []
     queues = open_queues(app.content)
     for i in range(taps):
-        app.home()
-        app.open("take_number")
-        screen = app.screen("take_number")
-        screen.pick_queue(queues[i % len(queues)].code)
-        if screen.step == "service":
-            screen.pick_service(None)
-        drive.settle()
+        screen = _ready_to_confirm(drive, app, queues[i % len(queues)].code)
         t0 = time.perf_counter()
         screen.confirm()
         while not (app.current_name == "ticket" and app.screen("ticket").number):
@@ -91,13 +97,7 @@ def tap_to_ticket(drive: Any, app: Any, taps: int) -> list[float]:
     out = []
     queues = open_queues(app.content)
     for i in range(taps):
-        app.home()
-        app.open("take_number")
-        screen = app.screen("take_number")
-        screen.pick_queue(queues[i % len(queues)].code)
-        if screen.step == "service":
-            screen.pick_service(None)
-        drive.settle()
+        screen = _ready_to_confirm(drive, app, queues[i % len(queues)].code)
         drive.pump(2)
         confirm = screen.ids.confirm
         x, y = confirm.to_window(confirm.center_x, confirm.center_y)
