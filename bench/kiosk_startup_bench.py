@@ -109,7 +109,8 @@ def child(data_dir: Path, rounds: int) -> None:
     warm_up = time.time() - started
 
     from kivy.clock import Clock
-    from kivy.tests.common import UnitTestTouch
+
+    from kiosk.drive import make_touch
 
     work: list[float] = []
     parts: dict[str, list[float]] = {"wait": [], "draw": [], "cpu": [], "extra_frames": []}
@@ -144,7 +145,7 @@ def child(data_dir: Path, rounds: int) -> None:
         drive.settle()
         drive.pump(1)
         x, y = widget.to_window(widget.center_x, widget.center_y)
-        touch = UnitTestTouch(x, y)
+        touch = make_touch(x, y)
         touch.touch_down()
         EventLoop.idle()
         waited[0] = 0.0

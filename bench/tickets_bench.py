@@ -90,8 +90,7 @@ def confirm_to_ticket(drive: Any, app: Any, taps: int) -> tuple[list[float], lis
 
 
 def tap_to_ticket(drive: Any, app: Any, taps: int) -> list[float]:
-    from kivy.tests.common import UnitTestTouch
-
+    from kiosk.drive import make_touch
     from kiosk.screens.take_number import open_queues
 
     out = []
@@ -102,7 +101,7 @@ def tap_to_ticket(drive: Any, app: Any, taps: int) -> list[float]:
         confirm = screen.ids.confirm
         x, y = confirm.to_window(confirm.center_x, confirm.center_y)
         before = len(app.tickets.outbox.tickets())
-        touch = UnitTestTouch(x, y)
+        touch = make_touch(x, y)
         touch.touch_down()
         drive.pump(1)
         t0 = time.perf_counter()

@@ -128,10 +128,8 @@ def run_app(rounds: int) -> dict[str, list[float]]:
         None, data_dir=data, windowed=True, size=(1920, 1080), elder_default=True
     )
     configure_kivy(settings)
-    from kivy.tests.common import UnitTestTouch
-
     from kiosk.app import KioskApp
-    from kiosk.drive import start_app
+    from kiosk.drive import make_touch, start_app
     from kiosk.feed import DemoFeed
 
     app = KioskApp(settings=settings, feed=DemoFeed(settings))
@@ -154,7 +152,7 @@ def run_app(rounds: int) -> dict[str, list[float]]:
                 x, y = widget.to_window(widget.center_x, widget.center_y)
                 worker.stop()
                 worker.wait_idle(30)
-                touch = UnitTestTouch(x, y)
+                touch = make_touch(x, y)
                 touch.touch_down()
                 drive.pump(1)
                 seq = app.speaker.said[-1].seq if app.speaker.said else 0
