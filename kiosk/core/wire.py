@@ -11,13 +11,21 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 __all__ = [
     "API_PREFIX",
     "CallNext",
     "CounterPublic",
     "CountersPublic",
+    "Day",
     "ErrorBody",
     "ErrorPublic",
     "EventPublic",
@@ -32,6 +40,7 @@ __all__ = [
     "LeasePublic",
     "LeasedNumber",
     "QueueWaitingPublic",
+    "SentTimestamp",
     "StaffStatusUpdate",
     "TicketBatchCreate",
     "TicketBatchItem",
@@ -40,6 +49,7 @@ __all__ = [
     "TicketCreate",
     "TicketPublic",
     "TicketState",
+    "Timestamp",
     "TokenCreate",
     "TokenPublic",
     "Transfer",
@@ -50,6 +60,31 @@ API_PREFIX = "/api/v1"
 QueueCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]$")]
 IdemKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{8,100}$")]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+
+
+def _not_a_number(value: object) -> object:
+    if isinstance(value, bool | int | float):
+        raise ValueError(
+            "expected an ISO 8601 date or time such as 2026-11-26T09:30:00+08:00, not a number"
+        )
+    return value
+
+
+def _with_offset(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        raise ValueError("the time needs its UTC offset, e.g. 2026-11-26T09:30:00+08:00")
+    return value
+
+
+Timestamp = Annotated[dt.datetime, BeforeValidator(_not_a_number)]
+"""A date and time on the wire: ISO 8601 text, never a number (pydantic alone would read
+``0`` as 1970-01-01 and ``1.5e9`` as a time in 2017)."""
+
+SentTimestamp = Annotated[Timestamp, AfterValidator(_with_offset)]
+"""A time a client sends: also with its UTC offset, so no side has to guess the zone."""
+
+Day = Annotated[dt.date, BeforeValidator(_not_a_number)]
+"""A calendar day on the wire: ``2026-11-26``, never a number."""
 
 
 class _Wire(BaseModel):
@@ -81,7 +116,7 @@ class HealthPublic(_Wire):
     status: Literal["ok"]
     version: str
     database: Literal["sqlite", "postgresql"]
-    time: dt.datetime
+    time: Timestamp
 
 
 class HallPublic(_Wire):
@@ -97,7 +132,7 @@ class HallsPublic(_Wire):
 class LeasedNumber(_Wire):
     """A number the kiosk took from one of its leases (or its fallback series)."""
 
-    service_day: dt.date
+    service_day: Day
     seq: Annotated[int, Field(ge=1, le=999)]
     text: Annotated[str, StringConstraints(pattern=r"^[A-Z]([0-9]{1,2}-)?[0-9]{3}$")]
     lease_id: int | None = None  # None: the kiosk's fallback series ("A2-001")
@@ -109,7 +144,7 @@ class TicketCreate(_Wire):
     queue: QueueCode
     service_id: Slug | None = None
     priority: bool = False  # 绿色通道
-    issued_at: dt.datetime | None = None  # the kiosk's clock when tapped; informative
+    issued_at: SentTimestamp | None = None  # the kiosk's clock when tapped; informative
     number: LeasedNumber | None = None  # pre-assigned offline; None: the server numbers
 
 
@@ -119,11 +154,11 @@ class TicketPublic(_Wire):
     hall_id: str
     queue: str
     service_id: str | None
-    service_day: dt.date
+    service_day: Day
     priority: bool
     state: TicketState
-    issued_at: dt.datetime
-    called_at: dt.datetime | None = None
+    issued_at: Timestamp
+    called_at: Timestamp | None = None
     window: int | None = None
     people_ahead: int
     estimated_wait_minutes: int
@@ -156,7 +191,7 @@ class LeaseCreate(_Wire):
 class LeasePublic(_Wire):
     lease_id: int
     queue: str
-    service_day: dt.date
+    service_day: Day
     start: int  # first sequence number of the block, inclusive
     end: int  # last, inclusive
 
@@ -176,8 +211,8 @@ class KioskQueuesPublic(_Wire):
     fallback series (``A{kiosk_no}-001``) so it can number offline before any lease.
     """
 
-    time: dt.datetime
-    service_day: dt.date
+    time: Timestamp
+    service_day: Day
     kiosk_no: int
     queues: list[QueueWaitingPublic]
 
@@ -214,7 +249,7 @@ class EventPublic(_Wire):
     seq: int
     type: EventType
     hall_id: str
-    at: dt.datetime
+    at: Timestamp
     data: dict[str, Any]
 
 
@@ -227,7 +262,7 @@ class Heartbeat(_Wire):
     app_version: Annotated[str, StringConstraints(max_length=40)]
     content_version: int | None = None
     outbox_backlog: Annotated[int, Field(ge=0)] = 0
-    last_sync: dt.datetime | None = None
+    last_sync: SentTimestamp | None = None
     last_error: Annotated[str, StringConstraints(max_length=500)] | None = None
     uptime_s: Annotated[float, Field(ge=0)] = 0
     mode: Literal["kiosk", "display"] = "kiosk"
@@ -235,7 +270,7 @@ class Heartbeat(_Wire):
 
 class StaffStatusUpdate(_Wire):
     status: Literal["on_duty", "visiting", "meeting", "leave"]
-    status_until: dt.datetime | None = None
+    status_until: SentTimestamp | None = None
     status_note: Annotated[str, StringConstraints(max_length=100)] = ""
 
 
@@ -247,4 +282,4 @@ class TokenCreate(_Wire):
 class TokenPublic(_Wire):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
-    expires_at: dt.datetime
+    expires_at: Timestamp

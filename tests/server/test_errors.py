@@ -42,6 +42,22 @@ def test_validation_errors_name_the_field(hall: Hall) -> None:
     assert err["field"].startswith("number.")
 
 
+def test_times_are_iso_text_with_an_offset_never_numbers(hall: Hall) -> None:
+    """Pydantic alone reads ``issued_at: 0`` as 1970: the wire refuses it, and naive times."""
+    for wrong in (0, 1.7e9, True, "2026-11-26T09:30:00"):
+        err = assert_error(hall.issue("A", issued_at=wrong), 422, "invalid_request")
+        assert err["field"] == "issued_at", err
+        assert "2026-11-26T09:30:00+08:00" in err["message"], err
+    number = {"service_day": 0, "seq": 1, "text": "A001"}
+    err = assert_error(hall.issue("A", number=number), 422, "invalid_request")
+    assert err["field"] == "number.service_day", err
+    beat = {"app_version": "t", "last_sync": "2026-11-26T09:30:00"}
+    err = assert_error(hall.kiosk.post("/kiosk/heartbeat", json=beat), 422)
+    assert err["field"] == "last_sync", err
+    ok = hall.issue("A", issued_at="2026-11-26T09:30:00+08:00")
+    assert ok.status_code == 201, ok.text
+
+
 def test_oversized_bodies_get_413(hall: Hall) -> None:
     big = b"x" * 400_000  # the test server's limit is 300,000 bytes
     r = hall.staff.post("/media", data=big)
