@@ -64,15 +64,13 @@ Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 
 def _not_a_number(value: object) -> object:
     if isinstance(value, bool | int | float):
-        raise ValueError(
-            "expected an ISO 8601 date or time such as 2026-11-26T09:30:00+08:00, not a number"
-        )
+        raise ValueError("须为 ISO 8601 日期或时间文本，例如 2026-11-26T09:30:00+08:00，不能是数字")
     return value
 
 
 def _with_offset(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is None:
-        raise ValueError("the time needs its UTC offset, e.g. 2026-11-26T09:30:00+08:00")
+        raise ValueError("时间须带时区，例如 2026-11-26T09:30:00+08:00")
     return value
 
 

@@ -6,6 +6,7 @@ wrong methods (405) and oversized bodies (413) are turned into the same shape.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
@@ -134,8 +135,32 @@ _HTTP_CODES = {
 }
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def _allowed_methods(request: Request) -> set[str]:
+    """Every method the API documents for this path.
+
+    Starlette's 405 names only the methods of the first route that matched the path, so
+    ``DELETE /halls/x/content`` said ``Allow: GET`` although PUT is there too. The
+    OpenAPI document (built once, cached by FastAPI) knows all of them.
+    """
+    allowed: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            allowed |= {method.upper() for method in operations} & _METHODS
+    if "GET" in allowed:
+        allowed.add("HEAD")
+    return allowed
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405 and (allowed := _allowed_methods(request)):
+        named = {m.strip() for m in headers.get("Allow", "").split(",") if m.strip()}
+        headers["Allow"] = ", ".join(sorted(allowed | named))
     if exc.status_code == 400 and exc.detail == _UNPARSABLE_BODY:
         # FastAPI's answer to a JSON body that is not even text (bytes that are not UTF-8):
         # the same 422 as any other body that is not valid JSON.
@@ -146,7 +171,7 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     code, message = _HTTP_CODES.get(exc.status_code, ("http_error", "请求有误"))
     if isinstance(exc.detail, str) and exc.status_code not in _HTTP_CODES:
         message = exc.detail
-    return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
+    return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=headers)
 
 
 async def _api_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -12,6 +12,10 @@ from .conftest import Hall, assert_error
 def test_unknown_route_and_wrong_method(server: RunningServer) -> None:
     assert_error(requests.get(f"{server.api}/no-such-thing", timeout=30), 404, "not_found")
     assert_error(requests.delete(f"{server.api}/health", timeout=30), 405, "method_not_allowed")
+    hall_content = f"{server.api}/halls/some-hall/content"  # a GET route and a PUT route
+    wrong = requests.delete(hall_content, timeout=30)
+    assert_error(wrong, 405, "method_not_allowed")
+    assert set(wrong.headers["Allow"].split(", ")) == {"GET", "HEAD", "PUT"}, wrong.headers
 
 
 def test_validation_errors_name_the_field(hall: Hall) -> None:
