@@ -8,6 +8,7 @@ Kivy window can be created once per process, so one driver serves a whole sessio
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from typing import Any
@@ -26,13 +27,8 @@ def make_touch(x: float, y: float) -> Any:
     return _finger_class()(x, y)
 
 
-_FINGER: Any = None
-
-
+@functools.cache
 def _finger_class() -> Any:
-    global _FINGER
-    if _FINGER is not None:
-        return _FINGER
     from kivy.base import EventLoop
     from kivy.input.motionevent import MotionEvent
 
@@ -59,8 +55,7 @@ def _finger_class() -> Any:
         def touch_up(self) -> None:
             EventLoop.post_dispatch_input("end", self)
 
-    _FINGER = _Finger
-    return _FINGER
+    return _Finger
 
 
 class AppDriver:

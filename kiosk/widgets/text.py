@@ -15,6 +15,7 @@ things keep that down (``bench/kiosk_startup_bench.py``, docs/PERFORMANCE.md):
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from kivy.core.text import Label as CoreLabel
@@ -33,10 +34,10 @@ def release_render_surfaces() -> None:
     ``LabelSDL2._render_end`` hands the pixels to the texture but keeps ``_surface``
     until the next render, so every label on every built screen holds its pixels twice.
     Nothing reads ``_surface`` after ``_render_end``: each render begins a new one.
-    Idempotent; does nothing for other text providers.
+    Idempotent; other text providers have no ``_surface`` and are left as they are.
     """
     render_end = CoreLabel._render_end
-    if getattr(render_end, "releases_surface", False) or not hasattr(CoreLabel, "_render_text"):
+    if getattr(render_end, "releases_surface", False):
         return
 
     def _render_end(self: Any) -> Any:
@@ -67,8 +68,8 @@ def _tight_render(core: Any, render: Any, real: bool = False) -> tuple[int, int]
     options = core.options
     if core.text_size[0] is None or options["halign"] == "justify" or options["shorten"]:
         return width, height
-    used = int(core._internal_size[0] + 0.999)
-    return (max(2, used), height) if 1 < used < width else (width, height)
+    used = math.ceil(core._internal_size[0])
+    return (used, height) if 1 < used < width else (width, height)
 
 
 def safe(text: object) -> str:
