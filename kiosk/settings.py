@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,20 @@ class KioskSettings:
 
 
 _FIELDS = {f.name for f in dataclasses.fields(KioskSettings)}
+
+
+def _section(
+    out: dict[str, Any], name: str, check: Callable[[dict[str, Any]], object]
+) -> dict[str, Any]:
+    """The ``[kiosk.<name>]`` table, refused with its name when ``check`` rejects it."""
+    table = out.get(name) or {}
+    if not isinstance(table, dict):
+        raise SettingsError(f"{name}：应为一节设置 [kiosk.{name}]")
+    try:
+        check(table)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"{name}：{exc}") from None
+    return dict(table)
 
 
 def _parse_size(value: Any) -> tuple[int, int] | None:
@@ -151,26 +166,11 @@ def _checked(values: dict[str, Any]) -> KioskSettings:
     if out.get("mode", "kiosk") not in _MODES:
         raise SettingsError(f"mode：应为 {' / '.join(_MODES)} 之一")
     out["size"] = _parse_size(out.get("size"))
-    printer = out.get("printer") or {}
-    if not isinstance(printer, dict):
-        raise SettingsError("printer：应为一节设置 [kiosk.printer]")
     from kiosk.printer import PrinterSettings
-
-    try:
-        PrinterSettings.from_mapping(printer)
-    except (TypeError, ValueError) as exc:
-        raise SettingsError(f"printer：{exc}") from None
-    out["printer"] = dict(printer)
-    voice = out.get("voice") or {}
-    if not isinstance(voice, dict):
-        raise SettingsError("voice：应为一节设置 [kiosk.voice]")
     from kiosk.voice.settings import VoiceSettings
 
-    try:
-        VoiceSettings.from_mapping(voice)
-    except (TypeError, ValueError) as exc:
-        raise SettingsError(f"voice：{exc}") from None
-    out["voice"] = dict(voice)
+    out["printer"] = _section(out, "printer", PrinterSettings.from_mapping)
+    out["voice"] = _section(out, "voice", VoiceSettings.from_mapping)
     out["elder_default"] = bool(out.get("elder_default", False))
     out["windowed"] = bool(out.get("windowed", False))
     return KioskSettings(**out)
