@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import socket
 import statistics
 import subprocess
@@ -42,6 +41,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
+
+from _display import rerun_under_xvfb
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -271,6 +273,24 @@ def child(data_dir: Path, rounds: int) -> None:
     app.stop()
 
 
+def child_result(args: list[str], env: dict[str, str], timeout: float) -> dict[str, Any] | None:
+    """Run this script with ``args`` and read its ``BENCH {json}`` line; None (and its
+    output printed) when it wrote none."""
+    out = subprocess.run(
+        [sys.executable, __file__, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    line = next((x for x in out.stdout.splitlines() if x.startswith("BENCH ")), None)
+    if line is None:
+        print(out.stdout[-2000:], out.stderr[-4000:])
+        return None
+    return dict(json.loads(line[6:]))
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
@@ -290,13 +310,9 @@ def main(argv: list[str]) -> int:
     if args.child:
         child(args.child, args.rounds)
         return 0
-    if not os.environ.get("DISPLAY"):
-        xvfb = shutil.which("xvfb-run")
-        if xvfb is None:
-            print("kiosk bench: no display and no xvfb-run; skipped")
-            return 0
-        cmd = [xvfb, "-a", "-s", "-screen 0 1920x1080x24", sys.executable, __file__, *argv]
-        return subprocess.call(cmd)
+    rerun = rerun_under_xvfb(__file__, argv, "kiosk bench")
+    if rerun is not None:
+        return rerun
     runs, rounds = (1, 3) if args.quick else (args.runs, args.rounds)
 
     sys.path.insert(0, str(ROOT))
@@ -326,19 +342,9 @@ def main(argv: list[str]) -> int:
         with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as tmp:
             ContentStore(Path(tmp) / "content").apply(raw, lambda sha: media[sha][1])
             env = {**os.environ, "BENCH_T0": repr(time.time()), "KIVY_HOME": tmp}
-            out = subprocess.run(
-                [sys.executable, __file__, "--child", tmp, "--rounds", str(rounds)],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=600,
-                check=False,
-            )
-            line = next((x for x in out.stdout.splitlines() if x.startswith("BENCH ")), None)
-            if line is None:
-                print(out.stdout[-2000:], out.stderr[-4000:])
+            result = child_result(["--child", tmp, "--rounds", str(rounds)], env, 600)
+            if result is None:
                 return 1
-            result = json.loads(line[6:])
             colds.append(result["cold_start_s"])
             warm_ups.append(result["warm_up_s"])
             peaks.append(result["peak_mb"])
@@ -369,19 +375,9 @@ def main(argv: list[str]) -> int:
     last = max(memories, key=lambda m: m.get("rss", 0.0))
     at = memories.index(last)
     first, home, engine = before[at], homes[at], children[at]
-    floor = json.loads(
-        next(
-            x
-            for x in subprocess.run(
-                [sys.executable, __file__, "--floor"],
-                capture_output=True,
-                text=True,
-                timeout=120,
-                check=True,
-            ).stdout.splitlines()
-            if x.startswith("BENCH ")
-        )[6:]
-    )
+    floor = child_result(["--floor"], dict(os.environ), 120)
+    if floor is None:
+        return 1
     bare = floor["memory"]
 
     def mb(m: dict[str, float]) -> str:

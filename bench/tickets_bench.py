@@ -28,13 +28,14 @@ import dataclasses
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 from typing import Any
+
+from _display import rerun_under_xvfb
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -240,13 +241,9 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.taps, args.backlog, args.calls = 10, 500, 8
-    if not os.environ.get("DISPLAY"):
-        xvfb = shutil.which("xvfb-run")
-        if xvfb is None:
-            print("tickets bench: no display and no xvfb-run; skipped")
-            return 0
-        cmd = [xvfb, "-a", "-s", "-screen 0 1920x1080x24", sys.executable, __file__, *argv]
-        return subprocess.call(cmd)
+    rerun = rerun_under_xvfb(__file__, argv, "tickets bench")
+    if rerun is not None:
+        return rerun
     for key in ("KIVY_NO_ARGS", "KIVY_NO_CONSOLELOG", "KIVY_NO_FILELOG", "KIVY_NO_CONFIG"):
         os.environ.setdefault(key, "1")
     os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
