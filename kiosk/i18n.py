@@ -73,21 +73,20 @@ def read_po(text: str, name: str = "<po>") -> dict[str, str]:
     """
     messages: dict[str, str] = {}
     seen: dict[str, int] = {}
-    entry: dict[str, str] = {}
-    plurals: dict[int, str] = {}
+    entry: dict[str, str] = {}  # keyword ("msgid", "msgstr[1]" …) → its text
     fuzzy = False
-    field: str | None = None
+    field: str | None = None  # the keyword a continued line adds to, or "comment"
     start = 0
 
     def finish() -> None:
-        nonlocal entry, plurals, fuzzy, field
+        nonlocal entry, fuzzy, field
         if "msgid" in entry:
             msgid = entry["msgid"]
             if "msgid_plural" in entry:
                 msgid += "\x00" + entry["msgid_plural"]
-                forms = [plurals[i] for i in sorted(plurals)]
-                msgstr = "\x00".join(forms)
-                translated = any(forms)
+                forms = sorted((int(k[7:-1]), v) for k, v in entry.items() if k[:7] == "msgstr[")
+                msgstr = "\x00".join(v for _i, v in forms)
+                translated = any(v for _i, v in forms)
             else:
                 msgstr = entry.get("msgstr", "")
                 translated = bool(msgstr)
@@ -100,9 +99,9 @@ def read_po(text: str, name: str = "<po>") -> dict[str, str]:
             seen[msgid] = start
             if translated and (not fuzzy or not msgid):
                 messages[msgid] = msgstr
-        elif entry or plurals:
+        elif entry:
             raise CatalogError(f"{name}:{start}: an entry without msgid")
-        entry, plurals, fuzzy, field = {}, {}, False, None
+        entry, fuzzy, field = {}, False, None
 
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
@@ -110,43 +109,34 @@ def read_po(text: str, name: str = "<po>") -> dict[str, str]:
         if not line:
             continue
         if line.startswith("#"):
-            if field is not None and field != "comment":
+            if field not in (None, "comment"):
                 finish()
             if line.startswith("#,") and "fuzzy" in line[2:].replace(",", " ").split():
                 fuzzy = True
-            if not entry and not plurals:
+            if not entry:
                 start = number
             field = "comment"
             continue
         if line.startswith('"'):
-            if field is None or field == "comment":
+            if field in (None, "comment"):
                 raise CatalogError(f"{where}: a continued string without a keyword")
-            value = _unquote(line, where)
-            if field.startswith("msgstr["):
-                plurals[int(field[7:-1])] += value
-            else:
-                entry[field] = entry[field] + value
+            entry[field] += _unquote(line, where)
             continue
         keyword, _sep, rest = line.partition(" ")
+        has_msgstr = any(k.startswith("msgstr") for k in entry)
         if keyword in ("msgctxt", "msgid") and (
-            "msgstr" in entry or plurals or (keyword == "msgctxt" and "msgid" in entry)
+            has_msgstr or (keyword == "msgctxt" and "msgid" in entry)
         ):
             finish()
-        if not entry and not plurals and field != "comment":
+        if not entry and field != "comment":
             start = number
-        if keyword in ("msgctxt", "msgid", "msgid_plural", "msgstr"):
-            if keyword in entry:
-                raise CatalogError(f"{where}: {keyword} twice in one entry")
-            entry[keyword] = _unquote(rest, where)
-            field = keyword
-        elif keyword.startswith("msgstr[") and keyword.endswith("]") and keyword[7:-1].isdigit():
-            index = int(keyword[7:-1])
-            if index in plurals:
-                raise CatalogError(f"{where}: {keyword} twice in one entry")
-            plurals[index] = _unquote(rest, where)
-            field = keyword
-        else:
+        plural_form = keyword[:7] == "msgstr[" and keyword[-1:] == "]" and keyword[7:-1].isdigit()
+        if keyword not in ("msgctxt", "msgid", "msgid_plural", "msgstr") and not plural_form:
             raise CatalogError(f"{where}: unknown keyword {keyword[:20]!r}")
+        if keyword in entry:
+            raise CatalogError(f"{where}: {keyword} twice in one entry")
+        entry[keyword] = _unquote(rest, where)
+        field = keyword
     finish()
     return messages
 
