@@ -104,6 +104,22 @@ class TicketView:
         self.halls = halls
         self._recent: dict[tuple[str, str, dt.date], tuple[float, list[float]]] = {}
 
+    @staticmethod
+    def waiting_by_queue(conn: Connection, hall_id: str, day: dt.date) -> dict[str, int]:
+        """How many tickets wait in each queue of ``hall_id`` on ``day`` (queues with none
+        are left out)."""
+        t = m.tickets
+        rows = conn.execute(
+            sa.select(t.c.queue, sa.func.count())
+            .where(
+                t.c.hall_id == hall_id,
+                t.c.service_day == day,
+                t.c.state == TicketState.WAITING.value,
+            )
+            .group_by(t.c.queue)
+        )
+        return {queue: int(count) for queue, count in rows}
+
     def recent_service_seconds(self, conn: Connection, row: Row[Any]) -> list[float]:
         """Today's last 20 service times of the queue (cached for 10 s per process)."""
         key = (row.hall_id, row.queue, row.service_day)

@@ -56,19 +56,8 @@ def _live(request: Request, conn: Connection, counter_id: int, session: StaffSes
     counter = _counter_row(conn, counter_id, session)
     hall = runtime.halls.get_sync(conn, counter.hall_id)
     today = service_day(utcnow(), hall.zone) if hall is not None else utcnow().date()
+    waiting = runtime.view.waiting_by_queue(conn, counter.hall_id, today)
     t = m.tickets
-    waiting = {
-        queue: count
-        for queue, count in conn.execute(
-            sa.select(t.c.queue, sa.func.count())
-            .where(
-                t.c.hall_id == counter.hall_id,
-                t.c.service_day == today,
-                t.c.state == TicketState.WAITING.value,
-            )
-            .group_by(t.c.queue)
-        )
-    }
     served = conn.execute(
         sa.select(sa.func.count())
         .select_from(t)

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-import sqlalchemy as sa
 from fastapi import APIRouter
 from sqlalchemy.engine import Connection
 
 from kiosk.core.queueing import estimate_wait_minutes
 from kiosk.core.tickets import service_day
-from kiosk.core.wire import ErrorPublic, KioskQueuesPublic, QueueWaitingPublic, TicketState
-from kiosk.server import models as m
+from kiosk.core.wire import ErrorPublic, KioskQueuesPublic, QueueWaitingPublic
 from kiosk.server.api.deps import CurrentKiosk, Runtime
 from kiosk.server.db import utcnow
 
@@ -36,21 +34,10 @@ async def kiosk_queues(kiosk: CurrentKiosk, runtime: Runtime) -> KioskQueuesPubl
     codes = [q.code for q in hall.content.queues] if hall.content is not None else []
 
     def read(conn: Connection) -> list[QueueWaitingPublic]:
-        t = m.tickets
-        counts = dict(
-            conn.execute(
-                sa.select(t.c.queue, sa.func.count())
-                .where(
-                    t.c.hall_id == kiosk.hall_id,
-                    t.c.service_day == day,
-                    t.c.state == TicketState.WAITING.value,
-                )
-                .group_by(t.c.queue)
-            ).all()
-        )
+        counts = runtime.view.waiting_by_queue(conn, kiosk.hall_id, day)
         out = []
         for code in codes:
-            waiting = int(counts.get(code, 0))
+            waiting = counts.get(code, 0)
             recent = runtime.view.recent_service_seconds(
                 conn, SimpleNamespace(hall_id=kiosk.hall_id, queue=code, service_day=day)
             )
