@@ -1,0 +1,77 @@
+"""The one wall clock of the kiosk and the server.
+
+Every piece of code that needs the wall time ("now": opening hours, the service day, rooms
+now/next, publish windows, ticket and event times) asks :func:`now`, never
+``datetime.now()`` directly, so a test can put the whole stack at a chosen hall time.
+
+Set ``KIOSK_CLOCK_AT`` to an ISO time with its UTC offset (``2026-12-02T11:30:00+08:00``)
+in the environment of a server or kiosk process and its clock starts at that instant and
+runs forward at the normal rate from there (timers, idle resets and long-polls still move).
+In-process, :func:`set_clock_at` does the same; :func:`reset` goes back to the real clock.
+Monotonic time (``time.monotonic``) is not affected: it measures intervals, not the hour.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+
+__all__ = ["ENV_VAR", "now", "reset", "set_clock_at", "wall_time"]
+
+ENV_VAR = "KIOSK_CLOCK_AT"
+
+# (the instant the clock was set to, the monotonic time when it was set) or None: real time.
+_anchor: tuple[dt.datetime, float] | None = None
+
+
+def _parse(text: str) -> dt.datetime:
+    try:
+        at = dt.datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ValueError(
+            f"{ENV_VAR}={text!r} is not an ISO time such as 2026-12-02T11:30+08:00"
+        ) from exc
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError(f"{ENV_VAR}={text!r} needs its UTC offset, e.g. +08:00")
+    return at.astimezone(dt.UTC)
+
+
+def set_clock_at(at: dt.datetime | str | None) -> None:
+    """Start the clock at ``at`` (aware datetime or ISO text) from now on; None: real time."""
+    global _anchor
+    if at is None:
+        _anchor = None
+        return
+    start = _parse(at) if isinstance(at, str) else at
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise ValueError("set_clock_at needs an aware datetime")
+    _anchor = (start.astimezone(dt.UTC), time.monotonic())
+
+
+def reset() -> None:
+    """Back to the real clock (or to ``KIOSK_CLOCK_AT`` when that is set)."""
+    _load_from_env()
+
+
+def _load_from_env() -> None:
+    value = os.environ.get(ENV_VAR, "").strip()
+    set_clock_at(value or None)
+
+
+def now(tz: dt.tzinfo | None = None) -> dt.datetime:
+    """The current instant, aware: in ``tz`` when given, else in UTC."""
+    if _anchor is None:
+        current = dt.datetime.now(dt.UTC)
+    else:
+        start, mono = _anchor
+        current = start + dt.timedelta(seconds=time.monotonic() - mono)
+    return current.astimezone(tz) if tz is not None else current
+
+
+def wall_time() -> float:
+    """:func:`now` as seconds since the epoch (a stand-in for ``time.time()``)."""
+    return now().timestamp()
+
+
+_load_from_env()
