@@ -38,11 +38,23 @@ def _export(settings: ServerSettings, config: str | None) -> None:
         os.environ[f"KIOSK_SERVER_{name.upper()}"] = str(value)
 
 
-def _migrate(settings: ServerSettings) -> None:
+def _migrate(settings: ServerSettings, *, may_create: bool = False) -> bool:
+    """Check the database is whole (integrity.py), then migrate it. True: it was new.
+
+    A missing or empty database is created only in demo mode or when ``may_create`` (the
+    ``migrate`` command); otherwise, and for a damaged one, the command stops with what was
+    found and how to restore, and touches nothing.
+    """
     from kiosk.server.db import migrate
+    from kiosk.server.integrity import DatabaseProblem, check_database
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        state = check_database(settings.sqlalchemy_url, may_create=may_create or settings.demo_mode)
+    except DatabaseProblem as exc:
+        raise SystemExit(f"kiosk-server: {exc}") from None
     migrate(settings.sqlalchemy_url)
+    return not state.existed
 
 
 def _run(settings: ServerSettings, config: str | None) -> None:
@@ -97,8 +109,16 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 def cmd_migrate(args: argparse.Namespace) -> None:
     settings = _settings(args)
-    _migrate(settings)
+    created = _migrate(settings, may_create=True)
+    if created:
+        print(f"created a new, empty database: {_where(settings)}")
     print("database is up to date")
+
+
+def _where(settings: ServerSettings) -> str:
+    import sqlalchemy as sa
+
+    return sa.engine.make_url(settings.sqlalchemy_url).render_as_string()
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -256,7 +276,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-demo-data", action="store_true", help="start without the demo halls")
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("migrate", help="bring the database schema up to date")
+    p = sub.add_parser(
+        "migrate", help="bring the database schema up to date (creates a new database)"
+    )
     common(p)
     p.set_defaults(func=cmd_migrate)
 
