@@ -1,4 +1,5 @@
-"""``kiosk-server``: serve, demo, migrate, create-admin, add-staff, add-kiosk, load-demo."""
+"""``kiosk-server``: serve, demo, migrate, backup, restore, create-admin, add-staff, add-kiosk,
+load-demo."""
 
 from __future__ import annotations
 
@@ -252,6 +253,46 @@ def cmd_load_demo(args: argparse.Namespace) -> None:
     )
 
 
+def _backup_folder(settings: ServerSettings, given: Path | None) -> Path:
+    return given if given is not None else settings.data_dir / "backups"
+
+
+def cmd_backup(args: argparse.Namespace) -> None:
+    from kiosk.server.backup import BackupProblem, backup
+    from kiosk.server.integrity import DatabaseProblem, check_database
+
+    settings = _settings(args)
+    try:
+        check_database(settings.sqlalchemy_url, may_create=False)
+        result = backup(settings.sqlalchemy_url, _backup_folder(settings, args.out), keep=args.keep)
+    except (BackupProblem, DatabaseProblem) as exc:
+        raise SystemExit(f"kiosk-server backup: {exc}") from None
+    print(f"backup written and checked: {result.path} ({result.size} bytes)")
+    for old in result.removed:
+        print(f"  removed old backup {old.name} (keeping {args.keep})")
+
+
+def cmd_restore(args: argparse.Namespace) -> None:
+    from kiosk.server.backup import BackupProblem, restore
+
+    settings = _settings(args)
+    try:
+        moved = restore(settings.sqlalchemy_url, args.backup_file)
+    except BackupProblem as exc:
+        raise SystemExit(f"kiosk-server restore: {exc}") from None
+    print(f"restored {args.backup_file} into {_where(settings)}")
+    if moved is not None:
+        print(f"  the database it replaced was kept as {moved}")
+
+
+def cmd_list_backups(args: argparse.Namespace) -> None:
+    from kiosk.server.backup import list_backups
+
+    settings = _settings(args)
+    for path in list_backups(_backup_folder(settings, args.out)):
+        print(f"{path}\t{path.stat().st_size}")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk-server", description="居民之家 hall server")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -305,6 +346,22 @@ def _parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("device_id", type=int)
     p.set_defaults(func=cmd_revoke_kiosk)
+
+    p = sub.add_parser("backup", help="take a checked backup while the server runs")
+    common(p)
+    p.add_argument("--out", type=Path, help="folder for backups (default DATA_DIR/backups)")
+    p.add_argument("--keep", type=int, default=14, help="how many backups to keep (14)")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("list-backups", help="the backups in the folder, oldest first")
+    common(p)
+    p.add_argument("--out", type=Path, help="folder for backups (default DATA_DIR/backups)")
+    p.set_defaults(func=cmd_list_backups)
+
+    p = sub.add_parser("restore", help="check a backup, then put it in place (server stopped)")
+    common(p)
+    p.add_argument("backup_file", type=Path)
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("load-demo", help="load the demo halls into an empty database")
     common(p)
