@@ -15,6 +15,7 @@ from types import FrameType
 from fastapi import FastAPI
 
 import kiosk
+from kiosk.core.sdnotify import Notifier, watchdog_interval
 from kiosk.server.api.router import api_router
 from kiosk.server.errors import BodySizeLimit, install_error_handlers
 from kiosk.server.hot_paths import HotPaths
@@ -31,11 +32,18 @@ def create_app(settings: ServerSettings) -> FastAPI:
         await runtime.start()
         app.state.runtime = runtime
         restore_signals = _also_on_stop_signals(runtime.closing)
+        systemd = Notifier()
+        systemd.ready(f"serving {settings.base_url}")
+        watchdog = _feed_watchdog(systemd)
         try:
             yield
         finally:
+            systemd.stopping()
+            if watchdog is not None:
+                watchdog.cancel()
             restore_signals()
             await runtime.stop()
+            systemd.close()
 
     app = FastAPI(
         title="居民之家 · Residents' Home hall server",
@@ -56,6 +64,21 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(HotPaths, fastapi_app=app)  # outermost: see hot_paths.py
     return app
+
+
+def _feed_watchdog(systemd: Notifier) -> asyncio.Task[None] | None:
+    """Ping systemd's watchdog from the event loop: a loop that hangs stops the pings and
+    systemd restarts the server (``WatchdogSec=`` in deploy/server/kiosk-server.service)."""
+    interval = watchdog_interval(check_pid=False)
+    if not systemd.enabled or interval is None:
+        return None
+
+    async def feed() -> None:
+        while True:
+            systemd.watchdog()
+            await asyncio.sleep(interval)
+
+    return asyncio.create_task(feed(), name="systemd-watchdog")
 
 
 def _also_on_stop_signals(callback: Callable[[], None]) -> Callable[[], None]:

@@ -97,6 +97,10 @@ class EventHub:
         self.closing = False
         #: Called with the hall id when a new content/staff-status version is seen.
         self.on_publication: list[Callable[[str], None]] = []
+        #: Event-loop time of the watcher's last successful scan (``/ready`` reads it).
+        self.last_scan_at: float | None = None
+        #: PostgreSQL: whether the LISTEN connection is up (the scan works without it).
+        self.listening = False
 
     #: How far behind the newest seq each scan looks on PostgreSQL, where a transaction
     #: that took a seq earlier may commit after one that took a later seq (other hall).
@@ -137,13 +141,26 @@ class EventHub:
             try:
                 async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
                     await conn.execute(f"LISTEN {CHANNEL}")
+                    self.listening = True
                     async for _note in conn.notifies():
                         self._poke.set()
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database went away; the periodic scan carries on
+                self.listening = False
                 log.warning("event listener: connection lost; reconnecting", exc_info=True)
                 await asyncio.sleep(1)
+
+    def fan_out_problem(self) -> str | None:
+        """Why events may not reach this process's waiters now, or None when they do."""
+        if self._task is None or self._task.done():
+            return "事件监视任务没有运行"
+        if self.last_scan_at is None:
+            return "事件监视还没有完成第一次扫描"
+        age = asyncio.get_running_loop().time() - self.last_scan_at
+        if age > max(5.0, 50 * self.interval):
+            return f"事件监视已 {age:.0f} 秒没有读到数据库"
+        return None
 
     def close_waiters(self) -> None:
         """Shutdown: wake every waiting long-poll at once and let no new one wait.
@@ -184,6 +201,7 @@ class EventHub:
             try:
                 newest, halls = await self.db.read(self._scan)
                 self.notice(newest, halls)
+                self.last_scan_at = asyncio.get_running_loop().time()
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database may be briefly unavailable; keep watching

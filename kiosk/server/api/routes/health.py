@@ -1,8 +1,14 @@
-"""``GET /health``: the server is up and which database it uses."""
+"""``GET /health``: the process is up and which database it uses. ``GET /ready``: this
+process can serve: its database answers and its event fan-out is current (a load balancer
+or systemd health check sends traffic only to a ready worker)."""
 
 from __future__ import annotations
 
+import asyncio
+
+import sqlalchemy as sa
 from fastapi import APIRouter
+from fastapi.responses import JSONResponse
 
 import kiosk
 from kiosk.core.wire import HealthPublic
@@ -17,3 +23,37 @@ async def health(runtime: Runtime) -> HealthPublic:
     return HealthPublic(
         status="ok", version=kiosk.__version__, database=runtime.db.kind, time=utcnow()
     )
+
+
+#: How long ``/ready`` waits for the database before it calls it unavailable.
+READY_DB_TIMEOUT = 3.0
+
+
+@router.get("/ready", responses={503: {"description": "not ready: the error says why"}})
+async def ready(runtime: Runtime) -> JSONResponse:
+    problems: dict[str, str] = {}
+    try:
+        await asyncio.wait_for(
+            runtime.db.read(lambda c: c.execute(sa.text("SELECT 1")).scalar()), READY_DB_TIMEOUT
+        )
+    except TimeoutError:
+        problems["database"] = f"数据库 {READY_DB_TIMEOUT:.0f} 秒内没有应答"
+    except Exception as exc:  # any driver error: not ready, and say which
+        problems["database"] = f"数据库不可用：{type(exc).__name__}: {str(exc)[:200]}"
+    fan_out = runtime.hub.fan_out_problem()
+    if fan_out:
+        problems["events"] = fan_out
+    checks = {
+        "database": problems.get("database", "ok"),
+        "events": problems.get("events", "ok"),
+    }
+    if runtime.db.kind == "postgresql":
+        checks["listen_notify"] = "ok" if runtime.hub.listening else "重连中（定期扫描照常）"
+    if problems:
+        message = "；".join(problems.values())
+        return JSONResponse(
+            {"error": {"code": "not_ready", "message": message}, "checks": checks},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+    return JSONResponse({"status": "ready", "checks": checks})
