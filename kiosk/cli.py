@@ -12,6 +12,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from kiosk import __version__
 from kiosk.settings import KioskSettings, SettingsError, load_settings
@@ -94,15 +95,19 @@ def configure_kivy(settings: KioskSettings) -> None:
 def run_app(settings: KioskSettings) -> int:
     configure_kivy(settings)
     from kiosk.feed import make_feed
+    from kiosk.watchdog import SystemdWatchdog
 
+    app: Any
     if settings.mode == "display":
         from kiosk.display.app import DisplayApp
 
-        DisplayApp(settings=settings, feed=make_feed(settings)).run()
-        return 0
-    from kiosk.app import KioskApp
+        app = DisplayApp(settings=settings, feed=make_feed(settings))
+    else:
+        from kiosk.app import KioskApp
 
-    app = KioskApp(settings=settings, feed=make_feed(settings))
+        app = KioskApp(settings=settings, feed=make_feed(settings))
+    watchdog = SystemdWatchdog(settings.mode)  # held here: Kivy binds methods weakly
+    watchdog.attach(app)
     app.run()
     return 0
 
