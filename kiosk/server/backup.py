@@ -36,6 +36,7 @@ __all__ = [
     "backup",
     "check_backup",
     "list_backups",
+    "open_by_a_process",
     "restore",
 ]
 
@@ -190,7 +191,7 @@ def _sqlite_online_copy(source: Path, partial: Path) -> None:
         src.close()
 
 
-def _open_by_a_process(path: Path) -> list[int]:
+def open_by_a_process(path: Path) -> list[int]:
     """Process ids that hold ``path`` open (Linux /proc); empty where /proc is not there."""
     wanted = {str(path.resolve())}
     wanted |= {w + suffix for w in list(wanted) for suffix in ("-wal", "-shm")}
@@ -227,7 +228,7 @@ def restore(url: str, backup_file: Path) -> Path | None:
             raise BackupProblem(f"{backup_file} 是 PostgreSQL 的备份，不能恢复到 SQLite")
         if target is None:
             raise BackupProblem("内存数据库无法恢复")
-        holders = _open_by_a_process(target) if target.exists() else []
+        holders = open_by_a_process(target) if target.exists() else []
         if holders:
             raise BackupProblem(
                 f"数据库正被进程 {', '.join(map(str, holders))} 使用：请先停止 kiosk-server 再恢复"

@@ -1,5 +1,5 @@
-"""``kiosk-server``: serve, demo, migrate, backup, restore, create-admin, add-staff, add-kiosk,
-load-demo."""
+"""``kiosk-server``: serve, demo, migrate, backup, restore, move-to-postgres, create-admin,
+add-staff, add-kiosk, load-demo."""
 
 from __future__ import annotations
 
@@ -293,6 +293,26 @@ def cmd_list_backups(args: argparse.Namespace) -> None:
         print(f"{path}\t{path.stat().st_size}")
 
 
+def cmd_move_to_postgres(args: argparse.Namespace) -> None:
+    import sqlalchemy as sa
+
+    from kiosk.server.backup import BackupProblem
+    from kiosk.server.move import move_to_postgres
+
+    settings = _settings(args)
+    try:
+        result = move_to_postgres(
+            settings.sqlalchemy_url, args.to, progress=lambda m: print(f"  {m}", flush=True)
+        )
+    except BackupProblem as exc:
+        raise SystemExit(f"kiosk-server move-to-postgres: {exc}") from None
+    target = sa.engine.make_url(args.to).render_as_string()
+    print(f"moved {sum(result.rows.values())} rows ({result.tickets} tickets) into {target}")
+    print("next: set database_url in the server's settings to the PostgreSQL address, then")
+    print("      start the server again; kiosks keep their tokens and notice nothing.")
+    print(f"      The SQLite file is left as it was: {_where(settings)}")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk-server", description="居民之家 hall server")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -362,6 +382,13 @@ def _parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("backup_file", type=Path)
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser(
+        "move-to-postgres", help="copy this SQLite database into a new PostgreSQL (stopped)"
+    )
+    common(p)
+    p.add_argument("--to", required=True, help="postgresql+psycopg://user:pass@host/db")
+    p.set_defaults(func=cmd_move_to_postgres)
 
     p = sub.add_parser("load-demo", help="load the demo halls into an empty database")
     common(p)
