@@ -12,6 +12,7 @@ __all__ = [
     "counters",
     "events",
     "halls",
+    "job_runs",
     "kiosk_devices",
     "leases",
     "media",
@@ -212,4 +213,15 @@ events = sa.Table(
     sa.Column("data", sa.JSON, nullable=False),
     sa.Index("ix_events_hall_seq", "hall_id", "seq"),
     sqlite_autoincrement=True,
+)
+
+#: One row per job and period: the worker whose insert wins runs it (kiosk/server/jobs.py).
+job_runs = sa.Table(
+    "job_runs",
+    metadata,
+    sa.Column("job", sa.String(63), primary_key=True),
+    sa.Column("period", sa.String(32), primary_key=True),
+    sa.Column("started_at", Time, nullable=False),
+    sa.Column("worker", sa.String(100), nullable=False),
+    sa.Column("result", sa.String(500), nullable=False, server_default=""),
 )

@@ -1,5 +1,6 @@
-"""What one server process holds while it runs: engines, caches, the event hub and the
-ticket writer. Built in the app's lifespan; routes reach it through ``api/deps.py``.
+"""What one server process holds while it runs: engines, caches, the event hub, the
+ticket writer and the runner of jobs that must run once. Built in the app's lifespan;
+routes reach it through ``api/deps.py``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from kiosk.server.content_store import HallDirectory, PublicationSignal
 from kiosk.server.counters import CounterDesk
 from kiosk.server.db import Database
 from kiosk.server.events import EventHub
+from kiosk.server.jobs import JOBS, JobRunner
 from kiosk.server.settings import ServerSettings
 from kiosk.server.tickets import IssueWriter, TicketView
 
@@ -30,6 +32,7 @@ class ServerRuntime:
         self.writer = IssueWriter(self.db, self.halls, self.view, self.hub)
         self.desk = CounterDesk(self.halls, self.view)
         self.principals = PrincipalCache(self.db, settings.auth_cache_seconds)
+        self.jobs = JobRunner(self.db, JOBS, settings.jobs_poll_seconds)
         self.signal: PublicationSignal | None = None
         database = sa.engine.make_url(self.db.url).database
         if self.db.kind == "sqlite" and database and database != ":memory:":
@@ -52,6 +55,7 @@ class ServerRuntime:
     async def start(self) -> None:
         await self.hub.start()
         self.writer.start()
+        self.jobs.start()
 
     def closing(self) -> None:
         """The process was told to stop: answer waiting long-polls now (see EventHub)."""
@@ -59,6 +63,7 @@ class ServerRuntime:
 
     async def stop(self) -> None:
         self.closing()
+        await self.jobs.stop()
         await self.writer.stop()
         await self.hub.stop()
         self.db.close()

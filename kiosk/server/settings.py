@@ -55,6 +55,8 @@ class ServerSettings(BaseSettings):
     #: How often each process looks for new events written by any process.
     event_poll_seconds: float = Field(default=0.05, gt=0, le=5)
     long_poll_max_seconds: float = Field(default=30.0, gt=0, le=120)
+    #: How often each process looks for a job whose period has come (kiosk/server/jobs.py).
+    jobs_poll_seconds: float = Field(default=30.0, gt=0, le=3600)
     log_level: str = "info"
 
     @model_validator(mode="after")
