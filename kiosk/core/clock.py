@@ -16,13 +16,27 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["ENV_VAR", "now", "reset", "set_clock_at", "wall_time"]
+__all__ = ["DEFAULT_TIMEZONE", "ENV_VAR", "hall_zone", "now", "reset", "set_clock_at", "wall_time"]
 
 ENV_VAR = "KIOSK_CLOCK_AT"
 
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+"""The time zone of a hall whose content or settings name none."""
+
 # (the instant the clock was set to, the monotonic time when it was set) or None: real time.
 _anchor: tuple[dt.datetime, float] | None = None
+
+
+def hall_zone(tz: dt.tzinfo | str) -> dt.tzinfo:
+    """``tz`` itself, or the zone named by it; an unknown name is a ValueError."""
+    if not isinstance(tz, str):
+        return tz
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"未知的时区 {tz!r}") from None
 
 
 def _parse(text: str) -> dt.datetime:
