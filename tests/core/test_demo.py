@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from kiosk.core import clock
 from kiosk.core.content import CATEGORIES, ContentError, HallContent
 from kiosk.core.demo import (
     DEMO_DIR,
@@ -250,9 +251,9 @@ def test_status_until_is_relative_to_now() -> None:
 
 
 def test_default_clock_is_today_in_the_hall_zone() -> None:
-    before = dt.datetime.now(SHANGHAI).date()
+    before = clock.now(SHANGHAI).date()
     hall = load_demo_halls()[0]
-    after = dt.datetime.now(SHANGHAI).date()
+    after = clock.now(SHANGHAI).date()
     events = {r.id: r for r in hall.rooms}["citizen-school"].events
     # "today" is one of them; a run across midnight may see either day
     assert {before, after} & {e.date for e in events}
