@@ -33,6 +33,8 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+## The suite runs on a fixed hall clock; @pytest.mark.hall_clock tests run three times, at
+## 11:30, 20:00 and 23:59 hall time (tests/utils/hall_clock.py). KIOSK_CLOCK_AT=... picks one.
 pytest: $(STAMP)
 	@if [ -z "$$DISPLAY" ] && command -v xvfb-run >/dev/null; then \
 	  xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python -m pytest $(PYTEST_ARGS); \

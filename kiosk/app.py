@@ -20,6 +20,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.assets import register_fonts
+from kiosk.core import clock
 from kiosk.core.content import HallContent, Snapshot
 from kiosk.core.wire import EventPublic, EventType
 from kiosk.feed import ContentFeed, FeedStatus
@@ -230,9 +231,10 @@ class KioskApp(App):
     # -- the host protocol for screens -----------------------------------------------
 
     def now(self) -> dt.datetime:
-        """The hall's local time (aware)."""
-        zone = self.content.hall.zone if self.content is not None else None
-        return dt.datetime.now(zone).astimezone(zone) if zone else dt.datetime.now().astimezone()
+        """The hall's local time (aware): in the content's zone, before any content in the
+        ``hall_timezone`` setting's (else the system's)."""
+        zone = self.content.hall.zone if self.content is not None else self.settings.zone()
+        return clock.now(zone)
 
     def media_path(self, sha256: str) -> Path | None:
         return self.feed.media_path(sha256)

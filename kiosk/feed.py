@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from kiosk import __version__
+from kiosk.core import clock
 from kiosk.core.content import Snapshot
 from kiosk.core.wire import EventPublic
 from kiosk.settings import KioskSettings
@@ -140,7 +141,7 @@ class DemoFeed:
         snapshot = {
             "hall_id": hall.hall.id,
             "version": 1,
-            "published_at": dt.datetime.now(dt.UTC).isoformat(),
+            "published_at": clock.now().isoformat(),
             "content": json.loads(hall.model_dump_json()),
         }
         raw = json.dumps(snapshot, ensure_ascii=False).encode("utf-8")

@@ -29,7 +29,7 @@ from kiosk.i18n import _
 from kiosk.theme import theme
 from kiosk.voice import SilentSpeaker, Speaker, VoiceSettings, open_speaker
 
-__all__ = ["ReadAloud", "pressed_name", "screen_prompt"]
+__all__ = ["ReadAloud", "pressed_name", "screen_prompt", "shown_words"]
 
 #: A finger that moved further than this (px) between down and up scrolled, not tapped.
 TAP_SLOP = 24
@@ -45,6 +45,19 @@ def plain(text: str) -> str:
     return text.replace("&bl;", "[").replace("&br;", "]").replace("&amp;", "&").strip()
 
 
+_LAYOUT_SPACE = re.compile(r"[ \t\r\n]+")
+
+
+def shown_words(text: str) -> str:
+    """The words of a label exactly as the screen shows them, for speech.
+
+    Markup goes (:func:`plain`) and line breaks and runs of spaces become one space (the
+    label's wrapping, not its words); every other character stays as shown — the
+    ideographic space of "正在开放　今天 …" too — so what is spoken is what is on screen.
+    """
+    return _LAYOUT_SPACE.sub(" ", plain(text)).strip()
+
+
 def _visible(w: Any) -> bool:
     return bool(w.opacity > 0 and w.width > 0 and w.height > 0 and w.parent is not None)
 
@@ -54,7 +67,7 @@ def pressed_name(widget: Any) -> str:
     for attr in ("speech", "title", "text"):
         value = getattr(widget, attr, "")
         if isinstance(value, str) and plain(value):
-            return " ".join(plain(value).split())
+            return shown_words(value)
     labels = [plain(c.text) for c in _walk(widget) if hasattr(c, "text") and c is not widget]
     return " ".join(t for t in labels if t)
 
@@ -97,7 +110,7 @@ def screen_facts(screen: Any) -> tuple[list[str], list[str]]:
             if name and name not in buttons:
                 buttons.append(name)
         elif isinstance(w, Label) and id(w) not in inside_buttons:
-            text = " ".join(plain(w.text).split())
+            text = shown_words(w.text)
             if text and text not in facts:
                 facts.append(text)
     return facts, buttons

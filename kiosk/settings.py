@@ -9,11 +9,14 @@ setting is wrong.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from kiosk.core.clock import DEFAULT_TIMEZONE, hall_zone, now
 
 __all__ = ["KioskSettings", "SettingsError", "load_settings"]
 
@@ -41,6 +44,9 @@ class KioskSettings:
     maintenance_pin: str = "2468"
     """4–8 digits; opens the hidden maintenance screen."""
     language: str = "zh_CN"
+    hall_timezone: str = DEFAULT_TIMEZONE
+    """The hall's time zone (an IANA name) for the clock before any content has arrived;
+    content names the zone from then on. "": the system's zone."""
     fallback_hall_name: str = "居民之家"
     """Header text while the kiosk has no content at all."""
     demo_hall: str = ""
@@ -64,6 +70,13 @@ class KioskSettings:
     def demo(self) -> bool:
         """True when no server is configured: the kiosk shows the demo content."""
         return not self.server_url
+
+    def zone(self) -> dt.tzinfo:
+        """The zone of ``hall_timezone``, else the system's."""
+        if self.hall_timezone:
+            return hall_zone(self.hall_timezone)
+        system = now().astimezone().tzinfo  # the offset only, not the hour
+        return system if system is not None else dt.UTC
 
     def window_size(self) -> tuple[int, int]:
         """The windowed-mode size: ``size``, else a half-HD window in the orientation."""
@@ -166,6 +179,15 @@ def _checked(values: dict[str, Any]) -> KioskSettings:
     if out.get("mode", "kiosk") not in _MODES:
         raise SettingsError(f"mode：应为 {' / '.join(_MODES)} 之一")
     out["size"] = _parse_size(out.get("size"))
+    zone = str(out.get("hall_timezone", DEFAULT_TIMEZONE) or "").strip()
+    if zone:
+        try:
+            hall_zone(zone)
+        except ValueError:
+            raise SettingsError(
+                f"hall_timezone：不认识的时区 {zone!r}，应为例如 {DEFAULT_TIMEZONE}"
+            ) from None
+    out["hall_timezone"] = zone
     from kiosk.printer import PrinterSettings
     from kiosk.voice.settings import VoiceSettings
 

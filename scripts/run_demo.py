@@ -14,13 +14,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+
+from kiosk.core.clock import child_env
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -44,7 +45,7 @@ def start_kiosk(
     base_url: str, token: str, data_dir: Path, *, fullscreen: bool
 ) -> tuple[subprocess.Popen[bytes], subprocess.Popen[bytes] | None, str]:
     """The kiosk app as a child process; on a machine without a display, on Xvfb."""
-    env = dict(os.environ)
+    env = child_env()  # KIOSK_CLOCK_AT: the same "now" as the server
     env.setdefault("KIVY_NO_CONSOLELOG", "1")  # the server's log stays readable
     xvfb = None
     size = "1280x720"
@@ -109,6 +110,7 @@ def main() -> int:
             str(args.port),
         ],
         cwd=REPO,
+        env=child_env(),
     )
     kiosk: subprocess.Popen[bytes] | None = None
     xvfb: subprocess.Popen[bytes] | None = None

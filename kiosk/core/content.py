@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     BaseModel,
@@ -23,6 +23,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from kiosk.core.clock import DEFAULT_TIMEZONE, hall_zone
 
 __all__ = [
     "CATEGORIES",
@@ -141,7 +143,7 @@ class HallInfo(_Model):
     short_name: Text
     street: Text
     address: Text
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
     phone: Phone
     intro: LongText = ""
     brand: Brand
@@ -151,10 +153,7 @@ class HallInfo(_Model):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"未知的时区 {value!r}") from None
+        hall_zone(value)
         return value
 
     @property

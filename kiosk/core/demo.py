@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kiosk.core import clock as wall_clock
+from kiosk.core.clock import DEFAULT_TIMEZONE
 from kiosk.core.content import ContentError, HallContent, parse_content
 
 __all__ = [
@@ -234,12 +236,12 @@ class _DemoProblem(Exception):
 
 def _hall_zone(raw: dict[str, Any]) -> ZoneInfo:
     hall = raw.get("hall")
-    name = hall.get("timezone", "Asia/Shanghai") if isinstance(hall, dict) else "Asia/Shanghai"
+    name = hall.get("timezone", DEFAULT_TIMEZONE) if isinstance(hall, dict) else DEFAULT_TIMEZONE
     try:
         return ZoneInfo(str(name))
     except (ZoneInfoNotFoundError, ValueError):
         # parse_content reports the bad zone with its path; resolve dates in China time.
-        return ZoneInfo("Asia/Shanghai")
+        return ZoneInfo(DEFAULT_TIMEZONE)
 
 
 def _local_now(zone: ZoneInfo, *, today: dt.date | None, now: dt.datetime | None) -> dt.datetime:
@@ -252,7 +254,7 @@ def _local_now(zone: ZoneInfo, *, today: dt.date | None, now: dt.datetime | None
         return local
     if today is not None:
         return dt.datetime.combine(today, dt.time(10, 0), tzinfo=zone)
-    return dt.datetime.now(zone)
+    return wall_clock.now(zone)
 
 
 def _expand(

@@ -2,7 +2,7 @@
 
 Content gives times as wall-clock ``HH:MM`` in the hall's timezone; everything here turns
 them into timezone-aware datetimes in that zone. Pass ``now`` as an aware datetime, best
-already in the hall's zone (``datetime.now(hall.zone)``); functions that take ``tz``
+already in the hall's zone (``kiosk.core.clock.now(hall.zone)``); functions that take ``tz``
 convert ``now`` into it first.
 """
 

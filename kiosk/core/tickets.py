@@ -23,8 +23,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kiosk.core.clock import hall_zone
 from kiosk.core.wire import TicketState
 
 __all__ = [
@@ -114,16 +114,6 @@ def service_day(now: dt.datetime, tz: dt.tzinfo | str) -> dt.date:
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("时间必须带时区")
     return now.astimezone(hall_zone(tz)).date()
-
-
-def hall_zone(tz: dt.tzinfo | str) -> dt.tzinfo:
-    """``tz`` itself, or the zone named by it; an unknown name is a ValueError."""
-    if not isinstance(tz, str):
-        return tz
-    try:
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"未知的时区 {tz!r}") from None
 
 
 class Action(StrEnum):

@@ -58,7 +58,7 @@ class TicketDesk:
         on_backlog: Callable[[], None] | None = None,
     ) -> None:
         current = content()
-        zone = current.hall.timezone if current is not None else "Asia/Shanghai"
+        zone = current.hall.zone if current is not None else settings.zone()
         path = settings.data_dir / "tickets" / "outbox.sqlite3"
         self.outbox = TicketOutbox(path, zone=zone, kiosk_no=1 if settings.demo else None)
         self._content = content

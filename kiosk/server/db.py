@@ -24,6 +24,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
+from kiosk.core import clock
+
 __all__ = ["Database", "as_utc", "migrate", "utcnow"]
 
 T = TypeVar("T")
@@ -33,7 +35,8 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    """The wall time in UTC, from the one clock (:func:`kiosk.core.clock.now`)."""
+    return clock.now()
 
 
 def as_utc(value: dt.datetime | None) -> dt.datetime | None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from kiosk.core.clock import DEFAULT_TIMEZONE
+
 __all__ = [
     "content_versions",
     "counters",
@@ -44,7 +46,7 @@ halls = sa.Table(
     metadata,
     sa.Column("id", sa.String(63), primary_key=True),
     sa.Column("name", sa.String(200), nullable=False),
-    sa.Column("timezone", sa.String(64), nullable=False, server_default="Asia/Shanghai"),
+    sa.Column("timezone", sa.String(64), nullable=False, server_default=DEFAULT_TIMEZONE),
     sa.Column("current_version", sa.Integer, nullable=True),
     sa.Column("created_at", Time, nullable=False),
 )

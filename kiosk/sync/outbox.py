@@ -33,6 +33,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk.core import clock as wall_clock
+from kiosk.core.clock import DEFAULT_TIMEZONE
 from kiosk.core.queueing import DEFAULT_SERVICE_MINUTES
 from kiosk.core.tickets import fallback_number, format_number, hall_zone, service_day
 from kiosk.core.wire import (
@@ -162,10 +164,6 @@ class KioskTicket:
         return TicketBatchItem(**self.create().model_dump(), idempotency_key=self.idempotency_key)
 
 
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 class TicketOutbox:
     """The durable ticket store of one kiosk at ``path`` (a SQLite file).
 
@@ -178,8 +176,8 @@ class TicketOutbox:
         self,
         path: Path,
         *,
-        zone: dt.tzinfo | str = "Asia/Shanghai",
-        clock: Callable[[], dt.datetime] = _utcnow,
+        zone: dt.tzinfo | str = DEFAULT_TIMEZONE,
+        clock: Callable[[], dt.datetime] = wall_clock.now,
         kiosk_no: int | None = None,
     ) -> None:
         self.path = Path(path)

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
+from kiosk.core import clock as wall_clock
 from kiosk.core.content import Snapshot
 from kiosk.core.wire import EventPublic, EventType, Heartbeat
 from kiosk.sync.backoff import Backoff
@@ -236,7 +237,7 @@ class ContentSync:
         with self._state_lock:
             self._content_reachable = True
             self._content_error = None
-            self._last_sync = dt.datetime.now(dt.UTC)
+            self._last_sync = wall_clock.now()
             if snap is not None:
                 self._content_version = snap.version
         if snap is not None and snap is not old and not self._stopping:

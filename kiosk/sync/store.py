@@ -26,6 +26,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from kiosk.core import clock
 from kiosk.core.content import ContentError, Snapshot, parse_snapshot
 from kiosk.sync.durable import fsync_dir, remove_leftovers, write_atomic
 from kiosk.sync.errors import CacheError, ContentRejected, MediaRejected, SyncError
@@ -165,7 +166,7 @@ class ContentStore:
             self._current = snap
             self._current_file = name
             self._etag = etag
-            self._applied_at = dt.datetime.now(dt.UTC)
+            self._applied_at = clock.now()
         log.info("content v%s of %s applied", snap.version, snap.hall_id)
         self._collect_garbage(keep=(snap, old), files={name, old_file or ""})
         return snap
@@ -205,7 +206,7 @@ class ContentStore:
             "snapshot": name,
             "sha256": digest,
             "etag": etag,
-            "applied_at": dt.datetime.now(dt.UTC).isoformat(),
+            "applied_at": clock.now().isoformat(),
         }
         data = json.dumps(pointer, ensure_ascii=False, indent=1).encode()
         self.root.mkdir(parents=True, exist_ok=True)

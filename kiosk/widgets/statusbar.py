@@ -15,6 +15,7 @@ from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, St
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
+from kiosk.core import clock
 from kiosk.core.schedule import WEEKDAY_NAMES
 from kiosk.i18n import _
 from kiosk.widgets import icons, text  # noqa: F401  (kv rule)
@@ -104,7 +105,8 @@ class StatusBar(BoxLayout):
     """"更新于 14:02", str."""
 
     now = ObjectProperty(None)
-    """A callable returning the hall's local aware datetime, default local time."""
+    """A callable returning the hall's local aware datetime, default the system's zone
+    (the app passes its own ``now``: the hall's zone)."""
 
     on_maintenance: Callable[[], None] | None = None
 
@@ -119,7 +121,7 @@ class StatusBar(BoxLayout):
         self._ticking.cancel()
 
     def _now(self) -> dt.datetime:
-        return self.now() if self.now else dt.datetime.now().astimezone()
+        return self.now() if self.now else clock.now().astimezone()
 
     def _tick(self, *_args: object) -> None:
         now = self._now()

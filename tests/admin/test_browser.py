@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import requests
 
+from kiosk.core import clock
 from tests.admin.conftest import counters_of, issue_ticket, kiosk_content
 from tests.utils.servers import RunningServer
 
@@ -114,7 +115,7 @@ def test_status_notice_publish_restore(page: Any, admin_server: RunningServer) -
     # The preview shows the draft; publishing makes it the kiosk's content.
     page.goto(f"{base}/admin/halls/{HALL}/preview")
     preview = page.locator(".kiosk-preview").inner_text()
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     start = dt.datetime.fromisoformat(notice["publish_from"])
     end = notice.get("publish_until")
     if start <= now and (end is None or now < dt.datetime.fromisoformat(end)):

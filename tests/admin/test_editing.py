@@ -13,6 +13,7 @@ from typing import Any
 
 import requests
 
+from kiosk.core import clock
 from tests.admin.conftest import (
     AdminClient,
     admin_client,
@@ -183,7 +184,7 @@ def test_rooms_notices_and_discard(admin_server: RunningServer) -> None:
             {"f_title": "健康讲座", "f_date": "2026-12-05", "f_start": "14:00", "f_end": "15:30"},
         )
     )
-    later = dt.datetime.now(CN) + dt.timedelta(days=3)
+    later = clock.now(CN) + dt.timedelta(days=3)
     staff.flash(
         staff.post(
             f"/admin/halls/{HALL}/notices/new",
@@ -284,7 +285,7 @@ def test_fleet_shows_heartbeats_and_offline(admin_server: RunningServer) -> None
     with db(admin_server) as conn:
         conn.execute(
             "UPDATE kiosk_devices SET last_seen_at = ? WHERE id = ?",
-            ((dt.datetime.now(dt.UTC) - dt.timedelta(minutes=4)).isoformat(), device),
+            ((clock.now() - dt.timedelta(minutes=4)).isoformat(), device),
         )
     page = admin.get("/admin/fleet").text
     row = next(tr for tr in re.findall(r"<tr class=\"state-.*?</tr>", page, re.S) if "9.8.7" in tr)
@@ -352,7 +353,7 @@ def test_accounts_and_kiosks(admin_server: RunningServer) -> None:
 def test_new_items_get_an_id_and_sensible_defaults(admin_server: RunningServer) -> None:
     staff = staff_client(admin_server, HALL)
     form = staff.get(f"/admin/halls/{HALL}/notices/new").text
-    today = dt.datetime.now(CN).strftime("%Y-%m-%d")
+    today = clock.now(CN).strftime("%Y-%m-%d")
     assert re.search(rf'name="f_publish_from" value="{today}T\d\d:\d\d"', form)
     r = staff.post(
         f"/admin/halls/{HALL}/staff/new",

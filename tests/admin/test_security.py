@@ -16,6 +16,7 @@ import pytest
 import requests
 from PIL import Image
 
+from kiosk.core import clock
 from tests.admin.conftest import (
     AdminClient,
     admin_client,
@@ -132,7 +133,7 @@ def test_markup_in_every_text_field_is_escaped_everywhere(admin_server: RunningS
             ],
         )
     )
-    today = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=8))).date()
+    today = clock.now().astimezone(dt.timezone(dt.timedelta(hours=8))).date()
     _ok(
         staff.post(
             f"{base}/rooms/xss-room/events/new",
@@ -145,9 +146,7 @@ def test_markup_in_every_text_field_is_escaped_everywhere(admin_server: RunningS
             },
         )
     )
-    start = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)).astimezone(
-        dt.timezone(dt.timedelta(hours=8))
-    )
+    start = (clock.now() - dt.timedelta(hours=2)).astimezone(dt.timezone(dt.timedelta(hours=8)))
     _ok(
         staff.post(
             f"{base}/notices/new",
@@ -374,7 +373,7 @@ def test_session_cookie_flags_storage_expiry_and_logout(lock_server: RunningServ
     with db(lock_server) as conn:
         conn.execute(
             "UPDATE admin_sessions SET expires_at = ? WHERE client_ip = ?",
-            ((dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).isoformat(), "10.3.3.4"),
+            ((clock.now() - dt.timedelta(minutes=1)).isoformat(), "10.3.3.4"),
         )
     r = other.get("/admin/fleet", allow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/admin/login")

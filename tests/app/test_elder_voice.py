@@ -9,7 +9,6 @@ length instead of playing it).
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import itertools
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from kiosk.core import clock
 from kiosk.core.speech import normalise, say_call, say_ticket
 from kiosk.core.wire import EventPublic, EventType
 from kiosk.read_aloud import screen_prompt
@@ -25,6 +25,7 @@ from kiosk.screens.take_number import TicketDesk
 from kiosk.theme import theme
 from kiosk.voice import SpeechWorker, VoiceSettings
 from tests.app.test_take_number import hall_server, take_a_number, use_desk  # noqa: F401
+from tests.utils.hall_clock import HALL_TIMES
 
 pytestmark = pytest.mark.ui
 
@@ -61,7 +62,10 @@ def test_speaker_is_the_real_worker_opened_from_settings(kiosk: Any) -> None:
     assert kiosk.app.speaker.status_text
 
 
-def test_elder_switch_on_home_big_slow_spoken_and_reset_by_idle(at_home: Any) -> None:
+@pytest.mark.hall_clock
+def test_elder_switch_on_home_big_slow_spoken_and_reset_by_idle(
+    at_home: Any, hall_time: str
+) -> None:
     kiosk = at_home
     app = kiosk.app
     assert not theme.elder and app.nav.parent is None  # normal home: no bottom bar
@@ -79,7 +83,14 @@ def test_elder_switch_on_home_big_slow_spoken_and_reset_by_idle(at_home: Any) ->
     assert home_prompt.startswith("您现在在：首页。")
     for title in ("服务指南", "在岗人员", "活动室", "公告", "关于本居", "取号"):
         assert title in home_prompt.split("您可以点：")[1], title
-    assert app.screen("home").hours in home_prompt  # the facts on show are read too
+    # The facts on show are read too, in the very words on screen: the hours line with
+    # its ideographic space while the hall is open (11:30), without it when closed.
+    hours = app.screen("home").hours
+    if hall_time == HALL_TIMES["open"]:
+        assert hours.startswith("正在开放\u3000今天 "), hours
+    elif hall_time in HALL_TIMES.values():
+        assert hours.startswith("今天开放 "), hours
+    assert f" {hours}。" in home_prompt, (hours, home_prompt)
     # On home the bar holds only 重复 and 停止.
     assert app.nav.shown() == ["again", "stop"]
     # The idle reset returns to normal mode (the hall's default) without a word.
@@ -181,7 +192,7 @@ def call_event(app: Any, number: str, window: int) -> EventPublic:
         seq=1,
         type=EventType.CALL,
         hall_id=app.content.hall.id,
-        at=dt.datetime.now(dt.UTC),
+        at=clock.now(),
         data={"number": number, "queue": number[0], "window": window, "recall": False},
     )
 

@@ -16,6 +16,7 @@ from kivy.metrics import dp
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 
+from kiosk.core import clock
 from kiosk.core.content import HallContent, Snapshot
 from kiosk.theme import MIN_BODY_DP, MIN_TARGET_DP, theme
 
@@ -140,7 +141,7 @@ def test_every_screen_of_every_hall_fits(at_home, demo_halls, orientation):  # t
     original = Snapshot(
         hall_id=app.content.hall.id,
         version=app.content_version,
-        published_at=dt.datetime.now(dt.UTC),
+        published_at=clock.now(),
         content=app.content,
     )
     size, halls, elder = SIZES[orientation]
@@ -154,7 +155,7 @@ def test_every_screen_of_every_hall_fits(at_home, demo_halls, orientation):  # t
                 Snapshot(
                     hall_id=hall.hall.id,
                     version=version,
-                    published_at=dt.datetime.now(dt.UTC),
+                    published_at=clock.now(),
                     content=hall,
                 )
             )

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from kivy.core.text import Label as CoreLabel
 from kivy.utils import escape_markup
 
+from kiosk.core import clock
 from kiosk.core.content import NoticeBoard, Snapshot, StaffStatus
 from kiosk.core.wire import EventPublic, EventType
 
@@ -20,7 +19,7 @@ def snapshot(hall, version):  # type: ignore[no-untyped-def]
     return Snapshot(
         hall_id=hall.hall.id,
         version=version,
-        published_at=dt.datetime.now(dt.UTC),
+        published_at=clock.now(),
         content=hall,
     )
 
@@ -152,7 +151,7 @@ def test_calls_appear_on_the_now_calling_strip(at_home):  # type: ignore[no-unty
                 seq=seq,
                 type=EventType.CALL,
                 hall_id=app.content.hall.id,
-                at=dt.datetime.now(dt.UTC),
+                at=clock.now(),
                 data={"number": number, "queue": number[0], "window": window, "recall": False},
             )
         )

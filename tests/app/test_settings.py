@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,17 @@ def test_no_server_means_demo_content() -> None:
     assert s.demo
 
 
+def test_hall_timezone_defaults_to_the_halls_zone_and_empty_means_the_systems() -> None:
+    from zoneinfo import ZoneInfo
+
+    from kiosk.core.clock import DEFAULT_TIMEZONE
+
+    assert load_settings(EXAMPLE).zone() == ZoneInfo(DEFAULT_TIMEZONE) == load_settings().zone()
+    assert load_settings(None, hall_timezone="Asia/Urumqi").zone() == ZoneInfo("Asia/Urumqi")
+    system = load_settings(None, hall_timezone="").zone()
+    assert system.utcoffset(None) == dt.datetime.now().astimezone().utcoffset()
+
+
 @pytest.mark.parametrize(
     ("override", "message"),
     [
@@ -65,6 +77,7 @@ def test_no_server_means_demo_content() -> None:
         ({"orientation": "diagonal"}, "orientation"),
         ({"size": "big"}, "size"),
         ({"mode": "party"}, "mode"),
+        ({"hall_timezone": "Mars/Olympus"}, "hall_timezone"),
     ],
 )
 def test_bad_values_are_refused_by_name(override, message) -> None:  # type: ignore[no-untyped-def]

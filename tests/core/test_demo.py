@@ -249,13 +249,16 @@ def test_status_until_is_relative_to_now() -> None:
     assert staff["chen-zhiqiang"].status_until == dt.datetime(2026, 3, 6, 8, 30, tzinfo=SHANGHAI)
 
 
-def test_default_clock_is_today_in_the_hall_zone() -> None:
-    before = dt.datetime.now(SHANGHAI).date()
+@pytest.mark.hall_clock
+def test_default_clock_is_the_hall_clock(hall_time: str) -> None:
+    """With no ``today``/``now`` the demo dates are relative to kiosk.core.clock.now()."""
+    start = dt.datetime.fromisoformat(hall_time).astimezone(SHANGHAI)
     hall = load_demo_halls()[0]
-    after = dt.datetime.now(SHANGHAI).date()
     events = {r.id: r for r in hall.rooms}["citizen-school"].events
-    # "today" is one of them; a run across midnight may see either day
-    assert {before, after} & {e.date for e in events}
+    assert start.date() in {e.date for e in events}  # "today" is the hall's day, 23:59 too
+    until = {s.id: s for s in hall.staff}["zhang-jianguo"].status_until
+    assert until is not None
+    assert dt.timedelta(minutes=89) < until - start < dt.timedelta(minutes=91), until
 
 
 @pytest.mark.parametrize(

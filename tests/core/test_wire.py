@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
+from kiosk.core import clock
 from kiosk.core.wire import Heartbeat, LeasedNumber, StaffStatusUpdate, TicketCreate, TicketPublic
 
 TICKET = {
@@ -50,7 +51,7 @@ def test_times_a_client_sends_need_their_offset() -> None:
 def test_iso_text_and_aware_datetimes_pass() -> None:
     sent = TicketCreate.model_validate({"queue": "A", "issued_at": "2026-11-26T09:30:00+08:00"})
     assert sent.issued_at == dt.datetime(2026, 11, 26, 1, 30, tzinfo=dt.UTC)
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     assert TicketCreate(queue="A", issued_at=now).issued_at == now
     parsed = TicketPublic.model_validate_json(TicketPublic.model_validate(TICKET).model_dump_json())
     assert parsed.service_day == dt.date(2026, 11, 26)

@@ -20,6 +20,7 @@ from typing import Any
 
 import requests
 
+from kiosk.core import clock as wall_clock
 from kiosk.sync.outbox import TicketOutbox
 from tests.sync.hostile import Fault, HostileProxy
 from tests.utils.servers import REPO, RunningServer
@@ -252,7 +253,7 @@ def test_two_kiosks_a_window_restarts_and_a_wrong_clock_never_clash(
     off = dt.timedelta(minutes=10)
     box1 = TicketOutbox(tmp_path / "k1.sqlite3")
     box2 = TicketOutbox(
-        tmp_path / "k2.sqlite3", clock=lambda: dt.datetime.now(dt.UTC) + off
+        tmp_path / "k2.sqlite3", clock=lambda: wall_clock.now() + off
     )  # a kiosk clock 10 minutes fast
     c1 = make_courier(box1, ticket_server.base_url, k1.token, [queue], lease_size=3, low_water=2)
     c2 = make_courier(box2, ticket_server.base_url, k2.token, [queue], lease_size=3, low_water=2)
@@ -302,7 +303,7 @@ def test_two_kiosks_a_window_restarts_and_a_wrong_clock_never_clash(
         for r in stored
         if r["idempotency_key"] in {t.idempotency_key for t in box2.tickets()}
     ]
-    now = dt.datetime.now(dt.UTC)
+    now = wall_clock.now()
     for at in issued:
         at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
         assert abs((at - now).total_seconds()) < 300

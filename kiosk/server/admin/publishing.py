@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Connection
 
+from kiosk.core.clock import DEFAULT_TIMEZONE
 from kiosk.core.content import CATEGORIES, HallContent
 from kiosk.core.schedule import now_and_next, occurrences_on, opening_text, weekdays_text
 from kiosk.server import models as m
@@ -202,5 +203,7 @@ async def all_audit(request: Request, session: DistrictAdmin) -> HTMLResponse:
     from zoneinfo import ZoneInfo
 
     return render(
-        request, "admin/audit.html", {"hall": None, "rows": rows, "zone": ZoneInfo("Asia/Shanghai")}
+        request,
+        "admin/audit.html",
+        {"hall": None, "rows": rows, "zone": ZoneInfo(DEFAULT_TIMEZONE)},
     )
