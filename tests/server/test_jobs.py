@@ -44,7 +44,11 @@ def test_four_workers_run_each_period_once(
 ) -> None:
     pg = request.getfixturevalue("postgres_database_url") if backend == "postgres" else None
     url = pg or f"sqlite:///{tmp_path / 'data' / 'kiosk.sqlite3'}"
-    env = {clock.ENV_VAR: BEFORE_MIDNIGHT, "KIOSK_SERVER_JOBS_POLL_SECONDS": "0.2"}
+    env = {
+        clock.ENV_VAR: BEFORE_MIDNIGHT,
+        clock.ENV_SET_VAR: repr(time.time()),  # the server's clock reads BEFORE_MIDNIGHT now
+        "KIOSK_SERVER_JOBS_POLL_SECONDS": "0.2",
+    }
     server = start_server(tmp_path / "data", database_url=pg, workers=4, extra_env=env)
     try:
         # The hall's midnight comes a few seconds after the clock was set: wait until one of
