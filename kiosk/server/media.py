@@ -27,6 +27,7 @@ from kiosk.server.db import utcnow
 __all__ = [
     "MEDIA_CSP",
     "accepted_media",
+    "check_media",
     "media_response",
     "read_media",
     "store_media",
@@ -61,11 +62,21 @@ def _verdict(sha256: str, data: bytes) -> CheckedImage | None:
     return checked
 
 
+def check_media(data: bytes) -> CheckedImage:
+    """:func:`kiosk.core.media.check_image`, remembered by SHA-256 (so a route can check
+    outside the database writer and :func:`store_media` need not decode again)."""
+    checked = check_image(data)
+    _remember(hashlib.sha256(data).hexdigest(), checked)
+    return checked
+
+
 def store_media(conn: Connection, data: bytes) -> tuple[str, CheckedImage]:
     """Check ``data`` and store it (inside the caller's transaction); its SHA-256 and
     verdict. Raises :class:`kiosk.core.media.MediaRefused` and stores nothing."""
-    checked = check_image(data)
     digest = hashlib.sha256(data).hexdigest()
+    with _verdicts_lock:
+        known = _verdicts.get(digest)
+    checked = known if known is not None else check_image(data)
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     conn.execute(
         dialect.insert(m.media)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 from typing import Any
@@ -27,7 +28,7 @@ from kiosk.server.admin.web import AdminPageError, HallScope, PostedForm, redire
 from kiosk.server.content_store import publish_staff_status
 from kiosk.server.db import utcnow
 from kiosk.server.errors import ApiError
-from kiosk.server.media import media_response, read_media, store_media
+from kiosk.server.media import check_media, media_response, read_media, store_media
 
 __all__ = ["router"]
 
@@ -136,7 +137,8 @@ async def upload_photo(
         return redirect(back, "没有收到文件，请选择一张照片")
     data = await upload.read(MAX_MEDIA_BYTES + 1)
     try:
-        cleaned, _ = shrink_photo(data)
+        cleaned, _ = await asyncio.to_thread(shrink_photo, data)
+        await asyncio.to_thread(check_media, cleaned)  # remembered: the writer won't decode
     except MediaRefused as exc:
         return redirect(back, f"照片未上传：{exc}")
     runtime = runtime_of(request)

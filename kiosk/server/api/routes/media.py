@@ -6,16 +6,17 @@ every way media comes in); this module is only the two API routes.
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from kiosk.core.media import MediaRefused, check_image
+from kiosk.core.media import MediaRefused
 from kiosk.core.wire import ErrorPublic
 from kiosk.server.api.deps import CurrentKioskOrStaff, CurrentStaff, Runtime
 from kiosk.server.errors import ApiError
-from kiosk.server.media import media_response, read_media, store_media
+from kiosk.server.media import check_media, media_response, read_media, store_media
 
 router = APIRouter(tags=["media"])
 
@@ -46,7 +47,8 @@ async def upload_media(request: Request, staff: CurrentStaff, runtime: Runtime) 
     The format is read from the bytes; the declared ``Content-Type`` is ignored."""
     data = await request.body()
     try:
-        check_image(data)  # refuse before taking a database write slot
+        # Decoded in a worker thread, before and outside the database writer.
+        await asyncio.to_thread(check_media, data)
     except MediaRefused as exc:
         raise ApiError(415, "unsupported_media", str(exc), field="body") from None
     digest, checked = await runtime.db.write(lambda c: store_media(c, data))
