@@ -43,7 +43,10 @@ class FeedStatus:
 
 class ContentFeed(Protocol):
     def current(self) -> Snapshot | None: ...
-    def media_path(self, sha256: str) -> Path | None: ...
+    def media_path(self, sha256: str) -> Path | None:
+        """A cached media file the kiosk may draw (checked), or None."""
+        ...
+
     def status(self) -> FeedStatus: ...
     def start(
         self,
@@ -70,7 +73,7 @@ class ServerFeed:
         return self.store.current()
 
     def media_path(self, sha256: str) -> Path | None:
-        return self.store.media_path(sha256)
+        return self.store.drawable_path(sha256)
 
     def status(self) -> FeedStatus:
         if self._sync is not None:
@@ -151,7 +154,7 @@ class DemoFeed:
         return self._snapshot
 
     def media_path(self, sha256: str) -> Path | None:
-        return self.store.media_path(sha256)
+        return self.store.drawable_path(sha256)
 
     def status(self) -> FeedStatus:
         return FeedStatus(

@@ -20,6 +20,7 @@ from kiosk.server.api.router import api_router
 from kiosk.server.errors import BodySizeLimit, install_error_handlers
 from kiosk.server.hot_paths import HotPaths
 from kiosk.server.runtime import ServerRuntime
+from kiosk.server.security_headers import SecurityHeaders
 from kiosk.server.settings import ServerSettings, build_settings
 
 __all__ = ["app_from_environment", "create_app"]
@@ -61,6 +62,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     from kiosk.server.admin import mount_admin
 
     mount_admin(app)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(HotPaths, fastapi_app=app)  # outermost: see hot_paths.py
     return app

@@ -24,6 +24,7 @@ from kiosk.server import models as m
 from kiosk.server.db import Database, utcnow
 from kiosk.server.errors import ApiError
 from kiosk.server.events import record_event
+from kiosk.server.media import accepted_media
 
 __all__ = [
     "HallDirectory",
@@ -179,15 +180,14 @@ def _check_media(conn: Connection, content: HallContent) -> None:
     wanted = content.media_hashes()
     if not wanted:
         return
-    have = set(
-        conn.execute(sa.select(m.media.c.sha256).where(m.media.c.sha256.in_(wanted))).scalars()
-    )
+    have = accepted_media(conn, wanted)
     for i, staff in enumerate(content.staff):
         if staff.photo and staff.photo not in have:
             raise ApiError(
                 422,
                 "unknown_media",
-                f"staff[{i}].photo：没有这个图片（{staff.photo[:12]}…），请先上传",
+                f"staff[{i}].photo：没有这个图片（{staff.photo[:12]}…），"
+                "或文件未通过图片检查，请重新上传",
                 field=f"staff[{i}].photo",
             )
 

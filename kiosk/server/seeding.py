@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kiosk.server import models as m
-from kiosk.server.api.routes.media import store_media
 from kiosk.server.auth import create_kiosk, create_staff, token_hash, verify_password
 from kiosk.server.content_store import publish_content
 from kiosk.server.db import Database
+from kiosk.server.media import store_media
 
 __all__ = [
     "CREDENTIALS_FILE",
@@ -37,8 +37,9 @@ def load_demo(conn: Connection) -> list[str]:
         return []
     from kiosk.core.demo import demo_media, load_demo_halls
 
-    for digest, (mime, data) in demo_media().items():
-        assert store_media(conn, data, mime) == digest
+    for digest, (_mime, data) in demo_media().items():
+        stored, _ = store_media(conn, data)  # the same check as every upload
+        assert stored == digest
     ids = []
     for content in load_demo_halls():
         publish_content(conn, content, "demo", create=True)

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from kiosk.core import clock
 from kiosk.core.content import ContentError, Snapshot, parse_snapshot
+from kiosk.core.media import MediaRefused, check_image_file
 from kiosk.sync.durable import fsync_dir, remove_leftovers, write_atomic
 from kiosk.sync.errors import CacheError, ContentRejected, MediaRejected, SyncError
 
@@ -57,6 +58,7 @@ class ContentStore:
         self._lock = threading.RLock()
         self._apply_lock = threading.Lock()
         self._loaded = False
+        self._drawable: dict[str, bool] = {}
         self._current: Snapshot | None = None
         self._current_file: str | None = None
         self._etag: str | None = None
@@ -101,6 +103,30 @@ class ContentStore:
             return None
         path = self._media / sha256
         return path if path.is_file() else None
+
+    def drawable_path(self, sha256: str) -> Path | None:
+        """The cached media file if it is an image the kiosk may draw, else None.
+
+        The same check the server runs on every upload (:func:`kiosk.core.media.check_image`:
+        PNG/JPEG/WebP by its bytes, size and pixel count bounded before decoding), run
+        once per file: a bad file in the cache (a pixel bomb, an SVG from an old server)
+        is left out and logged, and the screen shows its placeholder instead.
+        """
+        path = self.media_path(sha256)
+        if path is None:
+            return None
+        with self._lock:
+            known = self._drawable.get(sha256)
+        if known is None:
+            try:
+                check_image_file(path)
+                known = True
+            except MediaRefused as exc:
+                log.warning("media %s left out: not a drawable image: %s", sha256[:12], exc)
+                known = False
+            with self._lock:
+                self._drawable[sha256] = known
+        return path if known else None
 
     # -- writing ---------------------------------------------------------------------
 

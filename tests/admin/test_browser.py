@@ -15,6 +15,7 @@ import requests
 
 from kiosk.core import clock
 from tests.admin.conftest import counters_of, issue_ticket, kiosk_content
+from tests.utils.csp import watch_csp
 from tests.utils.servers import RunningServer
 
 HALL = "youyi-yuan"
@@ -42,6 +43,7 @@ def page(browser: Any, admin_server: RunningServer) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 390, "height": 844})
     context.set_default_timeout(30_000)
     page = context.new_page()
+    csp_violations = watch_csp(page)
     login = admin_server.credentials["staff"][HALL]
     page.goto(f"{admin_server.base_url}/admin/login")
     page.fill("#username", login["username"])
@@ -50,6 +52,7 @@ def page(browser: Any, admin_server: RunningServer) -> Iterator[Any]:
     page.wait_for_url(f"**/admin/halls/{HALL}")
     yield page
     context.close()
+    assert csp_violations == [], "the admin pages broke their own Content-Security-Policy"
 
 
 def _until(check: Any, what: str, timeout: float = 15) -> Any:

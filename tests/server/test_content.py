@@ -6,15 +6,12 @@ import hashlib
 
 import requests
 
+from tests.sync.snapshots import photo
 from tests.utils.servers import RunningServer
 
 from .conftest import Hall, assert_error, hall_content
 
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81"
-    b"\x84\x00\x00\x00\x00IEND\xaeB`\x82"
-)
+PNG = photo("test_content")  # a real 8×4 PNG: the server checks what it stores
 
 
 def test_health(server: RunningServer) -> None:

@@ -26,6 +26,7 @@ from kiosk.server.admin.tables import admin_audit, admin_drafts
 from kiosk.server.admin.web import AdminPageError
 from kiosk.server.content_store import publish_content
 from kiosk.server.db import as_utc, utcnow
+from kiosk.server.media import accepted_media
 
 __all__ = [
     "Draft",
@@ -169,12 +170,12 @@ def edit_draft(conn: Connection, session: StaffSession, hall_id: str, edit: Edit
         raise EditRefused([("hall.id", "不能修改大厅编号")])
     media = content.media_hashes()
     if media:
-        have = set(
-            conn.execute(sa.select(m.media.c.sha256).where(m.media.c.sha256.in_(media))).scalars()
-        )
-        missing = media - have
-        if missing:
-            raise EditRefused([("photo", "照片文件不存在，请重新上传")])
+        have = accepted_media(conn, media)
+        for i, person in enumerate(content.staff):
+            if person.photo and person.photo not in have:
+                raise EditRefused(
+                    [(f"staff[{i}].photo", "照片文件不存在或未通过图片检查，请重新上传")]
+                )
     canonical = _canonical(content)
     text = json.dumps(canonical, ensure_ascii=False)
     values = {

@@ -3,18 +3,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 from typing import Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.engine import Connection
 from starlette.datastructures import UploadFile
 
 from kiosk.core.content import StaffStatus
-from kiosk.server import models as m
+from kiosk.core.media import MAX_MEDIA_BYTES, MediaRefused, shrink_photo
 from kiosk.server.admin.drafts import (
     EditRefused,
     audit,
@@ -24,12 +24,11 @@ from kiosk.server.admin.drafts import (
 )
 from kiosk.server.admin.editor import Collection, register_collection
 from kiosk.server.admin.fields import Field
-from kiosk.server.admin.images import MAX_PHOTO_BYTES, PhotoRefused, clean_photo
 from kiosk.server.admin.web import AdminPageError, HallScope, PostedForm, redirect, runtime_of
-from kiosk.server.api.routes.media import store_media
 from kiosk.server.content_store import publish_staff_status
 from kiosk.server.db import utcnow
 from kiosk.server.errors import ApiError
+from kiosk.server.media import check_media, media_response, read_media, store_media
 
 __all__ = ["router"]
 
@@ -136,15 +135,16 @@ async def upload_photo(
     upload = post.form.get("photo")
     if not isinstance(upload, UploadFile):
         return redirect(back, "没有收到文件，请选择一张照片")
-    data = await upload.read(MAX_PHOTO_BYTES + 1)
+    data = await upload.read(MAX_MEDIA_BYTES + 1)
     try:
-        cleaned, mime = clean_photo(data)
-    except PhotoRefused as exc:
+        cleaned, _ = await asyncio.to_thread(shrink_photo, data)
+        await asyncio.to_thread(check_media, cleaned)  # remembered: the writer won't decode
+    except MediaRefused as exc:
         return redirect(back, f"照片未上传：{exc}")
     runtime = runtime_of(request)
 
     def change(conn: Connection) -> str:
-        digest = store_media(conn, cleaned, mime)
+        digest, _ = store_media(conn, cleaned)
 
         def set_photo(content: dict[str, Any]) -> str:
             for person in content.get("staff", []):
@@ -193,15 +193,10 @@ async def hall_media(request: Request, hall: HallScope, sha256: str) -> Response
             named |= entry.content.media_hashes()
         if sha256 not in named:
             return None
-        return conn.execute(
-            sa.select(m.media.c.mime, m.media.c.data).where(m.media.c.sha256 == sha256)
-        ).first()
+        return read_media(conn, sha256)
 
-    row = await runtime.db.read(read)
-    if row is None:
-        raise AdminPageError(404, "没有这张图片")
-    return Response(
-        bytes(row.data),
-        media_type=row.mime,
-        headers={"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"},
-    )
+    found = await runtime.db.read(read)
+    if found is None:
+        raise AdminPageError(404, "没有这张图片（或文件未通过图片检查）")
+    data, checked = found
+    return media_response(data, checked, {"Cache-Control": "private, max-age=86400"})

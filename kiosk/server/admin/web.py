@@ -230,18 +230,8 @@ def render(
         template,
         ctx,
         status_code=status_code,
-        headers={
-            "Cache-Control": "no-store",
-            "X-Frame-Options": "DENY",
-            "Referrer-Policy": "same-origin",
-            "X-Content-Type-Options": "nosniff",
-            # No inline script or style anywhere in the admin pages: say so to the browser.
-            "Content-Security-Policy": (
-                "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                "script-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-                "base-uri 'none'; object-src 'none'"
-            ),
-        },
+        # The CSP and its companions: kiosk.server.security_headers (every /admin response).
+        headers={"Cache-Control": "no-store"},
     )
     if message:
         response.delete_cookie(FLASH_COOKIE, path="/admin")
