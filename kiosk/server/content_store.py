@@ -83,6 +83,8 @@ def _load_entry(conn: Connection, hall_id: str) -> HallEntry | None:
         for item in left_out:
             log.warning("hall %s v%s: left out %s", hall_id, hall.current_version, item)
         content = snapshot.content
+        if left_out:
+            snapshot_bytes = snapshot.model_dump_json().encode()  # kiosks get it whole
     return HallEntry(
         hall_id=hall.id,
         name=hall.name,

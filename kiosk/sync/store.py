@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from kiosk.core.content import ContentError, Snapshot
+from kiosk.core.content import ContentError, Snapshot, parse_snapshot
 from kiosk.core.salvage import LeftOut, salvage_snapshot
 from kiosk.sync.durable import fsync_dir, remove_leftovers, write_atomic
 from kiosk.sync.errors import CacheError, ContentRejected, MediaRejected, SyncError
@@ -142,7 +142,9 @@ class ContentStore:
 
     def _apply(self, raw: bytes, fetch_media: Callable[[str], bytes], etag: str | None) -> Snapshot:
         try:
-            snap, left_out = _salvage(raw)
+            # New content is applied only whole (else the last good one stays); what is
+            # already cached is read with bad items left out (see :meth:`_load_pointer`).
+            snap, left_out = parse_snapshot(raw), []
         except ContentError as exc:
             raise ContentRejected(f"snapshot rejected: {exc}", exc.problems) from None
         old = self.current()
@@ -269,6 +271,8 @@ class ContentStore:
         raw = (self._snapshots / name).read_bytes()
         if hashlib.sha256(raw).hexdigest() != pointer["sha256"]:
             raise ValueError(f"{name} does not match its recorded SHA-256")
+        # Cached by this kiosk (perhaps by an older version of it, before a rule was
+        # added): a bad item is left out rather than the whole hall going blank.
         snap, left_out = _salvage(raw)
         missing = [h for h in snap.content.media_hashes() if self.media_path(h) is None]
         if missing:
