@@ -144,7 +144,7 @@ class ContentStore:
         try:
             # New content is applied only whole (else the last good one stays); what is
             # already cached is read with bad items left out (see :meth:`_load_pointer`).
-            snap, left_out = parse_snapshot(raw), []
+            snap = parse_snapshot(raw)
         except ContentError as exc:
             raise ContentRejected(f"snapshot rejected: {exc}", exc.problems) from None
         old = self.current()
@@ -174,7 +174,7 @@ class ContentStore:
             self._write_pointer(name, digest, etag)  # <- the swap
             old_file = self._current_file
             self._current = snap
-            self._left_out = left_out
+            self._left_out = []
             self._current_file = name
             self._etag = etag
             self._applied_at = dt.datetime.now(dt.UTC)
