@@ -150,7 +150,8 @@ class ContentStore:
         old = self.current()
         digest = hashlib.sha256(raw).hexdigest()
         name = f"{snap.hall_id}-v{snap.version}-{digest[:12]}.json"
-        if old is not None and name == self._current_file:
+        complete = all(self.media_path(h) for h in snap.content.media_hashes())
+        if old is not None and name == self._current_file and complete:
             # The very same bytes again: nothing to swap, but remember a new ETag.
             if etag and etag != self._etag:
                 with self._lock:
@@ -274,9 +275,11 @@ class ContentStore:
         # Cached by this kiosk (perhaps by an older version of it, before a rule was
         # added): a bad item is left out rather than the whole hall going blank.
         snap, left_out = _salvage(raw)
-        missing = [h for h in snap.content.media_hashes() if self.media_path(h) is None]
-        if missing:
-            raise ValueError(f"{name} names {len(missing)} missing media file(s)")
+        for sha in sorted(h for h in snap.content.media_hashes() if self.media_path(h) is None):
+            # Lost from the disk since: the photo is not shown (the initial is), and the
+            # next sync fetches it again (see the same-bytes case of :meth:`_apply`).
+            left_out.append(LeftOut(f"media/{sha[:12]}", "", "照片文件缺失，暂不显示"))
+            log.warning("cached media %s is missing; shown without it", sha[:12])
         self._current = snap
         self._left_out = left_out
         self._current_file = name
