@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,11 @@ from kiosk.settings import KioskSettings
 from kiosk.theme import theme
 
 __all__ = ["SCREENS", "KioskApp"]
+
+log = logging.getLogger("kiosk.app")
+
+#: How many "could not be shown" lines the maintenance screen keeps (newest last).
+NOT_SHOWN_KEPT = 20
 
 #: Screen name → (module, class). Loaded on first use, then kept.
 SCREENS: dict[str, tuple[str, str]] = {
@@ -100,6 +106,8 @@ class KioskApp(App):
         self.attract_after, self.attract_step = ATTRACT_AFTER, ATTRACT_STEP
         self._clean = True
         self._snapshot_version: int | None = None
+        #: What could not be shown ("staff: 张三: OverflowError …"), for maintenance.
+        self.not_shown_lines: list[str] = []
 
     # -- building --------------------------------------------------------------------
 
@@ -201,7 +209,7 @@ class KioskApp(App):
                 continue
             screen = self.screen(name)
             if name in WARM_UP_FILLED:
-                screen.show()
+                self._guarded(screen, screen.show)
             Clock.schedule_once(self._warm_up_next, 0)
             return
 
@@ -282,9 +290,35 @@ class KioskApp(App):
             self.manager.add_widget(screen)
         return self.screens[name]
 
+    def not_shown(self, where: str, item: str, error: BaseException) -> None:
+        """A content item (or a whole screen) that could not be drawn: log it, list it."""
+        log.error("not shown on %s: %s", where, item, exc_info=error)
+        line = f"{where}：{item}：{type(error).__name__}: {error}"[:300]
+        if line not in self.not_shown_lines:
+            self.not_shown_lines = [*self.not_shown_lines, line][-NOT_SHOWN_KEPT:]
+        if "maintenance" in self.screens and where != "maintenance":
+            self.screens["maintenance"].refresh()
+
+    def _guarded(self, screen: KioskScreen, call: Any, **params: Any) -> bool:
+        """Run a screen's show/refresh; if it fails on content, say so and carry on.
+
+        The item-by-item guard is :meth:`KioskScreen.add_items`; this catches what a
+        screen draws from one item (one notice, one service) or from the hall itself.
+        """
+        try:
+            return call(**params) is not False
+        except Exception as exc:
+            self.not_shown(screen.name, screen.heading or screen.name, exc)
+            return False
+
     def _show(self, name: str, params: dict[str, Any]) -> None:
         screen = self.screen(name)
-        screen.show(**params)
+        if not self._guarded(screen, screen.show, **params) and name != "home":
+            # What was tapped cannot be drawn: home rather than half a page.
+            self.history.clear()
+            name, params = "home", {}
+            screen = self.screen(name)
+            self._guarded(screen, screen.show)
         self.params = params
         self.current_name = name
         self.manager.current = name
@@ -320,9 +354,9 @@ class KioskApp(App):
     def apply_snapshot(self, snap: Snapshot) -> None:
         """New content from the feed: show it everywhere, keeping the resident's place."""
         self._set_snapshot(snap)
-        for name, screen in self.screens.items():
-            still_there = screen.refresh()
-            if name == self.current_name and not still_there:
+        for name, screen in list(self.screens.items()):
+            still_there = self._guarded(screen, screen.refresh)
+            if name == self.current_name and not still_there and name != "home":
                 self.home()
 
     def apply_event(self, event: EventPublic) -> None:

@@ -39,6 +39,8 @@ class FeedStatus:
     server_url: str
     outbox_backlog: int = 0
     demo: bool = False
+    left_out: tuple[str, ...] = ()
+    """Items of the content on show that were bad and are left out, one line each."""
 
 
 class ContentFeed(Protocol):
@@ -77,7 +79,7 @@ class ServerFeed:
 
     def status(self) -> FeedStatus:
         if self._sync is not None:
-            return _from_sync(self._sync.status)  # type: ignore[attr-defined]
+            return _from_sync(self._sync.status, self.store)  # type: ignore[attr-defined]
         snap = self.store.current()
         return FeedStatus(
             online=False,
@@ -85,6 +87,7 @@ class ServerFeed:
             last_error=self.store.last_error,
             content_version=snap.version if snap else None,
             server_url=self._settings.server_url,
+            left_out=_left_out(self.store),
         )
 
     def start(
@@ -103,7 +106,7 @@ class ServerFeed:
             store=self.store,
             on_content=on_content,
             on_event=on_event,
-            on_status=lambda s: on_status(_from_sync(s)),
+            on_status=lambda s: on_status(_from_sync(s, self.store)),
             app_version=__version__,
             outbox_backlog=self.outbox_backlog,
         )
@@ -119,7 +122,11 @@ class ServerFeed:
             self._sync.stop(timeout=5.0)  # type: ignore[attr-defined]
 
 
-def _from_sync(status: object) -> FeedStatus:
+def _left_out(store: ContentStore) -> tuple[str, ...]:
+    return tuple(str(item) for item in store.left_out)
+
+
+def _from_sync(status: object, store: ContentStore) -> FeedStatus:
     return FeedStatus(
         online=status.online,  # type: ignore[attr-defined]
         last_sync=status.last_sync,  # type: ignore[attr-defined]
@@ -127,6 +134,7 @@ def _from_sync(status: object) -> FeedStatus:
         content_version=status.content_version,  # type: ignore[attr-defined]
         server_url=status.server_url,  # type: ignore[attr-defined]
         outbox_backlog=status.outbox_backlog,  # type: ignore[attr-defined]
+        left_out=_left_out(store),
     )
 
 
@@ -164,6 +172,7 @@ class DemoFeed:
             content_version=self._snapshot.version,
             server_url="",
             demo=True,
+            left_out=_left_out(self.store),
         )
 
     def start(

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from kiosk.core.clock import DEFAULT_TIMEZONE, hall_zone
+from kiosk.core.moments import AwareMoment, Day, Moment
 
 __all__ = [
     "CATEGORIES",
@@ -221,15 +222,8 @@ class Staff(_Model):
     phone: Phone | None = None
     photo: Sha256 | None = None
     status: StaffStatus = StaffStatus.ON_DUTY
-    status_until: dt.datetime | None = None  # expected return, timezone-aware
+    status_until: AwareMoment | None = None  # expected return
     status_note: Annotated[str, StringConstraints(max_length=100)] = ""
-
-    @field_validator("status_until")
-    @classmethod
-    def _aware(cls, value: dt.datetime | None) -> dt.datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("时间必须带时区，例如 2026-11-26T15:00:00+08:00")
-        return value
 
 
 class Activity(_Model):
@@ -253,7 +247,7 @@ class OneOffEvent(_Model):
     """A one-off event in a room on one date."""
 
     title: Text
-    date: dt.date
+    date: Day
     start: HHMM
     end: HHMM
     note: LongText = ""
@@ -281,15 +275,12 @@ class Notice(_Model):
     category: Text  # 法制宣传 / 科普教育 / 财务公开 …
     title: Text
     body: LongText
-    publish_from: dt.datetime
-    publish_until: dt.datetime | None = None
+    publish_from: AwareMoment
+    publish_until: AwareMoment | None = None
     pinned: bool = False
 
     @model_validator(mode="after")
     def _window(self) -> Notice:
-        for value in (self.publish_from, self.publish_until):
-            if value is not None and value.tzinfo is None:
-                raise ValueError("发布时间必须带时区，例如 2026-11-26T08:00:00+08:00")
         if self.publish_until is not None and self.publish_until <= self.publish_from:
             raise ValueError("下架时间必须晚于发布时间")
         return self
@@ -347,7 +338,7 @@ class Snapshot(_Model):
 
     hall_id: Slug
     version: Annotated[int, Field(ge=1)]
-    published_at: dt.datetime
+    published_at: Moment
     content: HallContent
 
     @model_validator(mode="after")

@@ -7,18 +7,18 @@ client sends, ``…Public`` what the server answers.
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
 )
+
+from kiosk.core import moments
+from kiosk.core.moments import AwareMoment, Moment
 
 __all__ = [
     "API_PREFIX",
@@ -62,27 +62,15 @@ IdemKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{8,100}$")]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 
 
-def _not_a_number(value: object) -> object:
-    if isinstance(value, bool | int | float):
-        raise ValueError("须为 ISO 8601 日期或时间文本，例如 2026-11-26T09:30:00+08:00，不能是数字")
-    return value
+Timestamp = Moment
+"""A date and time on the wire: ISO 8601 text, never a number, 2000–2100
+(:mod:`kiosk.core.moments`, the one date/time validator)."""
 
-
-def _with_offset(value: dt.datetime) -> dt.datetime:
-    if value.tzinfo is None:
-        raise ValueError("时间须带时区，例如 2026-11-26T09:30:00+08:00")
-    return value
-
-
-Timestamp = Annotated[dt.datetime, BeforeValidator(_not_a_number)]
-"""A date and time on the wire: ISO 8601 text, never a number (pydantic alone would read
-``0`` as 1970-01-01 and ``1.5e9`` as a time in 2017)."""
-
-SentTimestamp = Annotated[Timestamp, AfterValidator(_with_offset)]
+SentTimestamp = AwareMoment
 """A time a client sends: also with its UTC offset, so no side has to guess the zone."""
 
-Day = Annotated[dt.date, BeforeValidator(_not_a_number)]
-"""A calendar day on the wire: ``2026-11-26``, never a number."""
+Day = moments.Day
+"""A calendar day on the wire: ``2026-11-26``, never a number, 2000–2100."""
 
 
 class _Wire(BaseModel):

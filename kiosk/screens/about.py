@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kivy.properties import StringProperty
 
+from kiosk.core.content import Contact
 from kiosk.core.schedule import opening_text
 from kiosk.i18n import _
 from kiosk.screens.base import KioskScreen
@@ -49,12 +50,14 @@ class AboutScreen(KioskScreen):
         self.intro = "\n".join(intro)
         from kiosk.theme import theme
 
-        for contact in hall.contacts:
+        def card_for(contact: Contact) -> Card:
             box = Card()
             code = QRImage(data=contact.url, size_hint_y=None, height=theme.target * 2.4)
             box.add_widget(code)
             box.add_widget(WrapLabel(text=safe(contact.label), markup=True, halign="center"))
-            grid.add_widget(box)
+            return box
+
+        self.add_items(grid, hall.contacts, card_for)
         return True
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from kivy.properties import StringProperty
 from kivy.uix.screenmanager import Screen
@@ -12,7 +14,11 @@ from kivy.uix.screenmanager import Screen
 from kiosk.core.content import HallContent
 from kiosk.widgets.kv import load_kv_beside
 
-__all__ = ["KioskScreen", "ScreenHost"]
+__all__ = ["KioskScreen", "ScreenHost", "item_name"]
+
+log = logging.getLogger("kiosk.screens")
+
+T = TypeVar("T")
 
 
 class ScreenHost(Protocol):
@@ -25,6 +31,16 @@ class ScreenHost(Protocol):
     def open(self, name: str, **params: Any) -> None: ...
     def back(self) -> None: ...
     def home(self) -> None: ...
+    def not_shown(self, where: str, item: str, error: BaseException) -> None: ...
+
+
+def item_name(item: object) -> str:
+    """What to call a content item in a log line or on the maintenance screen."""
+    for key in ("name", "title", "label", "id", "code"):
+        value = getattr(item, key, None)
+        if isinstance(value, str) and value:
+            return value[:40]
+    return type(item).__name__
 
 
 class KioskScreen(Screen):
@@ -52,6 +68,25 @@ class KioskScreen(Screen):
     def refresh(self) -> bool:
         """Redraw from ``host.content``; False when what it showed is gone."""
         return True
+
+    def add_items(self, box: Any, items: Iterable[T], widget_for: Callable[[T], Any | None]) -> int:
+        """Add ``widget_for(item)`` to ``box`` for each item; returns how many were added.
+
+        The one guard where content items become widgets: an item whose widget cannot be
+        built (a value the code did not expect) is left out and reported to the host
+        (logged, listed on the maintenance screen); the other items still show.
+        """
+        added = 0
+        for item in items:
+            try:
+                widget = widget_for(item)
+            except Exception as exc:
+                self.host.not_shown(self.name, item_name(item), exc)
+                continue
+            if widget is not None:
+                box.add_widget(widget)
+                added += 1
+        return added
 
     def reset(self) -> None:
         """Forget the resident's state (scroll positions, choices) for the next person."""

@@ -74,7 +74,7 @@ class MaintenanceScreen(KioskScreen):
 
     def refresh(self) -> bool:
         status = getattr(self.host, "sync_status", None)
-        devices = self._device_lines()
+        devices = self._device_lines() + self._not_shown_lines(status)
         if status is None:
             self.details = "\n".join(devices)
             return True
@@ -92,6 +92,19 @@ class MaintenanceScreen(KioskScreen):
         ]
         self.details = "\n".join(lines + devices)
         return True
+
+    def _not_shown_lines(self, status: Any) -> list[str]:
+        """Content items left out as bad (by the cache) or that could not be drawn."""
+        left_out = list(getattr(status, "left_out", ()) or ())
+        broken = list(getattr(self.host, "not_shown_lines", ()) or ())
+        lines = []
+        if left_out:
+            lines.append(_("Left out of the content (bad items): {n}").format(n=len(left_out)))
+            lines += ["  " + safe(line[:200]) for line in left_out[:10]]
+        if broken:
+            lines.append(_("Could not be shown: {n}").format(n=len(broken)))
+            lines += ["  " + safe(line[:200]) for line in broken[-10:]]
+        return lines
 
     def _device_lines(self) -> list[str]:
         """Speech and receipt printer: working, or silent / absent and why."""

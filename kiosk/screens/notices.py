@@ -52,22 +52,21 @@ class NoticesScreen(KioskScreen):
         content = self.host.content
         shown = content.published_notices(self.host.now()) if content is not None else []
         shown = [n for n in shown if n.board.value == self.board]
-        for notice in shown:
-            row = TapCard()
+
+        def row_for(notice: Notice) -> TapCard:
             pin = _("[Pinned] ") if notice.pinned else ""
-            row.add_widget(
-                Caption(
-                    text=f"{pin}{safe(notice.category)}  ·  {_date(notice, self.host)}", markup=True
-                )
-            )
+            meta = f"{pin}{safe(notice.category)}  ·  {_date(notice, self.host)}"
+            row = TapCard()
+            row.add_widget(Caption(text=meta, markup=True))
             row.add_widget(
                 WrapLabel(
                     text=safe(notice.title), markup=True, bold=True, font_size=theme.font_title
                 )
             )
             row.bind(on_release=lambda _r, nid=notice.id: self.host.open("notice", notice_id=nid))
-            rows.add_widget(row)
-        if not shown:
+            return row
+
+        if not self.add_items(rows, shown, row_for):
             rows.add_widget(WrapLabel(text=_("No notices on this board at the moment.")))
         return True
 

@@ -8,7 +8,14 @@ from typing import Any
 from kivy.properties import StringProperty
 
 from kiosk.core.content import Room
-from kiosk.core.schedule import WEEKDAY_NAMES, now_and_next, occurrences_on, opening_text, week
+from kiosk.core.schedule import (
+    WEEKDAY_NAMES,
+    Occurrence,
+    now_and_next,
+    occurrences_on,
+    opening_text,
+    week,
+)
 from kiosk.i18n import _
 from kiosk.screens.base import KioskScreen
 from kiosk.theme import theme
@@ -52,15 +59,19 @@ class RoomsScreen(KioskScreen):
         content = self.host.content
         rooms = list(content.rooms) if content is not None else []
         now = self.host.now()
-        for room in rooms:
+
+        def tile_for(room: Room) -> TapCard:
+            when = now_next_text(room, now)
             tile = TapCard()
             tile.add_widget(
                 WrapLabel(text=safe(room.name), markup=True, bold=True, font_size=theme.font_title)
             )
             tile.add_widget(Caption(text=safe(room.location), markup=True))
-            tile.add_widget(WrapLabel(text=now_next_text(room, now), markup=True))
+            tile.add_widget(WrapLabel(text=when, markup=True))
             tile.bind(on_release=lambda _t, rid=room.id: self.host.open("room", room_id=rid))
-            grid.add_widget(tile)
+            return tile
+
+        self.add_items(grid, rooms, tile_for)
         if not rooms:
             grid.add_widget(WrapLabel(text=_("No rooms listed yet.")))
         return True
@@ -96,18 +107,22 @@ class RoomScreen(KioskScreen):
             lines.append(safe(room.description))
         self.info = "\n".join(lines)
         self.ids.today.show(occurrences_on(room, now.date(), zone), now)
-        for day, items in week(room, now.date(), zone):
-            day_card = Card()
+
+        def card_for(day_items: tuple[dt.date, list[Occurrence]]) -> Card:
+            day, items = day_items
             name = WEEKDAY_NAMES[day.isoweekday()]
             title = (
                 _("Today") + f" {name}" if day == now.date() else f"{name}  {day.month}/{day.day}"
             )
-            day_card.add_widget(WrapLabel(text=title, bold=True, font_size=theme.font_title))
             text_lines = [f"{o.start:%H:%M}–{o.end:%H:%M}  {safe(o.title)}" for o in items]
+            day_card = Card()
+            day_card.add_widget(WrapLabel(text=title, bold=True, font_size=theme.font_title))
             day_card.add_widget(
                 WrapLabel(text="\n".join(text_lines) or _("Nothing planned"), markup=True)
             )
-            week_box.add_widget(day_card)
+            return day_card
+
+        self.add_items(week_box, week(room, now.date(), zone), card_for)
         return True
 
 

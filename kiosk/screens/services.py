@@ -58,7 +58,8 @@ class ServiceListScreen(KioskScreen):
         box.clear_widgets()
         content = self.host.content
         services = [s for s in (content.services if content else []) if s.category == self.category]
-        for service in services:
+
+        def row_for(service: Service) -> TapCard:
             row = TapCard()
             row.add_widget(
                 WrapLabel(
@@ -70,8 +71,9 @@ class ServiceListScreen(KioskScreen):
             row.bind(
                 on_release=lambda _r, sid=service.id: self.host.open("service", service_id=sid)
             )
-            box.add_widget(row)
-        if not services:
+            return row
+
+        if not self.add_items(box, services, row_for):
             box.add_widget(WrapLabel(text=_("There are no services in this category yet.")))
         return bool(services)
 

@@ -6,6 +6,7 @@ desk shows here within the sync delay.
 
 from __future__ import annotations
 
+from kiosk.core.content import Staff
 from kiosk.i18n import _
 from kiosk.screens.base import KioskScreen
 from kiosk.widgets import staffcard, text  # noqa: F401  (kv rules)
@@ -29,11 +30,14 @@ class StaffScreen(KioskScreen):
         self.heading = _("Staff on duty: {n} of {total} here now").format(
             n=on_duty, total=len(staff)
         )
-        for member in staff:
+
+        def card_for(member: Staff) -> StaffCard:
             card = StaffCard()
             photo = self.host.media_path(member.photo) if member.photo else None
             card.show(member, now, photo)
-            grid.add_widget(card)
+            return card
+
+        self.add_items(grid, staff, card_for)
         if not staff:
             grid.add_widget(WrapLabel(text=_("No staff listed yet.")))
         return True

@@ -194,14 +194,17 @@ class TakeNumberScreen(KioskScreen):
         queues = open_queues(content)
         if self.step == "category":
             self.prompt = _("What do you need? Tap one.")
-            for q in queues:
+
+            def queue_button(q: Queue) -> BigButton:
                 label = f"{safe(CATEGORY_NAMES.get(q.category, q.category))}"
                 if q.name and q.name != CATEGORY_NAMES.get(q.category):
                     label += f"\n[size={int(theme.font_body)}]{safe(q.name)}[/size]"
                 button = BigButton(text=label, markup=True)
                 button.queue_code = q.code  # type: ignore[attr-defined]
                 button.bind(on_release=lambda _b, code=q.code: self.pick_queue(code))
-                grid.add_widget(button)
+                return button
+
+            self.add_items(grid, queues, queue_button)
             if not queues:
                 self.prompt = _("No queue takes numbers today. Please ask at a window.")
             return True
@@ -211,10 +214,13 @@ class TakeNumberScreen(KioskScreen):
             return self.refresh()
         if self.step == "service":
             self.prompt = _("Which service? Tap one.")
-            for s in self._services(content, queue):
+
+            def service_button(s: Service) -> BigButton:
                 button = BigButton(text=safe(s.name), markup=True)
                 button.bind(on_release=lambda _b, sid=s.id: self.pick_service(sid))
-                grid.add_widget(button)
+                return button
+
+            self.add_items(grid, self._services(content, queue), service_button)
             other = BigButton(text=_("Something else / not sure"))
             other.bg_color = theme.button_quiet
             other.color = theme.button_quiet_text

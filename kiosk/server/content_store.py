@@ -9,6 +9,7 @@ the ``content`` (or ``staff_status``) event — all in one transaction.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from kiosk.core.content import HallContent, Snapshot, StaffStatus, parse_snapshot
+from kiosk.core.content import HallContent, Snapshot, StaffStatus
+from kiosk.core.salvage import salvage_snapshot
 from kiosk.core.wire import EventType
 from kiosk.server import models as m
 from kiosk.server.db import Database, utcnow
@@ -34,6 +36,8 @@ __all__ = [
     "publish_content",
     "publish_staff_status",
 ]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +78,14 @@ def _load_entry(conn: Connection, hall_id: str) -> HallEntry | None:
                 m.content_versions.c.version == hall.current_version,
             )
         ).scalar_one()
-        content = parse_snapshot(snapshot_bytes).content
+        # Stored before a rule was added, a version may hold a bad item: left out here
+        # (and logged), so the hall keeps working; an edit in the admin web fixes it.
+        snapshot, left_out = salvage_snapshot(snapshot_bytes)
+        for item in left_out:
+            log.warning("hall %s v%s: left out %s", hall_id, hall.current_version, item)
+        content = snapshot.content
+        if left_out:
+            snapshot_bytes = snapshot.model_dump_json().encode()  # kiosks get it whole
     return HallEntry(
         hall_id=hall.id,
         name=hall.name,

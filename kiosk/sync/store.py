@@ -29,6 +29,7 @@ from pathlib import Path
 from kiosk.core import clock
 from kiosk.core.content import ContentError, Snapshot, parse_snapshot
 from kiosk.core.media import MediaRefused, check_image_file
+from kiosk.core.salvage import LeftOut, salvage_snapshot
 from kiosk.sync.durable import fsync_dir, remove_leftovers, write_atomic
 from kiosk.sync.errors import CacheError, ContentRejected, MediaRejected, SyncError
 
@@ -65,6 +66,14 @@ class ContentStore:
         self._applied_at: dt.datetime | None = None
         self.last_error: str | None = None
         """The last failure of :meth:`apply` (or of loading from disk); None after a success."""
+        self._left_out: list[LeftOut] = []
+
+    @property
+    def left_out(self) -> list[LeftOut]:
+        """Items of the current snapshot that were bad and are not shown (see
+        :mod:`kiosk.core.salvage`); empty for a wholly good one."""
+        self.current()
+        return list(self._left_out)
 
     # -- reading ---------------------------------------------------------------------
 
@@ -160,13 +169,16 @@ class ContentStore:
 
     def _apply(self, raw: bytes, fetch_media: Callable[[str], bytes], etag: str | None) -> Snapshot:
         try:
+            # New content is applied only whole (else the last good one stays); what is
+            # already cached is read with bad items left out (see :meth:`_load_pointer`).
             snap = parse_snapshot(raw)
         except ContentError as exc:
             raise ContentRejected(f"snapshot rejected: {exc}", exc.problems) from None
         old = self.current()
         digest = hashlib.sha256(raw).hexdigest()
         name = f"{snap.hall_id}-v{snap.version}-{digest[:12]}.json"
-        if old is not None and name == self._current_file:
+        complete = all(self.media_path(h) for h in snap.content.media_hashes())
+        if old is not None and name == self._current_file and complete:
             # The very same bytes again: nothing to swap, but remember a new ETag.
             if etag and etag != self._etag:
                 with self._lock:
@@ -190,6 +202,7 @@ class ContentStore:
             self._write_pointer(name, digest, etag)  # <- the swap
             old_file = self._current_file
             self._current = snap
+            self._left_out = []
             self._current_file = name
             self._etag = etag
             self._applied_at = clock.now()
@@ -286,11 +299,16 @@ class ContentStore:
         raw = (self._snapshots / name).read_bytes()
         if hashlib.sha256(raw).hexdigest() != pointer["sha256"]:
             raise ValueError(f"{name} does not match its recorded SHA-256")
-        snap = parse_snapshot(raw)
-        missing = [h for h in snap.content.media_hashes() if self.media_path(h) is None]
-        if missing:
-            raise ValueError(f"{name} names {len(missing)} missing media file(s)")
+        # Cached by this kiosk (perhaps by an older version of it, before a rule was
+        # added): a bad item is left out rather than the whole hall going blank.
+        snap, left_out = _salvage(raw)
+        for sha in sorted(h for h in snap.content.media_hashes() if self.media_path(h) is None):
+            # Lost from the disk since: the photo is not shown (the initial is), and the
+            # next sync fetches it again (see the same-bytes case of :meth:`_apply`).
+            left_out.append(LeftOut(f"media/{sha[:12]}", "", "照片文件缺失，暂不显示"))
+            log.warning("cached media %s is missing; shown without it", sha[:12])
         self._current = snap
+        self._left_out = left_out
         self._current_file = name
         self._etag = pointer.get("etag")
         applied = pointer.get("applied_at")
@@ -298,25 +316,34 @@ class ContentStore:
 
     def _load_newest_complete(self) -> None:
         """Fallback when the pointer is unusable: the newest cached snapshot that is whole."""
-        candidates: list[tuple[int, float, Path, Snapshot]] = []
+        candidates: list[tuple[int, float, Path, Snapshot, list[LeftOut]]] = []
         if self._snapshots.is_dir():
             for entry in self._snapshots.glob("*.json"):
                 try:
                     raw = entry.read_bytes()
-                    snap = parse_snapshot(raw)
+                    snap, left_out = _salvage(raw)
                 except (OSError, ContentError):
                     continue
                 # The name ends in the first 12 hex digits of the file's SHA-256.
                 if not entry.stem.endswith("-" + hashlib.sha256(raw).hexdigest()[:12]):
                     continue
                 if all(self.media_path(h) for h in snap.content.media_hashes()):
-                    candidates.append((snap.version, entry.stat().st_mtime, entry, snap))
+                    candidates.append((snap.version, entry.stat().st_mtime, entry, snap, left_out))
         if not candidates:
             log.error("no usable cached content")
             return
-        _, mtime, entry, snap = max(candidates, key=lambda c: (c[0], c[1]))
+        _, mtime, entry, snap, left_out = max(candidates, key=lambda c: (c[0], c[1]))
         self._current = snap
+        self._left_out = left_out
         self._current_file = entry.name
         self._etag = None  # unknown: the next check downloads the snapshot again
         self._applied_at = dt.datetime.fromtimestamp(mtime, dt.UTC)
         log.warning("using cached %s", entry.name)
+
+
+def _salvage(raw: bytes) -> tuple[Snapshot, list[LeftOut]]:
+    """Parse ``raw``; bad items are left out (and logged) rather than refusing it all."""
+    snap, left_out = salvage_snapshot(raw)
+    for item in left_out:
+        log.warning("left out of content v%s of %s: %s", snap.version, snap.hall_id, item)
+    return snap, left_out

@@ -240,7 +240,7 @@ BAD_FIELDS: list[tuple[Edit, str, str]] = [
     (_set("rooms.0.events.0.date", "2026-13-01"), "rooms[0].events[0].date", "日期格式不对"),
     (_set("rooms.0.events.0.end", "10:00"), "rooms[0].events[0]", "开始时间必须早于"),
     (_set("notices.0.board", "wall"), "notices[0].board", "不是允许的取值"),
-    (_set("notices.0.publish_from", "2026-11-01T08:00:00"), "notices[0]", "发布时间必须带时区"),
+    (_set("notices.0.publish_from", "2026-11-01T08:00:00"), "notices[0].publish_from", "须带时区"),
     (
         _set("notices.1.publish_until", "2026-11-20T08:00:00+08:00"),
         "notices[1]",

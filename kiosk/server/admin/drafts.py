@@ -19,7 +19,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from kiosk.core.content import ContentError, HallContent, Snapshot, parse_content, parse_snapshot
+from kiosk.core.content import ContentError, HallContent, Snapshot, parse_content
+from kiosk.core.salvage import salvage_snapshot
 from kiosk.server import models as m
 from kiosk.server.admin.sessions import StaffSession
 from kiosk.server.admin.tables import admin_audit, admin_drafts
@@ -226,7 +227,8 @@ def load_version(conn: Connection, hall_id: str, version: int) -> tuple[Snapshot
     ).first()
     if row is None:
         raise AdminPageError(404, f"没有第 {version} 版")
-    return parse_snapshot(row.snapshot), row.published_by
+    snapshot, _left_out = salvage_snapshot(row.snapshot)  # a bad item of an old version
+    return snapshot, row.published_by
 
 
 def restore_version(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kiosk.core.moments import parse_day, parse_moment
 from kiosk.core.schedule import weekdays_text
 from kiosk.server.admin.web import Posted
 
@@ -87,9 +88,12 @@ def _show(field: Field, value: Any, zone: ZoneInfo) -> Any:
     if field.kind == "datetime":
         if not value:
             return ""
-        moment = dt.datetime.fromisoformat(str(value))
-        if moment.tzinfo is not None:
-            moment = moment.astimezone(zone)
+        try:
+            moment = dt.datetime.fromisoformat(str(value))
+            if moment.tzinfo is not None:
+                moment = moment.astimezone(zone)
+        except (ValueError, OverflowError):
+            return str(value)  # stored before the range rule: shown as it is, to be fixed
         return moment.strftime("%Y-%m-%dT%H:%M")
     if field.kind == "weekdays":
         return list(value or [])
@@ -175,18 +179,9 @@ def _read(field: Field, posted: Posted, zone: ZoneInfo) -> Any:
     if field.kind == "datetime":
         if not raw:
             raise ValueError("请填写日期和时间")
-        try:
-            moment = dt.datetime.fromisoformat(raw)
-        except ValueError:
-            raise ValueError("日期时间格式不对") from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=zone)
-        return moment.isoformat()
+        return parse_moment(raw, zone=zone).isoformat()
     if field.kind == "date":
-        try:
-            return dt.date.fromisoformat(raw).isoformat()
-        except ValueError:
-            raise ValueError("日期格式不对，应为 2026-11-26") from None
+        return parse_day(raw).isoformat()
     if field.kind == "time":
         if re.fullmatch(r"[0-2]?\d:[0-5]\d", raw):
             return _hhmm(raw)

@@ -15,6 +15,7 @@ from starlette.datastructures import UploadFile
 
 from kiosk.core.content import StaffStatus
 from kiosk.core.media import MAX_MEDIA_BYTES, MediaRefused, shrink_photo
+from kiosk.core.moments import check_moment, parse_day
 from kiosk.server.admin.drafts import (
     EditRefused,
     audit,
@@ -70,16 +71,19 @@ def _until(post: Any, zone: Any) -> dt.datetime | None:
         raise ValueError("返回时间格式不对，应为 15:30")
     now = utcnow().astimezone(zone)
     try:
-        date = dt.date.fromisoformat(day) if day else now.date()
-    except ValueError:
-        raise ValueError("返回日期格式不对") from None
+        date = parse_day(day) if day else now.date()
+    except ValueError as exc:
+        raise ValueError(f"返回日期：{exc}") from None
     hour, minute = (int(x) for x in (clock or "09:00").split(":"))
     if hour > 23:
         raise ValueError("返回时间格式不对，应为 15:30")
     moment = dt.datetime.combine(date, dt.time(hour, minute), tzinfo=zone)
     if not day and moment <= now:
         moment += dt.timedelta(days=1)
-    return moment
+    try:
+        return check_moment(moment)
+    except ValueError as exc:
+        raise ValueError(f"返回时间：{exc}") from None
 
 
 @router.post("/halls/{hall_id}/staff/{item_id}/status", name="staff_status")

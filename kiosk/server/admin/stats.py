@@ -22,6 +22,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Connection
 
+from kiosk.core.moments import parse_day
 from kiosk.core.wire import TicketState
 from kiosk.server import models as m
 from kiosk.server.admin.sessions import StaffSession
@@ -186,14 +187,12 @@ async def _query(
         hall_ids = list(names)
     today = utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()
     try:
-        end = dt.date.fromisoformat(params.get("to", "")) if params.get("to") else today
+        end = parse_day(params.get("to", "")) if params.get("to") else today
         start = (
-            dt.date.fromisoformat(params.get("from", ""))
-            if params.get("from")
-            else end - dt.timedelta(days=6)
+            parse_day(params.get("from", "")) if params.get("from") else end - dt.timedelta(days=6)
         )
-    except ValueError:
-        raise AdminPageError(400, "日期格式不对，应为 2026-11-26") from None
+    except ValueError as exc:
+        raise AdminPageError(400, str(exc)) from None
     if start > end:
         start, end = end, start
     if (end - start).days >= MAX_DAYS:

@@ -77,10 +77,13 @@ def _local(value: Any, zone: Any = None, fmt: str = "%m-%d %H:%M") -> str:
     """A stored time (ISO text or datetime) as the hall's wall clock."""
     if not value:
         return ""
-    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(zone).strftime(fmt) if zone is not None else moment.strftime(fmt)
+    try:
+        moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        return moment.astimezone(zone).strftime(fmt) if zone is not None else moment.strftime(fmt)
+    except (ValueError, OverflowError):
+        return str(value)  # stored before the range rule (9999-12-31): shown as it is
 
 
 templates.env.filters["local"] = _local

@@ -102,8 +102,6 @@ async def staff_status(
     runtime: Runtime,
 ) -> Response:
     require_hall_access(staff, hall_id)
-    if body.status_until is not None and body.status_until.tzinfo is None:
-        raise ApiError(422, "invalid_request", "status_until：时间必须带时区", field="status_until")
     actor = staff.principal
     snapshot, seq = await runtime.db.write(
         lambda c: publish_staff_status(
