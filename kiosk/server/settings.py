@@ -55,6 +55,9 @@ class ServerSettings(BaseSettings):
     #: How often each process looks for new events written by any process.
     event_poll_seconds: float = Field(default=0.05, gt=0, le=5)
     long_poll_max_seconds: float = Field(default=30.0, gt=0, le=120)
+    #: Serve content polls and ticket issues on the plain-ASGI fast lane (hot_paths.py);
+    #: false sends every request through the FastAPI routes (same answers, slower).
+    fast_paths: bool = True
     log_level: str = "info"
 
     @model_validator(mode="after")

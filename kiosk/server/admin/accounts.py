@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Connection
 
+from kiosk.core.values import RowId
 from kiosk.server import models as m
 from kiosk.server.admin.drafts import audit
 from kiosk.server.admin.fleet import ago, fleet_rows
@@ -145,7 +146,7 @@ def _account_change(
 
 @router.post("/accounts/{account_id}/disable", name="account_disable")
 async def account_disable(
-    request: Request, session: DistrictAdmin, account_id: int, post: PostedForm
+    request: Request, session: DistrictAdmin, account_id: RowId, post: PostedForm
 ) -> Response:
     if account_id == session.staff.account_id:
         return redirect("/admin/accounts", "不能停用自己的账号")
@@ -157,7 +158,7 @@ async def account_disable(
 
 @router.post("/accounts/{account_id}/enable", name="account_enable")
 async def account_enable(
-    request: Request, session: DistrictAdmin, account_id: int, post: PostedForm
+    request: Request, session: DistrictAdmin, account_id: RowId, post: PostedForm
 ) -> Response:
     name = await runtime_of(request).db.write(
         lambda c: _account_change(c, post, account_id, {"disabled": False}, "account_enable")
@@ -167,7 +168,7 @@ async def account_enable(
 
 @router.post("/accounts/{account_id}/password", name="account_password")
 async def account_password(
-    request: Request, session: DistrictAdmin, account_id: int, post: PostedForm
+    request: Request, session: DistrictAdmin, account_id: RowId, post: PostedForm
 ) -> Response:
     password = post.form.get("password")
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
@@ -224,7 +225,7 @@ async def kiosk_create(request: Request, session: DistrictAdmin, post: PostedFor
 
 @router.post("/kiosks/{device_id}/revoke", name="kiosk_revoke")
 async def kiosk_revoke(
-    request: Request, session: DistrictAdmin, device_id: int, post: PostedForm
+    request: Request, session: DistrictAdmin, device_id: RowId, post: PostedForm
 ) -> Response:
     def revoke(conn: Connection) -> bool:
         row = conn.execute(
