@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Connection
 
-from kiosk.core.values import RowId
+from kiosk.core.values import RowId, check_text
 from kiosk.server import models as m
 from kiosk.server.admin.drafts import audit
 from kiosk.server.admin.fleet import ago, fleet_rows
@@ -94,6 +94,10 @@ async def account_create(request: Request, session: DistrictAdmin, post: PostedF
         errors["password"] = f"密码至少 {MIN_PASSWORD} 个字符"
     if len(values["display_name"]) > 100:
         errors["display_name"] = "姓名太长"
+    try:
+        check_text(values["display_name"])
+    except ValueError as exc:
+        errors["display_name"] = str(exc)
     runtime = runtime_of(request)
     halls = {h.id for h in await runtime.db.read(_halls)}
     if values["role"] == "hall_staff" and values["hall_id"] not in halls:
@@ -196,6 +200,10 @@ async def kiosks(request: Request, session: DistrictAdmin) -> HTMLResponse:
 async def kiosk_create(request: Request, session: DistrictAdmin, post: PostedForm) -> Response:
     hall_id = post.text("hall_id")
     name = post.text("name")[:100]
+    try:
+        check_text(name)
+    except ValueError as exc:
+        return redirect("/admin/kiosks", f"自助机名称{exc}")
     runtime = runtime_of(request)
     if hall_id not in {h.id for h in await runtime.db.read(_halls)}:
         return redirect("/admin/kiosks", "请选择自助机所在的大厅")

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from starlette.datastructures import UploadFile
 
 from kiosk.core.content import StaffStatus
+from kiosk.core.values import check_text
 from kiosk.server import models as m
 from kiosk.server.admin.drafts import (
     EditRefused,
@@ -99,6 +100,10 @@ async def change_status(
     except ValueError as exc:
         return redirect(back, str(exc))
     note = post.text("note")[:100]
+    try:
+        check_text(note)
+    except ValueError as exc:
+        return redirect(back, f"说明{exc}")
 
     def change(conn: Connection) -> tuple[str, int, int]:
         snapshot, seq = publish_staff_status(
