@@ -37,6 +37,7 @@ __all__ = [
     "RowId",
     "WholeNumber",
     "check_text",
+    "printable",
 ]
 
 #: What a 64-bit integer column (SQLite INTEGER, PostgreSQL BIGINT) holds.
@@ -91,6 +92,18 @@ def check_text(value: str, *, multiline: bool = False) -> str:
     raise ValueError(
         f"含有不可见的控制字符 U+{ord(char):04X}（第 {index + 1} 个字符），请删除后再试"
     )
+
+
+def printable(value: str, *, multiline: bool = False) -> str:
+    """``value`` with every character :func:`check_text` refuses replaced by U+FFFD: for
+    text we write ourselves from what we do not control (an exception's message in a
+    heartbeat), so it passes the check rather than being refused."""
+    if multiline:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    while (found := _first_bad(value, multiline=multiline)) is not None:
+        index = found[0]
+        value = value[:index] + "\ufffd" + value[index + 1 :]
+    return value
 
 
 def _one_line(value: str) -> str:

@@ -19,6 +19,7 @@ from kiosk.core.values import (
     RowId,
     WholeNumber,
     check_text,
+    printable,
 )
 
 
@@ -102,3 +103,9 @@ def test_check_text_names_the_character_and_its_place() -> None:
         check_text("\ud800")
     assert check_text("a\tb\r\nc", multiline=True) == "a\tb\nc"
     assert check_text("") == ""
+
+
+def test_printable_makes_our_own_diagnostics_pass_the_check() -> None:
+    assert printable("err\x1b[31m\x00!") == "err\ufffd[31m\ufffd!"
+    assert printable("a\r\nb\tc\x07", multiline=True) == "a\nb\tc\ufffd"
+    assert check_text(printable("\ud800x")) == "\ufffdx"
