@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
+from annotated_types import Ge, Le
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -26,6 +27,7 @@ from pydantic import (
 
 from kiosk.core.clock import DEFAULT_TIMEZONE, hall_zone
 from kiosk.core.moments import AwareMoment, Day, Moment
+from kiosk.core.values import Flag, Line, MultiLine, OneLine, WholeNumber
 
 __all__ = [
     "CATEGORIES",
@@ -68,10 +70,12 @@ CATEGORIES: tuple[tuple[str, str], ...] = (
 CATEGORY_NAMES: dict[str, str] = dict(CATEGORIES)
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), OneLine
+]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000), MultiLine]
 HHMM = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
-Weekday = Annotated[int, Field(ge=1, le=7)]  # ISO: 1 = Monday … 7 = Sunday
+Weekday = Annotated[WholeNumber, Ge(1), Le(7)]  # ISO: 1 = Monday … 7 = Sunday
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s]{1,500}$")]
 Phone = Annotated[str, StringConstraints(pattern=r"^[0-9+\-() ]{3,30}$")]
@@ -144,7 +148,7 @@ class HallInfo(_Model):
     short_name: Text
     street: Text
     address: Text
-    timezone: str = DEFAULT_TIMEZONE
+    timezone: Line = DEFAULT_TIMEZONE
     phone: Phone
     intro: LongText = ""
     brand: Brand
@@ -166,10 +170,10 @@ class Queue(_Model):
     """A ticket queue of the hall: one letter prefix per category queue."""
 
     code: Annotated[str, StringConstraints(pattern=r"^[A-Z]$")]
-    category: str
+    category: Line
     name: Text
-    open: bool = True
-    windows: list[Annotated[int, Field(ge=1, le=99)]] = []
+    open: Flag = True
+    windows: list[Annotated[WholeNumber, Ge(1), Le(99)]] = []
 
     @field_validator("category")
     @classmethod
@@ -185,12 +189,14 @@ class Step(_Model):
     title: Text
     actor: Text  # 居民 / 窗口工作人员 / 街道民政科 …
     detail: LongText = ""
-    duration: Annotated[str, StringConstraints(max_length=40)] = ""  # 约10分钟 / 5个工作日
+    duration: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), OneLine] = (
+        ""  # 约10分钟 / 5个工作日
+    )
 
 
 class Material(_Model):
     name: Text
-    copies: Annotated[int, Field(ge=0, le=20)] = 1  # 0: show without a count
+    copies: Annotated[WholeNumber, Ge(0), Le(20)] = 1  # 0: show without a count
     note: LongText = ""
 
 
@@ -223,7 +229,9 @@ class Staff(_Model):
     photo: Sha256 | None = None
     status: StaffStatus = StaffStatus.ON_DUTY
     status_until: AwareMoment | None = None  # expected return
-    status_note: Annotated[str, StringConstraints(max_length=100)] = ""
+    status_note: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=100), OneLine
+    ] = ""
 
 
 class Activity(_Model):
@@ -233,7 +241,7 @@ class Activity(_Model):
     weekdays: list[Weekday] = Field(min_length=1)
     start: HHMM
     end: HHMM
-    leader: Annotated[str, StringConstraints(max_length=60)] = ""
+    leader: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60), OneLine] = ""
     note: LongText = ""
 
     @model_validator(mode="after")
@@ -277,7 +285,7 @@ class Notice(_Model):
     body: LongText
     publish_from: AwareMoment
     publish_until: AwareMoment | None = None
-    pinned: bool = False
+    pinned: Flag = False
 
     @model_validator(mode="after")
     def _window(self) -> Notice:
@@ -337,7 +345,7 @@ class Snapshot(_Model):
     """The envelope the server publishes: one version of one hall's content."""
 
     hall_id: Slug
-    version: Annotated[int, Field(ge=1)]
+    version: Annotated[WholeNumber, Ge(1)]
     published_at: Moment
     content: HallContent
 
@@ -371,6 +379,7 @@ _MESSAGES = {
     "string_type": "应为文字",
     "int_type": "应为整数",
     "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
     "bool_type": "应为是/否",
     "bool_parsing": "应为是/否",
     "list_type": "应为列表",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
+from annotated_types import Ge, Le
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -19,6 +20,7 @@ from pydantic import (
 
 from kiosk.core import moments
 from kiosk.core.moments import AwareMoment, Moment
+from kiosk.core.values import Count, Flag, Measure, MultiLine, OneLine, WholeNumber
 
 __all__ = [
     "API_PREFIX",
@@ -99,10 +101,14 @@ class ErrorPublic(_Wire):
 
 
 class HealthPublic(_Wire):
-    status: Literal["ok"]
+    """``GET /health``: 200 ``ok``, or 503 ``degraded`` with what is wrong in ``problems``
+    (``storage_full``: writes fail for lack of room; ``database_unavailable``)."""
+
+    status: Literal["ok", "degraded"]
     version: str
     database: Literal["sqlite", "postgresql"]
     time: Timestamp
+    problems: list[ErrorBody] = []
 
 
 class HallPublic(_Wire):
@@ -119,9 +125,11 @@ class LeasedNumber(_Wire):
     """A number the kiosk took from one of its leases (or its fallback series)."""
 
     service_day: Day
-    seq: Annotated[int, Field(ge=1, le=999)]
+    seq: Annotated[WholeNumber, Ge(1), Le(999)]
     text: Annotated[str, StringConstraints(pattern=r"^[A-Z]([0-9]{1,2}-)?[0-9]{3}$")]
-    lease_id: int | None = None  # None: the kiosk's fallback series ("A2-001")
+    lease_id: Annotated[WholeNumber, Ge(1)] | None = (
+        None  # None: the kiosk's fallback series ("A2-001")
+    )
 
 
 class TicketCreate(_Wire):
@@ -129,7 +137,7 @@ class TicketCreate(_Wire):
 
     queue: QueueCode
     service_id: Slug | None = None
-    priority: bool = False  # 绿色通道
+    priority: Flag = False  # 绿色通道
     issued_at: SentTimestamp | None = None  # the kiosk's clock when tapped; informative
     number: LeasedNumber | None = None  # pre-assigned offline; None: the server numbers
 
@@ -171,7 +179,7 @@ class TicketBatchPublic(_Wire):
 
 class LeaseCreate(_Wire):
     queue: QueueCode
-    count: Annotated[int, Field(ge=1, le=100)] = 20
+    count: Annotated[WholeNumber, Ge(1), Le(100)] = 20
 
 
 class LeasePublic(_Wire):
@@ -245,24 +253,25 @@ class EventsPublic(_Wire):
 
 
 class Heartbeat(_Wire):
-    app_version: Annotated[str, StringConstraints(max_length=40)]
-    content_version: int | None = None
-    outbox_backlog: Annotated[int, Field(ge=0)] = 0
+    app_version: Annotated[str, StringConstraints(max_length=40), OneLine]
+    content_version: Annotated[WholeNumber, Ge(1)] | None = None
+    #: Tickets waiting on the kiosk for delivery (a kiosk holds at most a few thousand).
+    outbox_backlog: Annotated[Count, Le(1_000_000)] = 0
     last_sync: SentTimestamp | None = None
-    last_error: Annotated[str, StringConstraints(max_length=500)] | None = None
-    uptime_s: Annotated[float, Field(ge=0)] = 0
+    last_error: Annotated[str, StringConstraints(max_length=500), MultiLine] | None = None
+    uptime_s: Annotated[Measure, Ge(0)] = 0
     mode: Literal["kiosk", "display"] = "kiosk"
 
 
 class StaffStatusUpdate(_Wire):
     status: Literal["on_duty", "visiting", "meeting", "leave"]
     status_until: SentTimestamp | None = None
-    status_note: Annotated[str, StringConstraints(max_length=100)] = ""
+    status_note: Annotated[str, StringConstraints(max_length=100), OneLine] = ""
 
 
 class TokenCreate(_Wire):
-    username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    username: Annotated[str, StringConstraints(min_length=1, max_length=64), OneLine]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256), OneLine]
 
 
 class TokenPublic(_Wire):

@@ -64,7 +64,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
     mount_admin(app)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(HotPaths, fastapi_app=app)  # outermost: see hot_paths.py
+    if settings.fast_paths:
+        app.add_middleware(HotPaths, fastapi_app=app)  # outermost: see hot_paths.py
     return app
 
 

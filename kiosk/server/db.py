@@ -11,7 +11,10 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import datetime as dt
+import errno
 import functools
+import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -26,12 +29,44 @@ from sqlalchemy.exc import OperationalError
 
 from kiosk.core import clock
 
-__all__ = ["Database", "as_utc", "migrate", "utcnow"]
+__all__ = ["Database", "as_utc", "migrate", "storage_problem", "utcnow"]
 
 T = TypeVar("T")
 #: PostgreSQL's "deadlock detected" and "could not serialize": safe to run again.
 _RETRYABLE = frozenset({"40P01", "40001"})
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+#: Below this much free space on the SQLite file's disk, ``/health`` warns.
+LOW_DISK_BYTES = 1_000_000
+
+
+#: SQLite's result codes for "no room to write" and its families of I/O failure.
+_SQLITE_FULL = 13
+_SQLITE_IOERR = 10
+_SQLITE_CANTOPEN = 14
+
+
+def storage_problem(exc: BaseException) -> Literal["storage_full", "database_unavailable"] | None:
+    """What is wrong with the storage, if ``exc`` says so (else None: not a storage failure).
+
+    ``storage_full``: the disk (or a size limit of the database) has no room — SQLite's
+    SQLITE_FULL, PostgreSQL's class 53 (disk full, out of memory, too many connections)
+    or a plain ``ENOSPC``/``EDQUOT``. ``database_unavailable``: any other operational
+    failure of the database (I/O error, connection lost, locked for too long).
+    """
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "storage_full"
+    if not isinstance(exc, OperationalError):
+        return None
+    orig = exc.orig
+    code = getattr(orig, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF == _SQLITE_FULL:
+        return "storage_full"
+    sqlstate = getattr(orig, "sqlstate", None)
+    if isinstance(sqlstate, str) and sqlstate.startswith("53"):
+        return "storage_full"
+    if "database or disk is full" in str(orig):
+        return "storage_full"
+    return "database_unavailable"
 
 
 def utcnow() -> dt.datetime:
@@ -99,6 +134,9 @@ class Database:
         self._write_thread = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="db-writer"
         )
+        #: Set when a write failed for lack of room, cleared by the next write that
+        #: commits: what ``/health`` reports (monotonic seconds of the failure).
+        self.full_since: float | None = None
 
     def write_sync(self, fn: Callable[[Connection], T]) -> T:
         """Run ``fn`` in one write transaction (on the calling thread).
@@ -109,11 +147,48 @@ class Database:
         for attempt in range(4):
             try:
                 with self.writer.begin() as conn:
-                    return fn(conn)
+                    result = fn(conn)
+                self.full_since = None
+                return result
             except OperationalError as exc:
+                if storage_problem(exc) == "storage_full":
+                    self.full_since = self.full_since or time.monotonic()
+                    raise
                 if attempt == 3 or getattr(exc.orig, "sqlstate", None) not in _RETRYABLE:
                     raise
         raise AssertionError("unreachable")
+
+    def storage_check(self) -> list[tuple[str, str]]:
+        """``(code, message)`` of what is wrong with the storage now (empty: nothing).
+
+        A write that failed for lack of room (until a write commits again), little free
+        space where the SQLite file lives, or a database that cannot even be read.
+        """
+        problems: list[tuple[str, str]] = []
+        if self.full_since is not None:
+            ago = int(time.monotonic() - self.full_since)
+            problems.append(
+                ("storage_full", f"存储空间已满：{ago} 秒前起写入失败，新的数据无法保存")
+            )
+        if self.kind == "sqlite":
+            path = sa.engine.make_url(self.url).database
+            if path and path != ":memory:":
+                try:
+                    free = shutil.disk_usage(Path(path).parent).free
+                except OSError:
+                    free = None
+                if free is not None and free < LOW_DISK_BYTES and self.full_since is None:
+                    problems.append(
+                        (
+                            "storage_full",
+                            f"数据库所在磁盘只剩 {free // 1024} KB，新的数据可能无法保存",
+                        )
+                    )
+        try:
+            self.read_sync(lambda c: c.exec_driver_sql("SELECT 1").scalar())
+        except Exception as exc:  # any failure here is the answer, not a crash
+            problems.append(("database_unavailable", f"数据库无法读取：{type(exc).__name__}"))
+        return problems
 
     def read_sync(self, fn: Callable[[Connection], T]) -> T:
         with self.reader.begin() as conn:

@@ -6,17 +6,28 @@ wrong methods (405) and oversized bodies (413) are turned into the same shape.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["ApiError", "BodySizeLimit", "error_body", "install_error_handlers"]
+from kiosk.server.db import storage_problem
+
+__all__ = [
+    "ApiError",
+    "BodySizeLimit",
+    "error_body",
+    "install_error_handlers",
+    "storage_error",
+]
+
+log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
@@ -61,6 +72,7 @@ _MESSAGES = {
     "int_from_float": "应为整数",
     "float_type": "应为数字",
     "float_parsing": "应为数字",
+    "finite_number": "应为有限的数字（不能是 Infinity 或 NaN）",
     "bool_type": "应为是/否",
     "bool_parsing": "应为是/否",
     "list_type": "应为列表",
@@ -191,8 +203,47 @@ async def _database_refused(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+_STORAGE_MESSAGES = {
+    "storage_full": "服务器存储空间已满，这次的数据没有保存。请联系管理员清理磁盘后重试",
+    "database_unavailable": "服务器的数据库暂时无法使用，这次的数据没有保存，请稍后重试",
+}
+
+
+def storage_error(exc: BaseException) -> ApiError | None:
+    """The 503 for a failure of the storage (full disk, database gone), else None.
+
+    Nothing was written (the transaction rolled back); ``Retry-After`` tells a kiosk's
+    courier to try again later rather than at once.
+    """
+    problem = storage_problem(exc)
+    if problem is None:
+        return None
+    return ApiError(503, problem, _STORAGE_MESSAGES[problem], headers={"Retry-After": "30"})
+
+
+async def _storage_failed(_request: Request, exc: Exception) -> JSONResponse:
+    found = storage_error(exc)
+    if found is None:  # an operational error storage_problem does not know: still 503
+        found = ApiError(503, "database_unavailable", _STORAGE_MESSAGES["database_unavailable"])
+    log.warning("answered %s: %s", found.code, exc)
+    return JSONResponse(found.body(), status_code=found.status, headers=found.headers)
+
+
+async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    # Starlette calls this for anything no other handler took, answers with it, then
+    # re-raises so the traceback is logged. Still the one JSON shape, never plain text.
+    found = storage_error(exc)
+    if found is not None:
+        return JSONResponse(found.body(), status_code=found.status, headers=found.headers)
+    return JSONResponse(
+        error_body("internal_error", "服务器内部出错，已记入日志，请稍后重试"), status_code=500
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(OperationalError, _storage_failed)
+    app.add_exception_handler(Exception, _unexpected)
     app.add_exception_handler(DataError, _database_refused)
     app.add_exception_handler(IntegrityError, _database_refused)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -3,9 +3,11 @@
 ``GET /api/v1/kiosk/content`` (mostly a 304) and ``POST /api/v1/tickets`` are served
 here, in plain ASGI, when everything they need is already in this process's memory (a
 cached kiosk token, a cached hall). Anything unusual — an unknown token, a body that does
-not validate, a missing header — is handed, untouched (the body replayed), to the
-FastAPI routes, which remain the documented implementation and give the full error
-answers. Both paths give byte-for-byte the same answers as their routes.
+not validate, a missing header, a body that is not declared ``application/json`` — is
+handed, untouched (the body replayed), to the FastAPI routes, which remain the documented
+implementation and give the full error answers. The rule: this lane only ever answers a
+request the route would answer the same way (tests/security/test_one_wire.py sends every
+kind of request to both; ``fast_paths = false`` turns the lane off).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from starlette.types import Message, Receive, Scope, Send
 from kiosk.core.wire import API_PREFIX, TicketCreate
 from kiosk.server.auth import KioskPrincipal, StaffPrincipal
 from kiosk.server.content_store import newer_than_cached
-from kiosk.server.errors import ApiError
+from kiosk.server.errors import ApiError, storage_error
 from kiosk.server.tickets import IssueRequest
 
 __all__ = ["HotPaths"]
@@ -31,6 +33,15 @@ _TICKETS = f"{API_PREFIX}/tickets".encode()
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
 _JSON = (b"content-type", b"application/json")
 _MAX_TICKET_BODY = 16_384
+
+
+def _is_json(content_type: bytes | None) -> bool:
+    """Declared ``application/json`` (any parameters): the one type kiosks send. Anything
+    else (none, text/plain, ``+json`` types, …) goes to the route, which decides."""
+    if content_type is None:
+        return False
+    media = content_type.split(b";", 1)[0].strip().lower()
+    return media == b"application/json"
 
 
 def _headers(scope: Scope) -> dict[bytes, bytes]:
@@ -110,6 +121,7 @@ class HotPaths:
         who = runtime.principals.peek(token) if runtime is not None and token else None
         usable = (
             who is not None
+            and _is_json(headers.get(b"content-type"))
             and _KEY.match(key) is not None
             and declared is not None
             and declared.isdigit()
@@ -147,9 +159,13 @@ class HotPaths:
             return
         try:
             result = await runtime.writer.submit(IssueRequest(who, hall.hall_id, key, create))
-        except ApiError as exc:
-            payload = json.dumps(exc.body(), ensure_ascii=False, separators=(",", ":")).encode()
-            await _answer(send, exc.status, payload, [_JSON])
+        except Exception as exc:
+            refusal = exc if isinstance(exc, ApiError) else storage_error(exc)
+            if refusal is None:
+                raise  # a bug: the server's error middleware answers the JSON 500
+            payload = json.dumps(refusal.body(), ensure_ascii=False, separators=(",", ":")).encode()
+            extra = [(k.lower().encode(), v.encode()) for k, v in (refusal.headers or {}).items()]
+            await _answer(send, refusal.status, payload, [_JSON, *extra])
             return
         await _answer(
             send,

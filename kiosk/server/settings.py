@@ -57,6 +57,9 @@ class ServerSettings(BaseSettings):
     long_poll_max_seconds: float = Field(default=30.0, gt=0, le=120)
     #: How often each process looks for a job whose period has come (kiosk/server/jobs.py).
     jobs_poll_seconds: float = Field(default=30.0, gt=0, le=3600)
+    #: Serve content polls and ticket issues on the plain-ASGI fast lane (hot_paths.py);
+    #: false sends every request through the FastAPI routes (same answers, slower).
+    fast_paths: bool = True
     log_level: str = "info"
 
     @model_validator(mode="after")

@@ -25,6 +25,7 @@ from typing import TypeVar
 
 from kiosk.core import clock as wall_clock
 from kiosk.core.content import Snapshot
+from kiosk.core.values import printable
 from kiosk.core.wire import EventPublic, EventType, Heartbeat
 from kiosk.sync.backoff import Backoff
 from kiosk.sync.client import HallClient
@@ -265,11 +266,13 @@ class ContentSync:
             status = self._publish()
             started = self._started_at if self._started_at is not None else self._clock()
             heartbeat = Heartbeat(
-                app_version=self._app_version[:40],
+                app_version=printable(self._app_version[:40]),
                 content_version=status.content_version,
                 outbox_backlog=status.outbox_backlog,
                 last_sync=status.last_sync,
-                last_error=status.last_error[:500] if status.last_error else None,
+                last_error=printable(status.last_error[:500], multiline=True)
+                if status.last_error
+                else None,
                 uptime_s=max(0.0, self._clock() - started),
             )
             self._client.heartbeat(heartbeat)

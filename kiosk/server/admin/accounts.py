@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Connection
 
+from kiosk.core.values import RowId, check_text
 from kiosk.server import models as m
 from kiosk.server.admin.drafts import audit
 from kiosk.server.admin.fleet import ago, fleet_rows
@@ -93,6 +94,10 @@ async def account_create(request: Request, session: DistrictAdmin, post: PostedF
         errors["password"] = f"密码至少 {MIN_PASSWORD} 个字符"
     if len(values["display_name"]) > 100:
         errors["display_name"] = "姓名太长"
+    try:
+        check_text(values["display_name"])
+    except ValueError as exc:
+        errors["display_name"] = str(exc)
     runtime = runtime_of(request)
     halls = {h.id for h in await runtime.db.read(_halls)}
     if values["role"] == "hall_staff" and values["hall_id"] not in halls:
@@ -145,7 +150,7 @@ def _account_change(
 
 @router.post("/accounts/{account_id}/disable", name="account_disable")
 async def account_disable(
-    request: Request, session: DistrictAdmin, account_id: int, post: PostedForm
+    request: Request, session: DistrictAdmin, account_id: RowId, post: PostedForm
 ) -> Response:
     if account_id == session.staff.account_id:
         return redirect("/admin/accounts", "不能停用自己的账号")
@@ -157,7 +162,7 @@ async def account_disable(
 
 @router.post("/accounts/{account_id}/enable", name="account_enable")
 async def account_enable(
-    request: Request, session: DistrictAdmin, account_id: int, post: PostedForm
+    request: Request, session: DistrictAdmin, account_id: RowId, post: PostedForm
 ) -> Response:
     name = await runtime_of(request).db.write(
         lambda c: _account_change(c, post, account_id, {"disabled": False}, "account_enable")
@@ -167,7 +172,7 @@ async def account_enable(
 
 @router.post("/accounts/{account_id}/password", name="account_password")
 async def account_password(
-    request: Request, session: DistrictAdmin, account_id: int, post: PostedForm
+    request: Request, session: DistrictAdmin, account_id: RowId, post: PostedForm
 ) -> Response:
     password = post.form.get("password")
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
@@ -195,6 +200,10 @@ async def kiosks(request: Request, session: DistrictAdmin) -> HTMLResponse:
 async def kiosk_create(request: Request, session: DistrictAdmin, post: PostedForm) -> Response:
     hall_id = post.text("hall_id")
     name = post.text("name")[:100]
+    try:
+        check_text(name)
+    except ValueError as exc:
+        return redirect("/admin/kiosks", f"自助机名称{exc}")
     runtime = runtime_of(request)
     if hall_id not in {h.id for h in await runtime.db.read(_halls)}:
         return redirect("/admin/kiosks", "请选择自助机所在的大厅")
@@ -224,7 +233,7 @@ async def kiosk_create(request: Request, session: DistrictAdmin, post: PostedFor
 
 @router.post("/kiosks/{device_id}/revoke", name="kiosk_revoke")
 async def kiosk_revoke(
-    request: Request, session: DistrictAdmin, device_id: int, post: PostedForm
+    request: Request, session: DistrictAdmin, device_id: RowId, post: PostedForm
 ) -> Response:
     def revoke(conn: Connection) -> bool:
         row = conn.execute(

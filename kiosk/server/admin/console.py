@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from kiosk.core.content import CATEGORY_NAMES
 from kiosk.core.tickets import Action, service_day
+from kiosk.core.values import RowId
 from kiosk.core.wire import TicketState
 from kiosk.server import models as m
 from kiosk.server.admin.sessions import StaffSession
@@ -122,14 +123,16 @@ async def counters(request: Request, session: CurrentSession) -> HTMLResponse:
 
 
 @router.get("/counters/{counter_id}", response_class=HTMLResponse, name="console")
-async def console(request: Request, counter_id: int, session: CurrentSession) -> HTMLResponse:
+async def console(request: Request, counter_id: RowId, session: CurrentSession) -> HTMLResponse:
     runtime = runtime_of(request)
     live = await runtime.db.read(lambda c: _live(request, c, counter_id, session))
     return render(request, "admin/console.html", live)
 
 
 @router.get("/counters/{counter_id}/live", name="console_live")
-async def console_live(request: Request, counter_id: int, session: CurrentSession) -> JSONResponse:
+async def console_live(
+    request: Request, counter_id: RowId, session: CurrentSession
+) -> JSONResponse:
     runtime = runtime_of(request)
     live = await runtime.db.read(lambda c: _live(request, c, counter_id, session))
     current = live["current"]
@@ -151,7 +154,7 @@ async def console_live(request: Request, counter_id: int, session: CurrentSessio
     )
 
 
-async def _do(request: Request, counter_id: int, post: Any, op: Any, done: str) -> Response:
+async def _do(request: Request, counter_id: RowId, post: Any, op: Any, done: str) -> Response:
     runtime = runtime_of(request)
     back = f"/admin/counters/{counter_id}"
 
@@ -168,7 +171,7 @@ async def _do(request: Request, counter_id: int, post: Any, op: Any, done: str) 
 
 
 @router.post("/counters/{counter_id}/call-next", name="console_call_next")
-async def call_next(request: Request, counter_id: int, post: PostedForm) -> Response:
+async def call_next(request: Request, counter_id: RowId, post: PostedForm) -> Response:
     queues = [q for q in post.values("queues") if len(q) == 1 and q.isupper()] or None
     runtime = runtime_of(request)
     return await _do(
@@ -181,7 +184,7 @@ async def call_next(request: Request, counter_id: int, post: PostedForm) -> Resp
 
 
 @router.post("/counters/{counter_id}/transfer", name="console_transfer")
-async def transfer(request: Request, counter_id: int, post: PostedForm) -> Response:
+async def transfer(request: Request, counter_id: RowId, post: PostedForm) -> Response:
     queue = post.text("queue")
     runtime = runtime_of(request)
     return await _do(
@@ -194,7 +197,7 @@ async def transfer(request: Request, counter_id: int, post: PostedForm) -> Respo
 
 
 @router.post("/counters/{counter_id}/{action}", name="console_act")
-async def act(request: Request, counter_id: int, action: str, post: PostedForm) -> Response:
+async def act(request: Request, counter_id: RowId, action: str, post: PostedForm) -> Response:
     if action not in _ACTIONS:
         raise AdminPageError(404, "没有这个操作")
     what, done = _ACTIONS[action]

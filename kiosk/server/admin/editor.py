@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from kiosk.core.clock import DEFAULT_TIMEZONE
+from kiosk.core.values import Position
 from kiosk.server.admin.drafts import Draft, EditRefused, edit_draft, load_draft
 from kiosk.server.admin.fields import (
     Field,
@@ -384,7 +385,7 @@ def _register_sub(
 
     @router.post(sub_base + "/{index}", name=f"{coll.key}_{sub.key}_save")
     async def save(
-        request: Request, hall: HallScope, item_id: str, index: int, post: PostedForm
+        request: Request, hall: HallScope, item_id: str, index: Position, post: PostedForm
     ) -> Response:
         zone = await _zone(request, hall.id)
         values, errors, shown = read_fields(sub.fields, post, zone, creating=True)
@@ -416,7 +417,7 @@ def _register_sub(
 
     @router.post(sub_base + "/{index}/delete", name=f"{coll.key}_{sub.key}_delete")
     async def delete(
-        request: Request, hall: HallScope, item_id: str, index: int, post: PostedForm
+        request: Request, hall: HallScope, item_id: str, index: Position, post: PostedForm
     ) -> Response:
         def change(content: dict[str, Any]) -> str:
             target = content[coll.key][_index(content[coll.key], item_id)]
@@ -437,7 +438,7 @@ def _register_sub(
 
     @router.post(sub_base + "/{index}/move", name=f"{coll.key}_{sub.key}_move")
     async def move(
-        request: Request, hall: HallScope, item_id: str, index: int, post: PostedForm
+        request: Request, hall: HallScope, item_id: str, index: Position, post: PostedForm
     ) -> Response:
         direction = post.text("direction")
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from kiosk.core.moments import parse_day, parse_moment
 from kiosk.core.schedule import weekdays_text
+from kiosk.core.values import check_text
 from kiosk.server.admin.web import Posted
 
 __all__ = [
@@ -129,6 +130,10 @@ def _hhmm(text: str) -> str:
     return f"{int(hour):02d}:{minute}"
 
 
+#: Inputs of several lines (a <textarea>); every other input is one line.
+_MULTILINE = frozenset({"textarea", "lines", "hours", "contacts"})
+
+
 def _read(field: Field, posted: Posted, zone: ZoneInfo) -> Any:
     """The field's value from the form; raises ValueError with a Chinese message."""
     key = field.input_name
@@ -137,10 +142,12 @@ def _read(field: Field, posted: Posted, zone: ZoneInfo) -> Any:
     if field.kind == "weekdays":
         days = sorted({int(v) for v in posted.values(key) if v.isdigit() and 1 <= int(v) <= 7})
         return days
-    raw = posted.text(key)
+    # The one text check of kiosk.core.values: no control characters (NUL, ESC, …);
+    # newlines only where the input has several lines.
+    raw = check_text(posted.text(key), multiline=field.kind in _MULTILINE)
     if field.kind in ("textarea",):
         value = posted.form.get(key)
-        return value.strip() if isinstance(value, str) else ""
+        return check_text(value.strip(), multiline=True) if isinstance(value, str) else ""
     if field.kind == "lines":
         return [line.strip() for line in raw.splitlines() if line.strip()]
     if field.kind == "hours":

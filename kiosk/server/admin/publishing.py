@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from kiosk.core.clock import DEFAULT_TIMEZONE
 from kiosk.core.content import CATEGORIES, HallContent
 from kiosk.core.schedule import now_and_next, occurrences_on, opening_text, weekdays_text
+from kiosk.core.values import RowId
 from kiosk.server import models as m
 from kiosk.server.admin.drafts import (
     EditRefused,
@@ -152,7 +153,7 @@ async def versions(request: Request, hall: HallScope) -> HTMLResponse:
 @router.get(
     "/halls/{hall_id}/versions/{version}", response_class=HTMLResponse, name="version_preview"
 )
-async def version_preview(request: Request, hall: HallScope, version: int) -> HTMLResponse:
+async def version_preview(request: Request, hall: HallScope, version: RowId) -> HTMLResponse:
     runtime = runtime_of(request)
     snapshot, _ = await runtime.db.read(lambda c: load_version(c, hall.id, version))
     draft = await runtime.db.read(lambda c: load_draft(c, hall.id))
@@ -162,7 +163,7 @@ async def version_preview(request: Request, hall: HallScope, version: int) -> HT
 
 
 @router.post("/halls/{hall_id}/versions/{version}/restore", name="restore")
-async def restore(request: Request, hall: HallScope, version: int, post: PostedForm) -> Response:
+async def restore(request: Request, hall: HallScope, version: RowId, post: PostedForm) -> Response:
     runtime = runtime_of(request)
     try:
         snapshot, seq = await runtime.db.write(

@@ -16,6 +16,7 @@ from starlette.datastructures import UploadFile
 from kiosk.core.content import StaffStatus
 from kiosk.core.media import MAX_MEDIA_BYTES, MediaRefused, shrink_photo
 from kiosk.core.moments import check_moment, parse_day
+from kiosk.core.values import check_text
 from kiosk.server.admin.drafts import (
     EditRefused,
     audit,
@@ -102,6 +103,10 @@ async def change_status(
     except ValueError as exc:
         return redirect(back, str(exc))
     note = post.text("note")[:100]
+    try:
+        check_text(note)
+    except ValueError as exc:
+        return redirect(back, f"说明{exc}")
 
     def change(conn: Connection) -> tuple[str, int, int]:
         snapshot, seq = publish_staff_status(

@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
 
+from kiosk.core.values import RowId
 from kiosk.server.auth import KioskPrincipal, Principal, StaffPrincipal
 from kiosk.server.errors import ApiError
 from kiosk.server.runtime import ServerRuntime
@@ -85,7 +86,7 @@ IdempotencyKey = Annotated[
 _SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
 HallId = Annotated[str, Path(pattern=_SLUG, description="the hall's id (a slug)")]
 StaffId = Annotated[str, Path(pattern=_SLUG, description="the staff member's id in the content")]
-CounterId = Annotated[int, Path(ge=1, le=2**62, description="the counter's id")]
+CounterId = Annotated[RowId, Path(description="the counter's id")]
 #: Ticket public ids are ``secrets.token_urlsafe(16)``; anything else cannot be one.
 PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
 

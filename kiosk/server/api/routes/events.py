@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import sqlalchemy as sa
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from kiosk.core.values import Position
 from kiosk.core.wire import ErrorPublic, EventsPublic
 from kiosk.server import models as m
 from kiosk.server.api.deps import CurrentKiosk, Runtime
@@ -21,7 +24,7 @@ router = APIRouter(tags=["kiosk"])
 async def kiosk_events(
     kiosk: CurrentKiosk,
     runtime: Runtime,
-    after: int = Query(0, ge=0, le=2**62, description="the last seq the kiosk has seen"),
+    after: Annotated[Position, Query(description="the last seq the kiosk has seen")] = 0,
     wait: float = Query(0, ge=0, le=30, description="seconds to wait when there is nothing"),
 ) -> Response:
     """Events of the kiosk's hall with seq > ``after``, in seq order (at-least-once).

@@ -1,6 +1,12 @@
-"""``GET /health``: the process is up and which database it uses. ``GET /ready``: this
-process can serve: its database answers and its event fan-out is current (a load balancer
-or systemd health check sends traffic only to a ready worker)."""
+"""``GET /health``: the server is up, which database it uses, and whether it can store.
+
+``200`` with ``status: ok``; ``503`` with ``status: degraded`` and the ``problems`` (a
+write failed for lack of room and none has committed since, the SQLite file's disk is
+nearly full, or the database cannot be read), so a monitor sees what is wrong.
+
+``GET /ready``: this process can serve: its database answers and its event fan-out is
+current (a load balancer or systemd health check sends traffic only to a ready worker).
+"""
 
 from __future__ import annotations
 
@@ -11,17 +17,31 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 import kiosk
-from kiosk.core.wire import HealthPublic
+from kiosk.core.wire import ErrorBody, HealthPublic
 from kiosk.server.api.deps import Runtime
 from kiosk.server.db import utcnow
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", response_model=HealthPublic)
-async def health(runtime: Runtime) -> HealthPublic:
-    return HealthPublic(
-        status="ok", version=kiosk.__version__, database=runtime.db.kind, time=utcnow()
+@router.get(
+    "/health",
+    response_model=HealthPublic,
+    responses={503: {"model": HealthPublic, "description": "degraded: see problems"}},
+)
+async def health(runtime: Runtime) -> JSONResponse:
+    found = await asyncio.to_thread(runtime.db.storage_check)
+    report = HealthPublic(
+        status="degraded" if found else "ok",
+        version=kiosk.__version__,
+        database=runtime.db.kind,
+        time=utcnow(),
+        problems=[ErrorBody(code=code, message=message) for code, message in found],
+    )
+    return JSONResponse(
+        report.model_dump(mode="json", exclude_none=True),
+        status_code=503 if found else 200,
+        headers={"Cache-Control": "no-store"},
     )
 
 
