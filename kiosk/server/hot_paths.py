@@ -149,7 +149,8 @@ class HotPaths:
             result = await runtime.writer.submit(IssueRequest(who, hall.hall_id, key, create))
         except ApiError as exc:
             payload = json.dumps(exc.body(), ensure_ascii=False, separators=(",", ":")).encode()
-            await _answer(send, exc.status, payload, [_JSON])
+            extra = [(k.lower().encode(), v.encode()) for k, v in (exc.headers or {}).items()]
+            await _answer(send, exc.status, payload, [_JSON, *extra])
             return
         await _answer(
             send,
