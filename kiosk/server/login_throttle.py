@@ -35,6 +35,7 @@ Imported by :mod:`kiosk.server.admin.sessions` (which re-exports it) and
 from __future__ import annotations
 
 import datetime as dt
+import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -203,7 +204,7 @@ def reserve_login_attempt(
         if not stale and next_at > now:
             wait = max(wait, (next_at - now).total_seconds())
     if wait > 0:
-        seconds = int(wait) + 1
+        seconds = max(1, math.ceil(wait))
         if seconds >= 120:
             text = f"尝试过于频繁，请 {seconds // 60 + 1} 分钟后再试"
         else:
