@@ -58,9 +58,10 @@ def new_staff(server: RunningServer, hall_id: str = "huayang") -> str:
     return name
 
 
-def new_kiosk(server: RunningServer, hall_id: str) -> tuple[int, int, str]:
+def new_kiosk(server: RunningServer, hall_id: str, name: str = "") -> tuple[int, int, str]:
     """A fresh kiosk of ``hall_id``: (device id, kiosk_no, token)."""
-    return in_db(server, lambda c: create_kiosk(c, hall_id, "安全测试机"))
+    label = name or f"安全测试机{uuid.uuid4().hex[:4]}"
+    return in_db(server, lambda c: create_kiosk(c, hall_id, label))
 
 
 def token_login(
