@@ -55,6 +55,16 @@ def _attempts(server: RunningServer, key: str) -> int:
     return int(found or 0)
 
 
+def _allowed(elapsed: float) -> int:
+    """Attempts of one account from one address that may be checked within ``elapsed``
+    seconds: the free ones, then one more each time a wait of the backoff has passed."""
+    rule, allowed, spent = RULES["pair"], SLOW_AFTER, 0.0
+    while spent + rule.delay(allowed) <= elapsed:
+        spent += rule.delay(allowed)
+        allowed += 1
+    return allowed
+
+
 def _delay(server: RunningServer, key: str) -> float:
     """Seconds between the key's last attempt and the next one it accepts."""
     db = database(server)
@@ -110,14 +120,17 @@ def test_sixty_parallel_wrong_passwords_verify_no_more_than_the_limit(
 ) -> None:
     user = new_staff(server)
     ip = "203.0.113.10"
+    started = time.monotonic()
     answers = all_at_once(
         [lambda: token_login(server, user, "wrong-password", ip) for _ in range(60)]
     )
+    elapsed = time.monotonic() - started
     verified = [r for r in answers if r.status_code == 401]
     refused = [r for r in answers if r.status_code == 429]
     assert len(verified) + len(refused) == 60, [r.status_code for r in answers]
-    # Exactly the free attempts were checked, whichever worker took them; no more.
-    assert len(verified) == SLOW_AFTER, len(verified)
+    # The free attempts were checked, whichever worker took them, and no more than the
+    # waits that passed during the burst allow (on a quick machine: exactly the free ones).
+    assert SLOW_AFTER <= len(verified) <= _allowed(elapsed), (len(verified), elapsed)
     for r in refused:
         error = assert_error(r, 429, "too_many_attempts")
         assert "后再试" in error["message"]
@@ -133,18 +146,20 @@ def test_twenty_nine_wrong_and_one_right_in_parallel_on_the_form(server: Running
     for b in browsers:
         b.open_form()
     passwords = ["wrong-password"] * 29 + [PASSWORD]
+    started = time.monotonic()
     answers = all_at_once(
         [lambda b=b, p=p: b.submit(user, p) for b, p in zip(browsers, passwords, strict=True)]
     )
+    elapsed = time.monotonic() - started
     codes = [r.status_code for r in answers]
     checked = [c for c in codes if c in (303, 401)]
-    assert len(checked) == SLOW_AFTER, codes
-    assert codes.count(429) == 30 - SLOW_AFTER, codes
+    assert SLOW_AFTER <= len(checked) <= _allowed(elapsed), (codes, elapsed)
+    assert codes.count(429) == 30 - len(checked), codes
     # The right password logged in only if it was among the few attempts that were
     # checked at all: a burst no longer wins by numbers.
     right = answers[-1]
     if right.status_code == 303:
-        assert codes.count(401) == SLOW_AFTER - 1
+        assert codes.count(401) == len(checked) - 1
     else:
         assert right.status_code == 429 and "后再试" in right.text
         assert "kiosk_admin=" not in right.headers.get("set-cookie", "")
@@ -168,7 +183,7 @@ def test_the_attacker_waits_longer_and_longer(server: RunningServer) -> None:
     # The wait after the 3rd, 4th, 5th checked attempt: 2 s, then 4 s, then 8 s.
     assert delays == [RULES["pair"].delay(n) for n in (3, 4, 5)] == [2, 4, 8], delays
     # Retry-After says what is left of the wait (part of it passed while the attempt ran).
-    assert all(d - 2 <= w <= d for w, d in zip(waits, delays, strict=False)), (waits, delays)
+    assert all(1 <= w <= d for w, d in zip(waits, delays, strict=False)), (waits, delays)
 
 
 def test_the_owner_from_another_address_logs_in_at_once(server: RunningServer) -> None:
