@@ -78,6 +78,8 @@ class KioskQuota:
     ) -> int:
         """Take up to ``count`` numbers of the kiosk's allowance for ``queue`` on ``day``;
         returns how many it may have (0: none left today)."""
+        # The kiosk's rate row first, as take_tickets does: one lock order, no deadlocks.
+        self._rate_row(conn, device_id)
         key = {"device_id": device_id, "queue": queue, "service_day": day}
         row = _locked(conn, kiosk_allowance, key, {"taken": 0})
         granted = max(0, min(count, self.numbers_per_queue_day - int(row.taken)))
@@ -91,14 +93,12 @@ class KioskQuota:
             )
         return granted
 
+    def _rate_row(self, conn: Connection, device_id: int) -> sa.Row[Any]:
+        fresh = {"tokens": float(self.burst), "updated_at": utcnow(), "refused": 0}
+        return _locked(conn, kiosk_rate, {"device_id": device_id}, fresh)
+
     def _refused(self, conn: Connection, device_id: int, count: int) -> None:
         now = utcnow()
-        _locked(
-            conn,
-            kiosk_rate,
-            {"device_id": device_id},
-            {"tokens": float(self.burst), "updated_at": now, "refused": 0},
-        )
         conn.execute(
             sa.update(kiosk_rate)
             .where(kiosk_rate.c.device_id == device_id)
@@ -119,12 +119,7 @@ class KioskQuota:
         """Take ``count`` tickets from the kiosk's bucket: (how many may go, Retry-After
         seconds for the rest)."""
         now = utcnow()
-        row = _locked(
-            conn,
-            kiosk_rate,
-            {"device_id": device_id},
-            {"tokens": float(self.burst), "updated_at": now, "refused": 0},
-        )
+        row = self._rate_row(conn, device_id)
         last = as_utc(row.updated_at) or now
         elapsed = max(0.0, (now - last).total_seconds())
         tokens = min(float(self.burst), float(row.tokens) + elapsed * self.per_minute / 60.0)

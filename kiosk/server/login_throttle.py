@@ -193,6 +193,7 @@ def reserve_login_attempt(
     if conn.dialect.name == "postgresql":
         query = query.with_for_update()
     rows = {row.key: row for row in conn.execute(query)}
+    now = utcnow()  # after the rows are ours: another attempt may have held them till now
     wait = 0.0
     counts: dict[str, int] = {}
     for key in keys:
