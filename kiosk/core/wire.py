@@ -272,9 +272,14 @@ class StaffStatusUpdate(_Wire):
 class TokenCreate(_Wire):
     username: Annotated[str, StringConstraints(min_length=1, max_length=64), OneLine]
     password: Annotated[str, StringConstraints(min_length=1, max_length=256), OneLine]
+    #: The ``device_token`` of an earlier good login of this account: its own, gentler
+    #: attempt limit, untouched by anyone else's failures (docs/SERVER.md).
+    device_token: Annotated[str, StringConstraints(max_length=200), OneLine] | None = None
 
 
 class TokenPublic(_Wire):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_at: Timestamp
+    #: Keep it and send it with the next login of this account (known device).
+    device_token: str | None = None

@@ -2,8 +2,12 @@
 
 Kiosk tokens are random (32 bytes, URL-safe), shown once, stored as SHA-256 and bound to
 one hall. Staff passwords are argon2 hashes; ``POST /auth/token`` hands a staff member a
-bearer token (stored hashed, expiring). Token lookups are cached per process for a few
-seconds (``auth_cache_seconds``), so a revoked token stops working within that time.
+bearer token (stored hashed, expiring, revoked for good by a new password, a disable or a
+logout-everywhere: :func:`kiosk.server.admin.sessions.end_all_logins`). Staff tokens are
+looked up in the database on every request, so their end is immediate in every process.
+Kiosk token lookups are cached per process for ``auth_cache_seconds`` (the two requests
+every kiosk makes all day are answered from memory): a revoked kiosk token stops at once
+in the process that revoked it and within that time in the others (the fleet page says so).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ __all__ = [
     "hash_password",
     "issue_staff_token",
     "new_token",
+    "revoke_staff_tokens",
     "token_hash",
     "verify_password",
 ]
@@ -134,7 +139,9 @@ def _lookup(conn: Connection, digest: str, now: dt.datetime) -> Principal | None
 
 
 class PrincipalCache:
-    """Bearer token → principal, remembered for ``ttl`` seconds (misses too, briefly)."""
+    """Kiosk bearer token → principal, remembered for ``ttl`` seconds (misses too, briefly).
+
+    Staff principals are never remembered: a staff token's end must hold at once."""
 
     def __init__(self, db: Database, ttl: float) -> None:
         self.db = db
@@ -148,6 +155,8 @@ class PrincipalCache:
         if hit is not None and hit[0] > now:
             return hit[1]
         found = await self.db.read(lambda conn: _lookup(conn, digest, utcnow()))
+        if isinstance(found, StaffPrincipal):
+            return found
         if len(self._cache) > 10_000:
             self._cache.clear()
         self._cache[digest] = (now + self.ttl, found)
@@ -162,6 +171,12 @@ class PrincipalCache:
 
     def forget(self, token: str) -> None:
         self._cache.pop(token_hash(token), None)
+
+    def forget_device(self, device_id: int) -> None:
+        """Drop what this process remembers of kiosk ``device_id`` (it was just revoked)."""
+        for digest, (_, found) in list(self._cache.items()):
+            if isinstance(found, KioskPrincipal) and found.device_id == device_id:
+                self._cache.pop(digest, None)
 
 
 def create_kiosk(conn: Connection, hall_id: str, name: str = "") -> tuple[int, int, str]:
@@ -229,3 +244,14 @@ def issue_staff_token(conn: Connection, account_id: int, hours: float) -> tuple[
         )
     )
     return token, expires
+
+
+def revoke_staff_tokens(conn: Connection, account_id: int) -> int:
+    """End every live bearer token of ``account_id`` for good; returns how many."""
+    t = m.staff_tokens
+    done = conn.execute(
+        sa.update(t)
+        .where(t.c.account_id == account_id, t.c.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return int(done.rowcount or 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import os
 import sys
 from pathlib import Path
@@ -36,7 +37,8 @@ def _export(settings: ServerSettings, config: str | None) -> None:
     if config:
         os.environ[CONFIG_ENV] = str(Path(config).resolve())
     for name, value in settings.model_dump().items():
-        os.environ[f"KIOSK_SERVER_{name.upper()}"] = str(value)
+        text = json.dumps(value) if isinstance(value, list | dict) else str(value)
+        os.environ[f"KIOSK_SERVER_{name.upper()}"] = text
 
 
 def _migrate(settings: ServerSettings, *, may_create: bool = False) -> bool:
@@ -72,6 +74,8 @@ def _run(settings: ServerSettings, config: str | None) -> None:
         http="httptools",
         log_level=settings.log_level,
         access_log=False,
+        # X-Forwarded-For is read by kiosk.server.addresses, from settings.trusted_proxies only.
+        proxy_headers=False,
         timeout_graceful_shutdown=5,
     )
 

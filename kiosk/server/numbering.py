@@ -22,6 +22,7 @@ from kiosk.server import models as m
 from kiosk.server.auth import KioskPrincipal
 from kiosk.server.db import utcnow
 from kiosk.server.errors import ApiError
+from kiosk.server.kiosk_quota import KioskQuota
 
 __all__ = ["MAX_SEQ", "Numbered", "allocate", "check_leased_number", "grant_lease"]
 
@@ -75,9 +76,19 @@ def next_number(conn: Connection, hall_id: str, queue: str, day: dt.date) -> Num
 
 
 def grant_lease(
-    conn: Connection, kiosk: KioskPrincipal, queue: str, day: dt.date, count: int
-) -> tuple[int, int, int]:
-    """(lease id, first, last) of a fresh block; shortened at the day's last number."""
+    conn: Connection,
+    kiosk: KioskPrincipal,
+    queue: str,
+    day: dt.date,
+    count: int,
+    quota: KioskQuota | None = None,
+) -> tuple[int, int, int] | None:
+    """(lease id, first, last) of a fresh block; shortened at the day's last number and to
+    what is left of the kiosk's allowance (``None``: nothing is left of it today)."""
+    if quota is not None:
+        count = quota.take_numbers(conn, kiosk.device_id, queue, day, count)
+        if count == 0:
+            return None
     last = allocate(conn, kiosk.hall_id, queue, day, count)
     first = last - count + 1
     if first > MAX_SEQ:

@@ -15,6 +15,7 @@ from kiosk.server.counters import CounterDesk
 from kiosk.server.db import Database
 from kiosk.server.events import EventHub
 from kiosk.server.jobs import JOBS, JobRunner
+from kiosk.server.kiosk_quota import KioskQuota
 from kiosk.server.settings import ServerSettings
 from kiosk.server.tickets import IssueWriter, TicketView
 
@@ -29,7 +30,12 @@ class ServerRuntime:
         self.view = TicketView(settings.base_url, settings.default_service_minutes, self.halls)
         self.hub = EventHub(self.db, settings.event_poll_seconds)
         self.hub.on_publication.append(self.halls.forget)
-        self.writer = IssueWriter(self.db, self.halls, self.view, self.hub)
+        self.quota = KioskQuota(
+            settings.kiosk_ticket_burst,
+            settings.kiosk_tickets_per_minute,
+            settings.kiosk_numbers_per_queue_day,
+        )
+        self.writer = IssueWriter(self.db, self.halls, self.view, self.hub, self.quota)
         self.desk = CounterDesk(self.halls, self.view)
         self.principals = PrincipalCache(self.db, settings.auth_cache_seconds)
         self.jobs = JobRunner(self.db, JOBS, settings.jobs_poll_seconds)

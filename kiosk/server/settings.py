@@ -8,11 +8,12 @@ mode a missing, short or default ``secret_key`` is refused.
 from __future__ import annotations
 
 import contextvars
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -61,6 +62,15 @@ class ServerSettings(BaseSettings):
     #: false sends every request through the FastAPI routes (same answers, slower).
     fast_paths: bool = True
     log_level: str = "info"
+    #: Reverse proxies whose ``X-Forwarded-For`` is believed (addresses or CIDRs, e.g.
+    #: ``["127.0.0.1", "10.0.0.0/8"]``). Default none: the peer address is the client.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    #: Tickets one kiosk token may deliver: a burst, then so many per minute (429 beyond).
+    kiosk_ticket_burst: int = Field(default=120, ge=1, le=1_000_000)
+    kiosk_tickets_per_minute: float = Field(default=20.0, gt=0, le=1_000_000)
+    #: Numbers one kiosk may take from a queue's day counter (leases): the rest of the
+    #: day's 999 stay for the others; past it the kiosk numbers from its fallback series.
+    kiosk_numbers_per_queue_day: int = Field(default=300, ge=1, le=999)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> ServerSettings:
@@ -72,6 +82,16 @@ class ServerSettings(BaseSettings):
                 "(KIOSK_SERVER_SECRET_KEY or secret_key in the config file) outside demo mode"
             )
         return self
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"trusted_proxies: {entry!r} is not an address or CIDR") from None
+        return [entry.strip() for entry in value]
 
     @property
     def sqlalchemy_url(self) -> str:

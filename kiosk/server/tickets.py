@@ -32,6 +32,7 @@ from kiosk.server.content_store import HallDirectory, HallEntry
 from kiosk.server.db import Database, as_utc, utcnow
 from kiosk.server.errors import ApiError
 from kiosk.server.events import EventHub, lock_hall_events, record_event
+from kiosk.server.kiosk_quota import KioskQuota
 from kiosk.server.numbering import (
     MAX_SEQ,
     Numbered,
@@ -339,8 +340,46 @@ _INSERT_TICKETS = sa.insert(_t).returning(_t.c.id, sort_by_parameter_order=True)
 _INSERT_EVENTS = sa.insert(m.events).returning(m.events.c.seq, sort_by_parameter_order=True)
 
 
+def _charge_kiosks(
+    conn: Connection,
+    requests: list[IssueRequest],
+    existing: set[tuple[str, str]],
+    quota: KioskQuota,
+    halls: HallDirectory,
+    now: dt.datetime,
+) -> dict[int, ApiError]:
+    """Each kiosk's new tickets against its rate and its daily allowance of counter numbers
+    (kiosk/server/kiosk_quota.py); returns the refusals by request index."""
+    fresh: dict[int, list[int]] = {}
+    seen: set[tuple[str, str]] = set()
+    for i, req in enumerate(requests):
+        ident = (req.principal.principal, req.key)
+        new = ident not in existing and ident not in seen
+        if isinstance(req.principal, KioskPrincipal) and new:
+            seen.add(ident)
+            fresh.setdefault(req.principal.device_id, []).append(i)
+    refused: dict[int, ApiError] = {}
+    for device_id, members in sorted(fresh.items()):
+        granted, wait = quota.take_tickets(conn, device_id, len(members))
+        refused.update((i, quota.too_fast(wait)) for i in members[granted:])
+        wanting: dict[tuple[str, dt.date], list[int]] = {}
+        for i in members[:granted]:
+            hall = halls.get_sync(conn, requests[i].hall_id)
+            if requests[i].body.number is None and hall is not None:
+                day = service_day(now, hall.zone)
+                wanting.setdefault((requests[i].body.queue, day), []).append(i)
+        for (queue, day), idx in sorted(wanting.items()):
+            got = quota.take_numbers(conn, device_id, queue, day, len(idx))
+            refused.update((i, quota.allowance_spent(queue)) for i in idx[got:])
+    return refused
+
+
 def issue_many(
-    conn: Connection, requests: list[IssueRequest], halls: HallDirectory, view: TicketView
+    conn: Connection,
+    requests: list[IssueRequest],
+    halls: HallDirectory,
+    view: TicketView,
+    quota: KioskQuota | None = None,
 ) -> list[IssueResult | ApiError]:
     """Issue many tickets in the caller's transaction with a handful of statements.
 
@@ -363,10 +402,15 @@ def issue_many(
         )
     }
     now = utcnow()
+    if quota is not None:
+        for i, refusal in _charge_kiosks(conn, requests, existing, quota, halls, now).items():
+            results[i] = refusal
     later: list[int] = []
     groups: dict[tuple[str, str, dt.date], list[int]] = {}
     seen: set[tuple[str, str]] = set()
     for i, req in enumerate(requests):
+        if results[i] is not None:
+            continue  # refused for the kiosk's rate or allowance
         ident = (req.principal.principal, req.key)
         if ident in existing or ident in seen or req.body.number is not None:
             later.append(i)
@@ -532,8 +576,16 @@ class IssueWriter:
     MAX_BATCH = 200
     GATHER_PASSES = 4
 
-    def __init__(self, db: Database, halls: HallDirectory, view: TicketView, hub: EventHub):
+    def __init__(
+        self,
+        db: Database,
+        halls: HallDirectory,
+        view: TicketView,
+        hub: EventHub,
+        quota: KioskQuota | None = None,
+    ):
         self.db = db
+        self.quota = quota
         self.halls = halls
         self.view = view
         self.hub = hub
@@ -555,7 +607,7 @@ class IssueWriter:
         return await future
 
     def _transaction(self, conn: Connection, jobs: list[_Job]) -> list[IssueResult | ApiError]:
-        return issue_many(conn, [job.request for job in jobs], self.halls, self.view)
+        return issue_many(conn, [job.request for job in jobs], self.halls, self.view, self.quota)
 
     async def _run(self) -> None:
         while True:

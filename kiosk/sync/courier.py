@@ -15,6 +15,8 @@ A failure (server away, 5xx, a garbled answer) waits a full-jitter backoff
 (:mod:`kiosk.sync.backoff`) and tries again; :meth:`TicketCourier.wake` (after a tap)
 starts a round at once. A ticket the server refuses for itself (409 / 422: a number it
 will not accept) is marked rejected with the reason and never blocks the ones after it.
+A ``429`` (this kiosk delivers faster than its rate) is a failure like the others: the
+tickets stay pending and go later.
 """
 
 from __future__ import annotations
@@ -204,9 +206,11 @@ class TicketCourier:
             try:
                 lease = self.client.lease(LeaseCreate(queue=queue, count=self.lease_size))
             except RequestRejected as exc:
-                if exc.status in _ITEM_STATUSES:
+                if exc.status in _ITEM_STATUSES or exc.status == 429:
                     log.info("no lease for queue %s: %s", queue, exc)
-                    continue  # queue full or unknown today: the fallback series covers it
+                    # Queue full or unknown today, or this kiosk's daily share of the
+                    # queue is taken (429 kiosk_quota): the fallback series covers it.
+                    continue
                 raise
             self.outbox.add_lease(lease)
 

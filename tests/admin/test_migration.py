@@ -12,7 +12,7 @@ from alembic.script import ScriptDirectory
 
 from kiosk.server.db import MIGRATIONS_DIR, Database, migrate
 
-ADMIN_TABLES = {"admin_sessions", "login_failures", "admin_drafts", "admin_audit"}
+ADMIN_TABLES = {"admin_sessions", "login_backoff", "known_devices", "admin_drafts", "admin_audit"}
 
 
 def _config() -> Config:

@@ -141,6 +141,11 @@ def start_server(
         cmd.append("--no-demo-data")
     env = {**os.environ, **(extra_env or {})}
     env.setdefault("PYTHONUNBUFFERED", "1")
+    # Tests and benches of other things issue far more tickets per kiosk token than a hall
+    # ever would; the kiosk limits themselves are tested with their defaults (tests/security).
+    env.setdefault("KIOSK_SERVER_KIOSK_TICKET_BURST", "1000000")
+    env.setdefault("KIOSK_SERVER_KIOSK_TICKETS_PER_MINUTE", "1000000")
+    env.setdefault("KIOSK_SERVER_KIOSK_NUMBERS_PER_QUEUE_DAY", "999")
     log = (data_dir / "server.log").open("ab")
     process = subprocess.Popen(
         cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO, start_new_session=True

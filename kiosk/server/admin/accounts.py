@@ -15,7 +15,7 @@ from kiosk.core.values import RowId, check_text
 from kiosk.server import models as m
 from kiosk.server.admin.drafts import audit
 from kiosk.server.admin.fleet import ago, fleet_rows
-from kiosk.server.admin.sessions import end_account_sessions
+from kiosk.server.admin.sessions import end_all_logins
 from kiosk.server.admin.web import (
     AdminPageError,
     DistrictAdmin,
@@ -131,8 +131,9 @@ async def account_create(request: Request, session: DistrictAdmin, post: PostedF
 
 
 def _account_change(
-    conn: Connection, post: Any, account_id: int, values: dict[str, Any], what: str
+    conn: Connection, post: Any, account_id: int, values: dict[str, Any] | None, what: str
 ) -> str:
+    """Change an account and end all its logins (sessions, API tokens, known devices)."""
     row = conn.execute(
         sa.select(m.staff_accounts.c.username, m.staff_accounts.c.hall_id).where(
             m.staff_accounts.c.id == account_id
@@ -140,10 +141,12 @@ def _account_change(
     ).first()
     if row is None:
         raise AdminPageError(404, "没有这个账号")
-    conn.execute(
-        sa.update(m.staff_accounts).where(m.staff_accounts.c.id == account_id).values(values)
-    )
-    end_account_sessions(conn, account_id)
+    if values:
+        conn.execute(
+            sa.update(m.staff_accounts).where(m.staff_accounts.c.id == account_id).values(values)
+        )
+    if what != "account_enable":  # enabling brings back nothing that ended
+        end_all_logins(conn, account_id)
     audit(conn, post.session, what, row.hall_id, row.username)
     return str(row.username)
 
@@ -157,7 +160,7 @@ async def account_disable(
     name = await runtime_of(request).db.write(
         lambda c: _account_change(c, post, account_id, {"disabled": True}, "account_disable")
     )
-    return redirect("/admin/accounts", f"已停用 {name}，其登录立即失效")
+    return redirect("/admin/accounts", f"已停用 {name}，其登录和令牌立即失效（再次启用也不会恢复）")
 
 
 @router.post("/accounts/{account_id}/enable", name="account_enable")
@@ -183,7 +186,19 @@ async def account_password(
             c, post, account_id, {"password_hash": digest}, "account_password"
         )
     )
-    return redirect("/admin/accounts", f"已为 {name} 设置新密码，其原有登录已失效")
+    return redirect("/admin/accounts", f"已为 {name} 设置新密码，其原有登录和令牌已全部失效")
+
+
+@router.post("/accounts/{account_id}/logout-everywhere", name="account_logout_everywhere")
+async def account_logout_everywhere(
+    request: Request, session: DistrictAdmin, account_id: int, post: PostedForm
+) -> Response:
+    name = await runtime_of(request).db.write(
+        lambda c: _account_change(c, post, account_id, None, "account_logout_everywhere")
+    )
+    if account_id == session.staff.account_id:
+        return redirect("/admin/login", "已在所有设备上退出登录，所有令牌已失效")
+    return redirect("/admin/accounts", f"{name} 已在所有设备上退出登录，其令牌全部失效")
 
 
 @router.get("/kiosks", response_class=HTMLResponse, name="kiosks")
@@ -251,6 +266,11 @@ async def kiosk_revoke(
         audit(conn, post.session, "kiosk_revoke", row.hall_id, f"自助机 {row.kiosk_no}")
         return True
 
-    if not await runtime_of(request).db.write(revoke):
+    runtime = runtime_of(request)
+    if not await runtime.db.write(revoke):
         return redirect("/admin/kiosks", "没有这台在用的自助机")
-    return redirect("/admin/kiosks", "已注销，这台自助机的令牌几秒内失效")
+    runtime.principals.forget_device(device_id)
+    seconds = runtime.settings.auth_cache_seconds
+    return redirect(
+        "/admin/kiosks", f"已注销，这台自助机的令牌最多 {seconds:g} 秒内在所有服务进程失效"
+    )

@@ -1,5 +1,6 @@
 """The kiosk fleet: every kiosk's last heartbeat, versions, outbox backlog and last
-error; a kiosk silent for more than :data:`OFFLINE_AFTER` is shown offline."""
+error, and what its rate and daily share of the queues refused (429s); a kiosk silent for
+more than :data:`OFFLINE_AFTER` is shown offline."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy.engine import Connection
 from kiosk.server import models as m
 from kiosk.server.admin.web import CurrentSession, render, runtime_of
 from kiosk.server.db import as_utc, utcnow
+from kiosk.server.kiosk_quota import refusals
 
 __all__ = ["OFFLINE_AFTER", "fleet_rows", "router"]
 
@@ -44,8 +46,10 @@ def fleet_rows(conn: Connection, hall_id: str | None) -> list[dict[str, Any]]:
     if hall_id is not None:
         query = query.where(k.c.hall_id == hall_id)
     now = utcnow()
+    limited = refusals(conn)
     out = []
     for r in conn.execute(query):
+        refused, refused_at = limited.get(r.id, (0, None))
         seen = as_utc(r.last_seen_at)
         beat = r.last_heartbeat or {}
         if r.revoked_at is not None:
@@ -78,6 +82,12 @@ def fleet_rows(conn: Connection, hall_id: str | None) -> list[dict[str, Any]]:
                 "last_error": beat.get("last_error") or "",
                 "mode": beat.get("mode", ""),
                 "revoked": r.revoked_at is not None,
+                # Tickets and numbers refused for its rate or daily share (kiosk_quota.py),
+                # shown while the last refusal is less than a day old.
+                "refused": refused
+                if refused_at is not None and now - refused_at < dt.timedelta(days=1)
+                else 0,
+                "refused_at": refused_at,
             }
         )
     return out
@@ -102,8 +112,16 @@ async def fleet(request: Request, session: CurrentSession) -> HTMLResponse:
     rows = await runtime_of(request).db.read(lambda c: fleet_rows(c, hall_id))
     rows = [r for r in rows if not r["revoked"]]
     counts = {s: sum(1 for r in rows if r["state"] == s) for s in ("online", "offline", "never")}
+    settings = runtime_of(request).settings
     return render(
         request,
         "admin/fleet.html",
-        {"rows": rows, "counts": counts, "ago": ago, "zone": ZoneInfo("Asia/Shanghai")},
+        {
+            "rows": rows,
+            "counts": counts,
+            "ago": ago,
+            "zone": ZoneInfo("Asia/Shanghai"),
+            "revoke_seconds": settings.auth_cache_seconds,
+            "quota": runtime_of(request).quota,
+        },
     )

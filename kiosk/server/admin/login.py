@@ -1,8 +1,10 @@
 """Logging in and out of the admin web.
 
 The login form carries its own CSRF token (a random cookie echoed in a hidden field),
-since there is no session yet. Failed logins are throttled per username and per client
-address (:mod:`kiosk.server.admin.sessions`).
+since there is no session yet. Logins go through the one login flow of
+:mod:`kiosk.server.login_throttle` (backoff per account and client address; the browser's
+known-device cookie ``kiosk_admin_device`` gets its own limit). "退出所有设备" ends every
+session, API token and known device of one's account.
 """
 
 from __future__ import annotations
@@ -10,22 +12,18 @@ from __future__ import annotations
 import hmac
 import secrets
 
-import anyio.to_thread
-import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Connection
 
-from kiosk.server import models as m
+from kiosk.server.addresses import client_address
 from kiosk.server.admin.drafts import audit
 from kiosk.server.admin.sessions import (
     IDLE_HOURS,
     StaffSession,
-    check_login_allowed,
+    end_all_logins,
     end_session,
     find_session,
-    record_login_failure,
-    record_login_success,
     start_session,
 )
 from kiosk.server.admin.web import (
@@ -36,23 +34,21 @@ from kiosk.server.admin.web import (
     runtime_of,
     secure_cookies,
 )
-from kiosk.server.auth import StaffPrincipal, verify_password
+from kiosk.server.auth import StaffPrincipal
+from kiosk.server.login_throttle import DEVICE_DAYS, LoginAccount, LoginRefusal, try_login
 
 __all__ = ["router"]
 
 router = APIRouter()
 
 LOGIN_COOKIE = "kiosk_admin_login"
+DEVICE_COOKIE = "kiosk_admin_device"
 
 
 def _next(value: str) -> str:
     if value.startswith("/admin") and not value.startswith("//") and "\\" not in value:
         return value
     return "/admin"
-
-
-def _client_ip(request: Request) -> str:
-    return request.client.host if request.client is not None else "unknown"
 
 
 def _login_page(
@@ -118,34 +114,28 @@ async def login_submit(request: Request) -> Response:
             request, message="请输入用户名和密码", username=username, status_code=422
         )
     runtime = runtime_of(request)
-    ip = _client_ip(request)
-    refusal = await runtime.db.read(lambda c: check_login_allowed(c, username, ip))
-    if refusal is not None:
+    ip = client_address(request)
+    device = request.cookies.get(DEVICE_COOKIE) or None
+
+    def begin(conn: Connection, account: LoginAccount) -> str:
+        principal = StaffPrincipal(account.id, account.username, account.role, account.hall_id)  # type: ignore[arg-type]
+        session = StaffSession("", principal, account.display_name or account.username, "")
+        token, _ = start_session(conn, account.id, ip)
+        audit(conn, session, "login", account.hall_id, ip)
+        return token
+
+    outcome = await try_login(runtime.db, username, password, ip, device, begin)
+    if isinstance(outcome, LoginRefusal):
         response = _login_page(
             request,
-            message=refusal.message,
+            message=outcome.message,
             username=username,
             next_url=next_url,
             status_code=429,
         )
-        response.headers["Retry-After"] = str(refusal.retry_after)
+        response.headers["Retry-After"] = str(outcome.retry_after)
         return response
-
-    def find(conn: Connection) -> tuple[int, str, str, str | None, str, bool] | None:
-        a = m.staff_accounts
-        row = conn.execute(
-            sa.select(
-                a.c.id, a.c.password_hash, a.c.role, a.c.hall_id, a.c.display_name, a.c.disabled
-            ).where(a.c.username == username)
-        ).first()
-        if row is None:
-            return None
-        return row.id, row.password_hash, row.role, row.hall_id, row.display_name, row.disabled
-
-    found = await runtime.db.read(find)
-    ok = await anyio.to_thread.run_sync(verify_password, found[1] if found else None, password)
-    if found is None or not ok or found[5]:
-        await runtime.db.write(lambda c: record_login_failure(c, username, ip))
+    if outcome is None:
         return _login_page(
             request,
             message="用户名或密码不正确",
@@ -153,23 +143,22 @@ async def login_submit(request: Request) -> Response:
             next_url=next_url,
             status_code=401,
         )
-    account_id, _, role, hall_id, display_name, _ = found
-    principal = StaffPrincipal(account_id, username, role, hall_id)  # type: ignore[arg-type]
-    session_for_audit = StaffSession("", principal, display_name or username, "")
-
-    def begin(conn: Connection) -> str:
-        record_login_success(conn, username)
-        token, _ = start_session(conn, account_id, ip)
-        audit(conn, session_for_audit, "login", hall_id, ip)
-        return token
-
-    token = await runtime.db.write(begin)
     response = redirect(next_url)
     response.set_cookie(
         COOKIE,
-        token,
+        outcome.result,
         max_age=IDLE_HOURS * 3600,
         path="/",
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(request),
+    )
+    # The known-device token: this browser's own login limit (docs/SERVER.md).
+    response.set_cookie(
+        DEVICE_COOKIE,
+        outcome.device_token,
+        max_age=DEVICE_DAYS * 86400,
+        path="/admin",
         httponly=True,
         samesite="lax",
         secure=secure_cookies(request),
@@ -189,4 +178,20 @@ async def logout(request: Request, post: PostedForm) -> Response:
     await runtime_of(request).db.write(end)
     response = redirect("/admin/login", "已退出登录")
     response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@router.post("/logout-everywhere", name="logout_everywhere")
+async def logout_everywhere(request: Request, post: PostedForm) -> Response:
+    """End every admin session, API token and known device of one's own account."""
+    session = post.session
+
+    def end(conn: Connection) -> None:
+        end_all_logins(conn, session.staff.account_id)
+        audit(conn, session, "logout_everywhere", session.staff.hall_id)
+
+    await runtime_of(request).db.write(end)
+    response = redirect("/admin/login", "已在所有设备上退出登录，所有令牌已失效")
+    response.delete_cookie(COOKIE, path="/")
+    response.delete_cookie(DEVICE_COOKIE, path="/admin")
     return response

@@ -16,32 +16,28 @@ from sqlalchemy.engine import Connection
 
 from kiosk.server import models as m
 from kiosk.server.admin.tables import admin_sessions
-from kiosk.server.auth import StaffPrincipal, token_hash
+from kiosk.server.auth import StaffPrincipal, revoke_staff_tokens, token_hash
 from kiosk.server.db import as_utc, utcnow
 from kiosk.server.login_throttle import (
-    IP_LOCK_AFTER,
-    LOCK_AFTER,
-    LOCK_MINUTES,
     SLOW_AFTER,
     LoginRefusal,
-    check_login_allowed,
-    record_login_failure,
+    forget_known_devices,
     record_login_success,
+    remember_device,
+    reserve_login_attempt,
 )
 
 __all__ = [
     "IDLE_HOURS",
-    "IP_LOCK_AFTER",
-    "LOCK_AFTER",
-    "LOCK_MINUTES",
     "SLOW_AFTER",
     "LoginRefusal",
     "StaffSession",
-    "check_login_allowed",
+    "end_all_logins",
     "end_session",
     "find_session",
-    "record_login_failure",
     "record_login_success",
+    "remember_device",
+    "reserve_login_attempt",
     "start_session",
 ]
 
@@ -139,3 +135,12 @@ def end_session(conn: Connection, id_hash: str) -> None:
 
 def end_account_sessions(conn: Connection, account_id: int) -> None:
     conn.execute(sa.delete(admin_sessions).where(admin_sessions.c.account_id == account_id))
+
+
+def end_all_logins(conn: Connection, account_id: int) -> None:
+    """A new password, a disable or a logout-everywhere: every bearer token, admin session
+    and known device of the account ends, in this one transaction, for good (enabling the
+    account again brings none of them back)."""
+    revoke_staff_tokens(conn, account_id)
+    end_account_sessions(conn, account_id)
+    forget_known_devices(conn, account_id)

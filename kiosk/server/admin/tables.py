@@ -1,16 +1,17 @@
 """The admin web's own tables: login sessions, failed-login throttle, content drafts and
-the audit log. They share :data:`kiosk.server.models.metadata`; migration 0002 creates them.
+the audit log. They share :data:`kiosk.server.models.metadata`; migrations 0002 and 0003
+create them.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-# The failed-login throttle's table lives with its rules (shared with POST /auth/token).
-from kiosk.server.login_throttle import login_failures
+# The login throttle's tables live with its rules (shared with POST /auth/token).
+from kiosk.server.login_throttle import known_devices, login_backoff
 from kiosk.server.models import BigId, Time, metadata
 
-__all__ = ["admin_audit", "admin_drafts", "admin_sessions", "login_failures"]
+__all__ = ["admin_audit", "admin_drafts", "admin_sessions", "known_devices", "login_backoff"]
 
 admin_sessions = sa.Table(
     "admin_sessions",

@@ -62,6 +62,8 @@ templates.env.globals.update(
         "staff_status": "在岗状态",
         "login": "登录",
         "logout": "退出",
+        "logout_everywhere": "退出所有设备",
+        "account_logout_everywhere": "账号全部下线",
         "account_create": "新增账号",
         "account_disable": "停用账号",
         "account_enable": "启用账号",

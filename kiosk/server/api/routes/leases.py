@@ -23,15 +23,20 @@ router = APIRouter(tags=["kiosk"])
         403: {"model": ErrorPublic},
         409: {"model": ErrorPublic},
         422: {"model": ErrorPublic},
+        429: {"model": ErrorPublic},
     },
 )
 async def create_lease(body: LeaseCreate, kiosk: CurrentKiosk, runtime: Runtime) -> LeasePublic:
-    """Reserve ``count`` numbers of today's counter of ``queue`` for this kiosk alone."""
+    """Reserve ``count`` numbers of today's counter of ``queue`` for this kiosk alone
+    (fewer when its daily allowance runs out; ``429 kiosk_quota`` when it has)."""
     hall = await runtime.halls.require(kiosk.hall_id)
     if hall.queue(body.queue) is None:
         raise ApiError(422, "unknown_queue", f"本大厅没有 {body.queue} 队列", field="queue")
     day = service_day(utcnow(), hall.zone)
-    lease_id, first, last = await runtime.db.write(
-        lambda c: grant_lease(c, kiosk, body.queue, day, body.count)
+    granted = await runtime.db.write(
+        lambda c: grant_lease(c, kiosk, body.queue, day, body.count, runtime.quota)
     )
+    if granted is None:  # the refusal is counted (fleet page): raised after the commit
+        raise runtime.quota.allowance_spent(body.queue)
+    lease_id, first, last = granted
     return LeasePublic(lease_id=lease_id, queue=body.queue, service_day=day, start=first, end=last)

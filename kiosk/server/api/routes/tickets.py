@@ -24,7 +24,7 @@ from kiosk.server.api.deps import (
 )
 from kiosk.server.auth import KioskPrincipal
 from kiosk.server.errors import ApiError
-from kiosk.server.tickets import IssueRequest, issue_many
+from kiosk.server.tickets import IssueRequest, IssueResult, issue_many
 
 router = APIRouter(tags=["tickets"])
 
@@ -34,6 +34,7 @@ _ERRORS: dict[int | str, dict[str, object]] = {
     404: {"model": ErrorPublic},
     409: {"model": ErrorPublic},
     422: {"model": ErrorPublic},
+    429: {"model": ErrorPublic},
 }
 
 
@@ -72,7 +73,8 @@ async def deliver_batch(
     body: TicketBatchCreate, kiosk: CurrentKiosk, runtime: Runtime
 ) -> TicketBatchPublic:
     """A kiosk's offline backlog: each item gets its ticket or its own error; one bad item
-    does not stop the others."""
+    does not stop the others. Beyond the kiosk's ticket rate the whole answer is ``429
+    rate_limited`` (``Retry-After``); sending the same batch again later is safe."""
     await runtime.halls.require(kiosk.hall_id)
     requests = [
         IssueRequest(
@@ -84,8 +86,14 @@ async def deliver_batch(
         for item in body.tickets
     ]
     outcomes = await runtime.db.write(
-        lambda c: issue_many(c, requests, runtime.halls, runtime.view)
+        lambda c: issue_many(c, requests, runtime.halls, runtime.view, runtime.quota)
     )
+    too_fast = [o for o in outcomes if isinstance(o, ApiError) and o.code == "rate_limited"]
+    if too_fast:
+        # The tickets that went through are committed; the kiosk sends the batch again
+        # later and gets them back as replays (free), the rest as they fit its rate.
+        runtime.published([o.event for o in outcomes if isinstance(o, IssueResult) and o.event])
+        raise too_fast[0]
     results: list[TicketBatchResult] = []
     events: list[tuple[str, int]] = []
     for item, outcome in zip(body.tickets, outcomes, strict=True):

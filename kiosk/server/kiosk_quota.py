@@ -1,0 +1,156 @@
+"""What one kiosk token may do to a hall's queues (docs/NUMBERING.md, "One kiosk's share").
+
+Two limits, both kept in the database and taken inside the caller's write transaction
+(SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: the row is locked ``FOR UPDATE``), so they hold
+across server processes and under parallel requests:
+
+- **Numbers per queue and day** (``kiosk_numbers_per_queue_day``, default 300 of the 999):
+  every number a kiosk takes from a queue's day counter — a leased block, or a number the
+  server gives a kiosk's ticket that carries none — counts against its allowance in
+  ``kiosk_allowance``. A lease is shortened to what is left; with nothing left the answer is
+  ``429 kiosk_quota`` and the kiosk numbers from its own fallback series (which uses none
+  of the counter). So one token can never use up a queue for the other kiosks and windows.
+- **Ticket rate** (``kiosk_ticket_burst``, ``kiosk_tickets_per_minute``): a token bucket per
+  kiosk in ``kiosk_rate`` for every new ticket it delivers (replays of a delivered ticket are
+  free). Beyond it: ``429 rate_limited`` with ``Retry-After``; the kiosk's courier keeps the
+  tickets and delivers them later. Refusals are counted (``refused``, ``refused_at``) and
+  shown on the admin fleet page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from kiosk.server.db import as_utc, utcnow
+from kiosk.server.errors import ApiError
+from kiosk.server.models import BigId, Time, metadata
+
+__all__ = ["KioskQuota", "kiosk_allowance", "kiosk_rate", "refusals"]
+
+#: Created by migration 0003.
+kiosk_rate = sa.Table(
+    "kiosk_rate",
+    metadata,
+    sa.Column("device_id", BigId, sa.ForeignKey("kiosk_devices.id"), primary_key=True),
+    sa.Column("tokens", sa.Float, nullable=False),
+    sa.Column("updated_at", Time, nullable=False),
+    sa.Column("refused", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("refused_at", Time, nullable=True),
+)
+
+kiosk_allowance = sa.Table(
+    "kiosk_allowance",
+    metadata,
+    sa.Column("device_id", BigId, sa.ForeignKey("kiosk_devices.id"), primary_key=True),
+    sa.Column("queue", sa.String(1), primary_key=True),
+    sa.Column("service_day", sa.Date, primary_key=True),
+    sa.Column("taken", sa.Integer, nullable=False),
+)
+
+
+def _locked(
+    conn: Connection, table: sa.Table, key: dict[str, object], fresh: dict[str, object]
+) -> sa.Row[Any]:
+    """The row of ``table`` at ``key`` (made from ``fresh`` if missing), locked until commit."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(dialect.insert(table).values({**key, **fresh}).on_conflict_do_nothing())
+    query = sa.select(table).where(*(table.c[name] == value for name, value in key.items()))
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return conn.execute(query).one()
+
+
+@dataclass(frozen=True, slots=True)
+class KioskQuota:
+    burst: int
+    per_minute: float
+    numbers_per_queue_day: int
+
+    def take_numbers(
+        self, conn: Connection, device_id: int, queue: str, day: dt.date, count: int
+    ) -> int:
+        """Take up to ``count`` numbers of the kiosk's allowance for ``queue`` on ``day``;
+        returns how many it may have (0: none left today)."""
+        # The kiosk's rate row first, as take_tickets does: one lock order, no deadlocks.
+        self._rate_row(conn, device_id)
+        key = {"device_id": device_id, "queue": queue, "service_day": day}
+        row = _locked(conn, kiosk_allowance, key, {"taken": 0})
+        granted = max(0, min(count, self.numbers_per_queue_day - int(row.taken)))
+        if granted < count:
+            self._refused(conn, device_id, count - granted)
+        if granted:
+            conn.execute(
+                sa.update(kiosk_allowance)
+                .where(*(kiosk_allowance.c[k] == v for k, v in key.items()))
+                .values(taken=kiosk_allowance.c.taken + granted)
+            )
+        return granted
+
+    def _rate_row(self, conn: Connection, device_id: int) -> sa.Row[Any]:
+        fresh = {"tokens": float(self.burst), "updated_at": utcnow(), "refused": 0}
+        return _locked(conn, kiosk_rate, {"device_id": device_id}, fresh)
+
+    def _refused(self, conn: Connection, device_id: int, count: int) -> None:
+        now = utcnow()
+        conn.execute(
+            sa.update(kiosk_rate)
+            .where(kiosk_rate.c.device_id == device_id)
+            .values(refused=kiosk_rate.c.refused + count, refused_at=now)
+        )
+
+    def allowance_spent(self, queue: str) -> ApiError:
+        return ApiError(
+            429,
+            "kiosk_quota",
+            f"本机今天在 {queue} 队列已取满 {self.numbers_per_queue_day} 个号码，"
+            "请用本机备用号段或到窗口取号",
+            field="queue",
+            headers={"Retry-After": "3600"},
+        )
+
+    def take_tickets(self, conn: Connection, device_id: int, count: int) -> tuple[int, int]:
+        """Take ``count`` tickets from the kiosk's bucket: (how many may go, Retry-After
+        seconds for the rest)."""
+        now = utcnow()
+        row = self._rate_row(conn, device_id)
+        last = as_utc(row.updated_at) or now
+        elapsed = max(0.0, (now - last).total_seconds())
+        tokens = min(float(self.burst), float(row.tokens) + elapsed * self.per_minute / 60.0)
+        granted = max(0, min(count, math.floor(tokens)))
+        tokens -= granted
+        refused = count - granted
+        values: dict[str, object] = {"tokens": tokens, "updated_at": now}
+        if refused:
+            values["refused"] = kiosk_rate.c.refused + refused
+            values["refused_at"] = now
+        conn.execute(
+            sa.update(kiosk_rate).where(kiosk_rate.c.device_id == device_id).values(values)
+        )
+        wait = math.ceil((1.0 - tokens) * 60.0 / self.per_minute) if tokens < 1 else 0
+        return granted, max(1, wait)
+
+    def too_fast(self, retry_after: int) -> ApiError:
+        return ApiError(
+            429,
+            "rate_limited",
+            f"本机提交号码过于频繁（每分钟最多 {self.per_minute:g} 张），"
+            f"请 {retry_after} 秒后再提交",
+            headers={"Retry-After": str(retry_after)},
+        )
+
+
+def refusals(conn: Connection) -> dict[int, tuple[int, dt.datetime | None]]:
+    """device id → (numbers and tickets refused so far, when last) for the fleet page."""
+    rows = conn.execute(
+        sa.select(kiosk_rate.c.device_id, kiosk_rate.c.refused, kiosk_rate.c.refused_at).where(
+            kiosk_rate.c.refused > 0
+        )
+    )
+    return {int(r.device_id): (int(r.refused), as_utc(r.refused_at)) for r in rows}
