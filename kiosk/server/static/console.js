@@ -30,6 +30,8 @@
         if (total) total.textContent = data.waiting_total;
         var served = root.querySelector("[data-served]");
         if (served) served.textContent = data.served_today;
+        var hint = root.querySelector("[data-hint]");
+        if (hint && hint.textContent !== data.hint) hint.textContent = data.hint;
         var number = data.current ? data.current.number : "—";
         if (shown && shown.textContent.trim() !== number) {
           // Another device changed this window: reload to show the right buttons.
