@@ -83,8 +83,8 @@ def test_buttons_stay_still_whatever_the_message(
 ) -> None:
     _drain(admin_server)
     counter = _window(admin_server, 1)
-    for _ in range(2):
-        issue_ticket(admin_server, HALL, "E")
+    issue_ticket(admin_server, HALL, "E", priority=True)  # the longest state line
+    issue_ticket(admin_server, HALL, "E")
     page = _open(browser, admin_server, width)
     try:
         page.goto(f"{admin_server.base_url}/admin/counters/{counter['id']}")
