@@ -15,6 +15,11 @@ The life of a ticket is a small state machine (:func:`next_state`)::
     waiting|called|serving --transfer--> waiting (in another queue)
 
 Anything else raises :class:`TransitionError`, whose message a staff member can read.
+A window that calls the next resident finishes its current ticket first: ``complete``
+when serving, ``no_show`` when only called (the resident never came; never "served").
+
+Every ticket has an unguessable public id (:func:`new_public_id`, minted by the kiosk
+when it is taken, or by the server) naming its phone page (:func:`ticket_url`).
 """
 
 from __future__ import annotations
