@@ -71,8 +71,8 @@ def _boxes(page: Any) -> dict[str, tuple[float, float, float, float]]:
 
 
 def _press(page: Any, key: str) -> None:
-    """The console's keyboard shortcut, as a clerk types it (not into a form field)."""
-    page.evaluate("document.activeElement && document.activeElement.blur()")
+    """The console's keyboard shortcut, as a clerk types it (also right after ticking a
+    queue box, which keeps the focus)."""
     with page.expect_navigation():
         page.keyboard.press(key)
 

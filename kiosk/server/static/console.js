@@ -7,7 +7,9 @@
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || busy) return;
     var tag = (event.target.tagName || "").toLowerCase();
-    if (tag === "input" || tag === "textarea" || tag === "select") return;
+    // Typing in a field is typing; a ticked queue box is not (tick A, then press N).
+    var box = tag === "input" && event.target.type === "checkbox";
+    if ((tag === "input" && !box) || tag === "textarea" || tag === "select") return;
     var button = root.querySelector('button[data-key="' + event.key.toLowerCase() + '"]');
     if (!button || button.disabled) return;
     event.preventDefault();
