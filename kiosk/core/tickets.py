@@ -15,12 +15,18 @@ The life of a ticket is a small state machine (:func:`next_state`)::
     waiting|called|serving --transfer--> waiting (in another queue)
 
 Anything else raises :class:`TransitionError`, whose message a staff member can read.
+A window that calls the next resident finishes its current ticket first: ``complete``
+when serving, ``no_show`` when only called (the resident never came; never "served").
+
+Every ticket has an unguessable public id (:func:`new_public_id`, minted by the kiosk
+when it is taken, or by the server) naming its phone page (:func:`ticket_url`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -37,13 +43,34 @@ __all__ = [
     "format_number",
     "hall_zone",
     "is_final",
+    "new_public_id",
     "next_state",
     "parse_number",
     "service_day",
+    "ticket_url",
 ]
 
 _PREFIX = re.compile(r"^[A-Z]$")
 _NUMBER = re.compile(r"^([A-Z])(?:([1-9][0-9]?)-)?([0-9]{3})$")
+
+
+#: Random bytes in a ticket's public id (its phone page address): 128 bits.
+PUBLIC_ID_BYTES = 16
+
+
+def new_public_id() -> str:
+    """A fresh unguessable public id for a ticket (22 URL-safe characters, 128 random bits).
+
+    The one generator: the kiosk mints it when the ticket is taken (so the QR code of the
+    phone page is known at once, offline too) and the server mints it for a ticket that
+    comes without one, or whose id is already another ticket's.
+    """
+    return secrets.token_urlsafe(PUBLIC_ID_BYTES)
+
+
+def ticket_url(base_url: str, public_id: str) -> str:
+    """The resident's phone page of a ticket on the server's public address ``base_url``."""
+    return f"{base_url.rstrip('/')}/t/{public_id}"
 
 
 def _check_prefix(prefix: str) -> None:

@@ -24,6 +24,7 @@ from kiosk.core.values import Count, Flag, Measure, MultiLine, OneLine, WholeNum
 
 __all__ = [
     "API_PREFIX",
+    "PUBLIC_ID_PATTERN",
     "CallNext",
     "CounterPublic",
     "CountersPublic",
@@ -62,6 +63,10 @@ API_PREFIX = "/api/v1"
 QueueCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]$")]
 IdemKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{8,100}$")]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+#: A ticket's public id as a kiosk mints it (``kiosk.core.tickets.new_public_id``): exactly
+#: 22 URL-safe characters, as many random bits as the server's own.
+PUBLIC_ID_PATTERN = r"^[A-Za-z0-9_-]{22}$"
+PublicId = Annotated[str, StringConstraints(pattern=PUBLIC_ID_PATTERN)]
 
 
 Timestamp = Moment
@@ -140,6 +145,9 @@ class TicketCreate(_Wire):
     priority: Flag = False  # 绿色通道
     issued_at: SentTimestamp | None = None  # the kiosk's clock when tapped; informative
     number: LeasedNumber | None = None  # pre-assigned offline; None: the server numbers
+    # minted by the kiosk at take time (its QR code is printed at once); None, or one that
+    # is already another ticket's: the server mints one. The answer's ``id`` is the ticket's.
+    public_id: PublicId | None = None
 
 
 class TicketPublic(_Wire):
@@ -209,6 +217,8 @@ class KioskQueuesPublic(_Wire):
     service_day: Day
     kiosk_no: int
     queues: list[QueueWaitingPublic]
+    #: the server's public address: a ticket's phone page is ``{public_base_url}/t/{id}``
+    public_base_url: str | None = None
 
 
 class CounterPublic(_Wire):

@@ -60,7 +60,12 @@ class TicketDesk:
         current = content()
         zone = current.hall.zone if current is not None else settings.zone()
         path = settings.data_dir / "tickets" / "outbox.sqlite3"
-        self.outbox = TicketOutbox(path, zone=zone, kiosk_no=1 if settings.demo else None)
+        self.outbox = TicketOutbox(
+            path,
+            zone=zone,
+            kiosk_no=1 if settings.demo else None,
+            public_base_url=None if settings.demo else settings.server_url,
+        )
         self._content = content
         self._on_update = on_update
         self._on_backlog = on_backlog

@@ -2,9 +2,10 @@
 estimated wait, "please listen for your number", and the QR code of its phone page.
 
 Shown from the kiosk's own durable store the moment the ticket is written (the server
-need not have answered); while the server has not confirmed it, people ahead and the
-wait are the kiosk's estimate and say so. When the courier delivers the ticket the app
-calls :meth:`TicketScreen.ticket_update` and the server's figures and the QR code appear.
+need not have answered), with the QR code of its phone page (the kiosk minted the
+ticket's public id); while the server has not confirmed it, people ahead and the wait
+are the kiosk's estimate and say so. When the courier delivers the ticket the app calls
+:meth:`TicketScreen.ticket_update` and the server's figures appear.
 With a receipt printer the ticket is printed too; a printer fault is shown and spoken,
 and the ticket on screen stays valid.
 """
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from typing import Any
 
 from kivy.clock import Clock
@@ -31,9 +31,6 @@ from kiosk.widgets.text import safe
 __all__ = ["TicketScreen"]
 
 log = logging.getLogger("kiosk.tickets")
-
-#: Seconds the receipt waits for the server's confirmation (for its QR code).
-PRINT_WAIT = 2.0
 
 
 class TicketScreen(KioskScreen):
@@ -55,7 +52,8 @@ class TicketScreen(KioskScreen):
     """Estimate / offline note, str."""
 
     url = StringProperty("")
-    """The phone page (QR code); empty until the server confirmed the ticket, str."""
+    """The phone page (QR code); known at take time (empty only before the kiosk ever
+    learned its server's address), str."""
 
     printer_message = StringProperty("")
     """A printer fault to show, str."""
@@ -170,13 +168,9 @@ class TicketScreen(KioskScreen):
         zone = self.host.now().tzinfo
 
         def run() -> None:
-            # Give the courier a moment to deliver it, so the receipt carries the QR code
-            # of the phone page; offline it prints without one.
-            current = ticket
-            deadline = time.monotonic() + PRINT_WAIT
-            while current.url is None and time.monotonic() < deadline:
-                time.sleep(0.05)
-                current = desk.outbox.ticket(ticket.local_id) or current
+            # The QR code of the phone page is known at once (the kiosk minted the ticket's
+            # public id), so the receipt prints straight away, offline too.
+            current = desk.outbox.ticket(ticket.local_id) or ticket
             receipt = TicketReceipt(
                 number=current.number,
                 hall_name=hall_name,

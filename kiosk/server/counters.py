@@ -184,10 +184,15 @@ class CounterDesk:
                 sa.select(m.tickets).where(m.tickets.c.id == counter.current_ticket_id)
             ).first()
             if current is not None and current.state in _ACTIVE:
-                # Calling the next resident finishes the one at the window.
-                self._change(
-                    sink, conn, current, Action.COMPLETE, staff, counter, {"finished_at": utcnow()}
+                # Calling the next resident finishes the one at the window: served when
+                # the window had started serving them, a no-show (过号) when they were
+                # called and never came — never counted as served.
+                done = (
+                    Action.COMPLETE
+                    if current.state == TicketState.SERVING.value
+                    else Action.NO_SHOW
                 )
+                self._change(sink, conn, current, done, staff, counter, {"finished_at": utcnow()})
         now = utcnow()
         row, _ = self._change(
             sink,

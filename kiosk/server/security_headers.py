@@ -29,6 +29,7 @@ ADMIN_CSP = (
 def phone_csp(nonce: str) -> str:
     return (
         f"default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self' data:; "
+        "script-src 'self'; connect-src 'self'; "
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     )
 

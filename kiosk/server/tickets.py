@@ -13,7 +13,6 @@ import contextlib
 import datetime as dt
 import hashlib
 import logging
-import secrets
 import time
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -24,7 +23,7 @@ from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.core.queueing import estimate_wait_minutes
-from kiosk.core.tickets import format_number, service_day
+from kiosk.core.tickets import format_number, new_public_id, service_day, ticket_url
 from kiosk.core.wire import EventType, TicketCreate, TicketPublic, TicketState
 from kiosk.server import models as m
 from kiosk.server.auth import KioskPrincipal, Principal
@@ -72,6 +71,10 @@ _AHEAD_OF_NORMAL = (
 )
 _BY_KEY = sa.select(_t).where(
     _t.c.principal == sa.bindparam("principal"), _t.c.idempotency_key == sa.bindparam("key")
+)
+_ID_TAKEN = sa.select(_t.c.id).where(_t.c.public_id == sa.bindparam("public_id"))
+_IDS_TAKEN = sa.select(_t.c.public_id).where(
+    _t.c.public_id.in_(sa.bindparam("public_ids", expanding=True))
 )
 _INSERT_TICKET = sa.insert(_t).returning(_t.c.id)
 _INSERT_AUDIT = sa.insert(m.ticket_audit)
@@ -194,8 +197,30 @@ class TicketView:
             window=row.window,
             people_ahead=ahead,
             estimated_wait_minutes=wait,
-            url=f"{self.base_url}/t/{row.public_id}",
+            url=ticket_url(self.base_url, row.public_id),
         )
+
+    @staticmethod
+    def last_move(conn: Connection, public_id: str) -> tuple[str, str] | None:
+        """``(from_queue, to_queue)`` of the ticket's latest transfer, from its audit trail;
+        None when it was never moved."""
+        t, a = m.tickets, m.ticket_audit
+        rows = conn.execute(
+            sa.select(t.c.number_queue, a.c.data)
+            .select_from(a.join(t, t.c.id == a.c.ticket_id))
+            .where(t.c.public_id == public_id, a.c.action == "transfer")
+            .order_by(a.c.id)
+        ).all()
+        if not rows:
+            return None
+        before = str(rows[0].number_queue)
+        move: tuple[str, str] | None = None
+        for row in rows:
+            to = (row.data or {}).get("queue")
+            if isinstance(to, str):
+                move = (before, to)
+                before = to
+        return move
 
     def by_public_id(self, conn: Connection, public_id: str) -> TicketPublic | None:
         row = conn.execute(sa.select(m.tickets).where(m.tickets.c.public_id == public_id)).first()
@@ -228,6 +253,16 @@ def _validate(hall: HallEntry, body: TicketCreate) -> None:
         )
 
 
+def _public_id(conn: Connection, wanted: str | None) -> str:
+    """The kiosk's own public id for a new ticket, unless it is None or already another
+    ticket's: then a fresh one (the answer's ``id`` tells the kiosk which it got)."""
+    if wanted is not None:
+        if conn.execute(_ID_TAKEN, {"public_id": wanted}).first() is None:
+            return wanted
+        log.warning("public id sent for a new ticket is already taken; minted another")
+    return new_public_id()
+
+
 def _check_day(hall: HallEntry, day: dt.date) -> None:
     today = service_day(utcnow(), hall.zone)
     if not today - dt.timedelta(days=7) <= day <= today + dt.timedelta(days=1):
@@ -247,7 +282,12 @@ def _item_scope(conn: Connection) -> contextlib.AbstractContextManager[Any]:
 
 
 def issue_one(
-    conn: Connection, req: IssueRequest, halls: HallDirectory, view: TicketView
+    conn: Connection,
+    req: IssueRequest,
+    halls: HallDirectory,
+    view: TicketView,
+    *,
+    again: bool = False,
 ) -> IssueResult:
     """Issue (or replay) one ticket inside the caller's transaction."""
     digest = request_hash(req.body)
@@ -277,7 +317,7 @@ def issue_one(
                 day = service_day(now, hall.zone)
                 numbered = next_number(conn, req.hall_id, body.queue, day)
             values = {
-                "public_id": secrets.token_urlsafe(16),
+                "public_id": _public_id(conn, body.public_id),
                 "hall_id": req.hall_id,
                 "queue": body.queue,
                 "number_queue": body.queue,
@@ -321,6 +361,15 @@ def issue_one(
         if existing is not None:
             _replay(existing, digest, req.key)
             return IssueResult(view.public(conn, existing, hall), False)
+        if (
+            not again
+            and body.public_id is not None
+            and conn.dialect.name == "postgresql"
+            and conn.execute(_ID_TAKEN, {"public_id": body.public_id}).first() is not None
+        ):
+            # Another transaction took the same id in between (the savepoint undid ours):
+            # issue it again, now under an id of the server's.
+            return issue_one(conn, req, halls, view, again=True)
         text = numbered.text if numbered is not None else ""
         raise ApiError(
             409, "number_taken", f"号码 {text} 已经被使用", field="number.text"
@@ -401,6 +450,10 @@ def issue_many(
             },
         )
     }
+    wanted_ids = sorted({r.body.public_id for r in requests if r.body.public_id is not None})
+    taken_ids = (
+        set(conn.execute(_IDS_TAKEN, {"public_ids": wanted_ids}).scalars()) if wanted_ids else set()
+    )
     now = utcnow()
     if quota is not None:
         for i, refusal in _charge_kiosks(conn, requests, existing, quota, halls, now).items():
@@ -408,11 +461,18 @@ def issue_many(
     later: list[int] = []
     groups: dict[tuple[str, str, dt.date], list[int]] = {}
     seen: set[tuple[str, str]] = set()
+    seen_ids: set[str] = set()
     for i, req in enumerate(requests):
         if results[i] is not None:
             continue  # refused for the kiosk's rate or allowance
         ident = (req.principal.principal, req.key)
-        if ident in existing or ident in seen or req.body.number is not None:
+        own_id = req.body.public_id
+        if (
+            ident in existing
+            or ident in seen
+            or req.body.number is not None
+            or (own_id is not None and (own_id in taken_ids or own_id in seen_ids))
+        ):
             later.append(i)
             continue
         hall = halls.get_sync(conn, req.hall_id)
@@ -426,6 +486,8 @@ def issue_many(
             results[i] = exc
             continue
         seen.add(ident)
+        if own_id is not None:
+            seen_ids.add(own_id)
         groups.setdefault((req.hall_id, req.body.queue, service_day(now, hall.zone)), []).append(i)
     if groups:
         if conn.dialect.name == "postgresql":
@@ -481,7 +543,7 @@ def _bulk(
             order.append(i)
             rows.append(
                 {
-                    "public_id": secrets.token_urlsafe(16),
+                    "public_id": req.body.public_id or new_public_id(),
                     "hall_id": hall_id,
                     "queue": queue,
                     "number_queue": queue,

@@ -6,9 +6,11 @@ One SQLite file (``synchronous=FULL``, WAL) holds
   (``POST /kiosk/leases``), per queue and service day;
 - the **fallback series** counters (``A{kiosk_no}-001`` …) per queue and service day, used
   only when no leased number is left;
-- the **tickets** this kiosk issued, each with its Idempotency-Key, waiting to be
-  delivered (``pending``) or delivered (``delivered``, with the server's public id) or
-  refused by the server (``rejected``, with its reason);
+- the **tickets** this kiosk issued, each with its Idempotency-Key and the public id it
+  minted (so its phone page's address, the QR code, is known at once), waiting to be
+  delivered (``pending``) or delivered (``delivered``, with the server's public id — the
+  same one unless the server refused it as already taken) or refused by the server
+  (``rejected``, with its reason);
 - what the kiosk last heard from the server: its clock offset, this kiosk's number in the
   hall, each queue's waiting count.
 
@@ -36,7 +38,14 @@ from pathlib import Path
 from kiosk.core import clock as wall_clock
 from kiosk.core.clock import DEFAULT_TIMEZONE
 from kiosk.core.queueing import DEFAULT_SERVICE_MINUTES
-from kiosk.core.tickets import fallback_number, format_number, hall_zone, service_day
+from kiosk.core.tickets import (
+    fallback_number,
+    format_number,
+    hall_zone,
+    new_public_id,
+    service_day,
+    ticket_url,
+)
 from kiosk.core.wire import (
     KioskQueuesPublic,
     LeasedNumber,
@@ -158,6 +167,7 @@ class KioskTicket:
                 text=self.number,
                 lease_id=self.lease_id,
             ),
+            public_id=self.public_id,
         )
 
     def batch_item(self) -> TicketBatchItem:
@@ -170,6 +180,9 @@ class TicketOutbox:
     ``zone`` is the hall's time zone (the service day is its local date); ``clock`` is
     the kiosk's own clock (aware datetimes; tests inject a wrong one). ``kiosk_no`` is
     used until the server has named this kiosk's number (the demo kiosk, with no server).
+    ``public_base_url`` (the server's address) builds a new ticket's phone page address
+    until the server has named its public address (``GET /kiosk/queues``); with neither
+    a ticket has no address (QR code) until it is delivered.
     """
 
     def __init__(
@@ -179,6 +192,7 @@ class TicketOutbox:
         zone: dt.tzinfo | str = DEFAULT_TIMEZONE,
         clock: Callable[[], dt.datetime] = wall_clock.now,
         kiosk_no: int | None = None,
+        public_base_url: str | None = None,
     ) -> None:
         self.path = Path(path)
         self.zone = hall_zone(zone)
@@ -197,6 +211,7 @@ class TicketOutbox:
         self._offset = float(self._meta("clock_offset") or 0.0)
         stored = self._meta("kiosk_no")
         self._kiosk_no = int(stored) if stored else kiosk_no
+        self._public_base = self._meta("public_base_url") or public_base_url
 
     # -- time ----------------------------------------------------------------------
 
@@ -216,6 +231,11 @@ class TicketOutbox:
     @property
     def kiosk_no(self) -> int | None:
         return self._kiosk_no
+
+    @property
+    def public_base_url(self) -> str | None:
+        """Where residents' phones reach the server (a ticket's page is under ``/t/``)."""
+        return self._public_base
 
     def local_clock(self) -> dt.datetime:
         """The kiosk's own (uncorrected) clock, for measuring the offset."""
@@ -240,6 +260,8 @@ class TicketOutbox:
         now = self.now()
         day = service_day(now, self.zone)
         key = f"kiosk-{uuid.uuid4().hex}"
+        public_id = new_public_id()
+        url = ticket_url(self._public_base, public_id) if self._public_base else None
         with self._write() as db:
             lease = db.execute(
                 "SELECT lease_id, next_seq FROM leases WHERE queue=? AND service_day=? "
@@ -281,8 +303,8 @@ class TicketOutbox:
             )
             cur = db.execute(
                 "INSERT INTO tickets (idem_key, queue, service_id, priority, number, seq, "
-                "service_day, lease_id, issued_at, people_ahead, wait_minutes, estimate) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                "service_day, lease_id, issued_at, people_ahead, wait_minutes, estimate, "
+                "public_id, url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
                 (
                     key,
                     queue,
@@ -295,6 +317,8 @@ class TicketOutbox:
                     now.isoformat(),
                     ahead,
                     wait,
+                    public_id,
+                    url,
                 ),
             )
             local_id = int(cur.lastrowid or 0)
@@ -313,6 +337,8 @@ class TicketOutbox:
             wait_minutes=wait,
             estimate=True,
             status="pending",
+            public_id=public_id,
+            url=url,
         )
 
     @staticmethod
@@ -367,6 +393,8 @@ class TicketOutbox:
         with self._write() as db:
             self._set_meta(db, "clock_offset", repr(offset))
             self._set_meta(db, "kiosk_no", str(info.kiosk_no))
+            if info.public_base_url:
+                self._set_meta(db, "public_base_url", info.public_base_url)
             for q in info.queues:
                 per_person = (
                     q.estimated_wait_minutes / q.waiting if q.waiting else DEFAULT_SERVICE_MINUTES
@@ -386,6 +414,8 @@ class TicketOutbox:
                 )
         self._offset = offset
         self._kiosk_no = info.kiosk_no
+        if info.public_base_url:
+            self._public_base = info.public_base_url
 
     def waiting_counts(self) -> dict[str, int]:
         """The last waiting count per queue for today (the server's, plus our own since)."""

@@ -125,13 +125,17 @@ def test_offline_ticket_by_touch_then_delivered(
     ticket_screen = take_a_number(kiosk, double_tap=False)
     ticket = desk.outbox.tickets()[-1]
     assert ticket_screen.number == ticket.number and ticket.status == "pending"
-    assert ticket_screen.url == "" and "估计" in ticket_screen.note
+    # The QR code is there at once: the kiosk minted the ticket's public id.
+    assert ticket.url and ticket_screen.url == ticket.url and "估计" in ticket_screen.note
+    assert ticket.url.endswith(f"/t/{ticket.public_id}")
+    kiosk.settle()
+    assert ticket_screen.ids.qr.texture is not None and ticket_screen.ids.qr.opacity == 1
     assert "前面" in ticket_screen.ahead or "没有人" in ticket_screen.ahead
     assert desk.backlog() == 1
     restarted = hall_server.restart()
     try:
-        kiosk.wait_until(lambda: bool(ticket_screen.url), timeout=60)
-        assert desk.backlog() == 0 and ticket_screen.number == ticket.number
+        kiosk.wait_until(lambda: desk.backlog() == 0 and not ticket_screen.note, timeout=60)
+        assert ticket_screen.number == ticket.number and ticket_screen.url == ticket.url
     finally:
         hall_server.process = restarted.process  # the fixture kills the running one
 

@@ -4,6 +4,7 @@ no-show, transfer; replayed operations are refused with a reason."""
 from __future__ import annotations
 
 import pytest
+import requests
 import sqlalchemy as sa
 
 from tests.utils.servers import RunningServer
@@ -45,9 +46,25 @@ def test_call_next_priority_first_then_arrival(desk: Hall) -> None:
         assert r.json()["state"] == "called" and r.json()["window"] == 1
     assert order == [urgent["number"], first["number"], second["number"]]
     assert_error(desk.staff.post(f"/counters/{window1}/call-next"), 404, "queue_empty")
-    # The previous ticket was completed when the next was called.
-    done = desk.anon.get(f"/public/tickets/{urgent['id']}").json()
-    assert done["state"] == "done"
+    # Called and never started: calling the next one records it as a no-show, not served.
+    gone = desk.anon.get(f"/public/tickets/{urgent['id']}").json()
+    assert gone["state"] == "no_show"
+
+
+def test_call_next_finishes_a_started_ticket_and_no_shows_a_called_one(desk: Hall) -> None:
+    served = desk.issue("C").json()
+    absent = desk.issue("C").json()
+    third = desk.issue("C").json()
+    window3 = desk.counters[3]
+    assert desk.staff.post(f"/counters/{window3}/call-next").json()["id"] == served["id"]
+    assert desk.staff.post(f"/counters/{window3}/start").json()["state"] == "serving"
+    assert desk.staff.post(f"/counters/{window3}/call-next").json()["id"] == absent["id"]
+    assert desk.anon.get(f"/public/tickets/{served['id']}").json()["state"] == "done"
+    # The resident called never came: 叫下一位 marks them 过号, and their phone says so.
+    assert desk.staff.post(f"/counters/{window3}/call-next").json()["id"] == third["id"]
+    assert desk.anon.get(f"/public/tickets/{absent['id']}").json()["state"] == "no_show"
+    page = requests.get(f"{desk.server.base_url}/t/{absent['id']}", timeout=30)
+    assert "已过号" in page.text and "已办结" not in page.text
 
 
 def test_queue_filter(desk: Hall) -> None:

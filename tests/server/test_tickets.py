@@ -7,6 +7,8 @@ import concurrent.futures
 import datetime as dt
 import re
 
+from kiosk.core.tickets import new_public_id
+
 from .conftest import Hall, assert_error
 
 
@@ -210,3 +212,60 @@ def test_batch_of_many_with_a_key_repeated_inside(hall: Hall) -> None:
     for ticket in tickets[-4:]:
         now = hall.anon.get(f"/public/tickets/{ticket['id']}").json()
         assert now["people_ahead"] == ticket["people_ahead"]
+
+
+def test_kiosk_minted_public_id_is_kept_and_a_taken_one_replaced(hall: Hall) -> None:
+    mine = new_public_id()
+    key = hall.key()
+    first = hall.kiosk.post(
+        "/tickets", json={"queue": "A", "public_id": mine}, headers={"Idempotency-Key": key}
+    )
+    assert first.status_code == 201, first.text
+    assert first.json()["id"] == mine and first.json()["url"].endswith(f"/t/{mine}")
+    # The same ticket delivered again (its answer was lost): the same ticket, same id.
+    again = hall.kiosk.post(
+        "/tickets", json={"queue": "A", "public_id": mine}, headers={"Idempotency-Key": key}
+    )
+    assert again.status_code == 200 and again.json()["id"] == mine
+    # Another ticket with the same id: issued, but under an id of the server's, which the
+    # answer names; its own re-delivery keeps that one.
+    other_key = hall.key()
+    clash = hall.kiosk.post(
+        "/tickets", json={"queue": "B", "public_id": mine}, headers={"Idempotency-Key": other_key}
+    )
+    assert clash.status_code == 201, clash.text
+    theirs = clash.json()["id"]
+    assert theirs != mine and len(theirs) == len(mine)
+    assert clash.json()["url"].endswith(f"/t/{theirs}")
+    replay = hall.kiosk.post(
+        "/tickets", json={"queue": "B", "public_id": mine}, headers={"Idempotency-Key": other_key}
+    )
+    assert replay.status_code == 200 and replay.json()["id"] == theirs
+    # The first ticket's page is still the first ticket's.
+    assert hall.anon.get(f"/public/tickets/{mine}").json()["number"] == first.json()["number"]
+    assert hall.anon.get(f"/public/tickets/{theirs}").json()["number"] == clash.json()["number"]
+
+
+def test_batch_keeps_minted_ids_and_replaces_repeated_ones(hall: Hall) -> None:
+    taken = hall.issue("C", public_id=new_public_id()).json()["id"]
+    fresh, repeated = new_public_id(), new_public_id()
+    keys = [hall.key() for _ in range(4)]
+    items = [
+        {"idempotency_key": keys[0], "queue": "C", "public_id": fresh},
+        {"idempotency_key": keys[1], "queue": "C", "public_id": taken},
+        {"idempotency_key": keys[2], "queue": "A", "public_id": repeated},
+        {"idempotency_key": keys[3], "queue": "A", "public_id": repeated},
+    ]
+    r = hall.kiosk.post("/tickets/batch", json={"tickets": items})
+    assert r.status_code == 200, r.text
+    ids = [x["ticket"]["id"] for x in r.json()["results"]]
+    assert ids[0] == fresh and ids[2] == repeated
+    assert ids[1] != taken and ids[3] != repeated and len({*ids, taken}) == 5
+    again = hall.kiosk.post("/tickets/batch", json={"tickets": items}).json()["results"]
+    assert [x["ticket"]["id"] for x in again] == ids
+
+
+def test_a_minted_public_id_must_be_as_strong_as_the_servers(hall: Hall) -> None:
+    for weak in ["short", "A" * 21, "A" * 23, "x" * 21 + "/", 12345]:
+        r = hall.issue("A", public_id=weak)
+        assert assert_error(r, 422)["field"].endswith("public_id"), (weak, r.text)

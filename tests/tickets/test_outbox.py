@@ -4,11 +4,12 @@ fallback series; restarts; midnight; a wrong clock; people ahead while offline."
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
 
-from kiosk.core.wire import KioskQueuesPublic, LeasePublic, QueueWaitingPublic
+from kiosk.core.wire import PUBLIC_ID_PATTERN, KioskQueuesPublic, LeasePublic, QueueWaitingPublic
 from kiosk.sync.outbox import NoNumberLeft, TicketOutbox
 
 from .conftest import shanghai
@@ -143,3 +144,33 @@ def test_priority_and_service_are_kept(tmp_path: Path) -> None:
     assert body.priority and body.service_id == "sanitation-complaint"
     assert body.number is not None and body.number.text == "C2-001" and body.idempotency_key
     assert box.ticket(t.local_id) == t
+
+
+def test_each_ticket_gets_its_own_public_id_and_phone_address_at_once(tmp_path: Path) -> None:
+    clock = Clock(shanghai(2026, 11, 26, 9, 0))
+    path = tmp_path / "outbox.sqlite3"
+    box = TicketOutbox(path, clock=clock, kiosk_no=2, public_base_url="http://10.0.0.5:8000")
+    first = box.take("A")
+    # Before the server named its public address: the configured server address.
+    assert first.url == f"http://10.0.0.5:8000/t/{first.public_id}"
+    info = KioskQueuesPublic(
+        time=clock.now,
+        service_day=clock.now.date(),
+        kiosk_no=2,
+        queues=[],
+        public_base_url="https://hall.example.cn",
+    )
+    box.observe_server(info, box.local_clock(), box.local_clock())
+    second = box.take("A")
+    assert second.url == f"https://hall.example.cn/t/{second.public_id}"
+    assert first.public_id != second.public_id
+    assert all(re.fullmatch(PUBLIC_ID_PATTERN, t.public_id or "") for t in (first, second))
+    # Stored with the ticket, sent with it, and remembered across a restart.
+    assert [t.public_id for t in box.pending()] == [first.public_id, second.public_id]
+    assert box.pending()[1].create().public_id == second.public_id
+    assert box.pending()[1].batch_item().public_id == second.public_id
+    box.close()
+    again = TicketOutbox(path, clock=clock)
+    assert again.public_base_url == "https://hall.example.cn"
+    url = again.take("A").url
+    assert url is not None and url.startswith("https://hall.example.cn/t/")

@@ -86,16 +86,41 @@ def _live(request: Request, conn: Connection, counter_id: int, session: StaffSes
                     "name": q.name or CATEGORY_NAMES.get(q.category, ""),
                     "waiting": waiting.get(q.code, 0),
                     "mine": q.code in (counter.queues or []),
+                    "open": q.open,
                 }
             )
+    waiting_total = sum(q["waiting"] for q in queues if q["mine"])
     return {
         "counter": counter,
         "hall_name": hall.name if hall is not None else counter.hall_id,
         "queues": queues,
         "current": current,
         "served_today": served,
-        "waiting_total": sum(waiting.get(q["code"], 0) for q in queues if q["mine"]),
+        "waiting_total": waiting_total,
+        "hint": _elsewhere_hint(queues, waiting_total),
     }
+
+
+def _elsewhere_hint(queues: list[dict[str, Any]], waiting_total: int) -> str:
+    """When this window's own queues are empty while others wait: say which, so the clerk
+    can tick them ("A 队列有 3 人等候，本窗口未办理")."""
+    if waiting_total:
+        return ""
+    others = [q for q in queues if not q["mine"] and q["waiting"]]
+    if not others:
+        return ""
+    parts = "、".join(f"{q['code']} 队列有 {q['waiting']} 人" for q in others)
+    return f"{parts}等候，本窗口未办理（可在下方勾选后叫号）"
+
+
+#: The queue filter a window ticked, kept for the browser session (per window).
+FILTER_COOKIE = "kiosk_console_queues"
+
+
+def _picked(request: Request, queues: list[dict[str, Any]]) -> set[str]:
+    known = {q["code"] for q in queues}
+    raw = request.cookies.get(FILTER_COOKIE, "")
+    return {code for code in raw.split(",") if code in known}
 
 
 @router.get("/counters", response_class=HTMLResponse, name="counters")
@@ -126,6 +151,7 @@ async def counters(request: Request, session: CurrentSession) -> HTMLResponse:
 async def console(request: Request, counter_id: RowId, session: CurrentSession) -> HTMLResponse:
     runtime = runtime_of(request)
     live = await runtime.db.read(lambda c: _live(request, c, counter_id, session))
+    live["picked"] = _picked(request, live["queues"])
     return render(request, "admin/console.html", live)
 
 
@@ -141,6 +167,7 @@ async def console_live(
             "queues": live["queues"],
             "waiting_total": live["waiting_total"],
             "served_today": live["served_today"],
+            "hint": live["hint"],
             "current": None
             if current is None
             else {
@@ -172,15 +199,24 @@ async def _do(request: Request, counter_id: RowId, post: Any, op: Any, done: str
 
 @router.post("/counters/{counter_id}/call-next", name="console_call_next")
 async def call_next(request: Request, counter_id: RowId, post: PostedForm) -> Response:
-    queues = [q for q in post.values("queues") if len(q) == 1 and q.isupper()] or None
+    queues = [q for q in post.values("queues") if len(q) == 1 and "A" <= q <= "Z"] or None
     runtime = runtime_of(request)
-    return await _do(
+    response = await _do(
         request,
         counter_id,
         post,
         lambda c: runtime.desk.call_next(c, counter_id, post.session.staff, queues),
         "已叫号",
     )
+    # Keep the filter for the next call (ticked A stays ticked), for this browser session.
+    path = f"/admin/counters/{counter_id}"
+    if queues:
+        response.set_cookie(
+            FILTER_COOKIE, ",".join(queues), path=path, httponly=True, samesite="lax"
+        )
+    else:
+        response.delete_cookie(FILTER_COOKIE, path=path)
+    return response
 
 
 @router.post("/counters/{counter_id}/transfer", name="console_transfer")

@@ -87,7 +87,7 @@ _SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
 HallId = Annotated[str, Path(pattern=_SLUG, description="the hall's id (a slug)")]
 StaffId = Annotated[str, Path(pattern=_SLUG, description="the staff member's id in the content")]
 CounterId = Annotated[RowId, Path(description="the counter's id")]
-#: Ticket public ids are ``secrets.token_urlsafe(16)``; anything else cannot be one.
+#: Ticket public ids are ``kiosk.core.tickets.new_public_id()``; anything else cannot be one.
 PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
 
 

@@ -7,7 +7,9 @@
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || busy) return;
     var tag = (event.target.tagName || "").toLowerCase();
-    if (tag === "input" || tag === "textarea" || tag === "select") return;
+    // Typing in a field is typing; a ticked queue box is not (tick A, then press N).
+    var box = tag === "input" && event.target.type === "checkbox";
+    if ((tag === "input" && !box) || tag === "textarea" || tag === "select") return;
     var button = root.querySelector('button[data-key="' + event.key.toLowerCase() + '"]');
     if (!button || button.disabled) return;
     event.preventDefault();
@@ -30,6 +32,8 @@
         if (total) total.textContent = data.waiting_total;
         var served = root.querySelector("[data-served]");
         if (served) served.textContent = data.served_today;
+        var hint = root.querySelector("[data-hint]");
+        if (hint && hint.textContent !== data.hint) hint.textContent = data.hint;
         var number = data.current ? data.current.number : "—";
         if (shown && shown.textContent.trim() !== number) {
           // Another device changed this window: reload to show the right buttons.

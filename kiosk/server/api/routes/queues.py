@@ -48,4 +48,10 @@ async def kiosk_queues(kiosk: CurrentKiosk, runtime: Runtime) -> KioskQueuesPubl
         return out
 
     queues = await runtime.db.read(read)
-    return KioskQueuesPublic(time=now, service_day=day, kiosk_no=kiosk.kiosk_no, queues=queues)
+    return KioskQueuesPublic(
+        time=now,
+        service_day=day,
+        kiosk_no=kiosk.kiosk_no,
+        queues=queues,
+        public_base_url=runtime.view.base_url,
+    )
