@@ -182,7 +182,7 @@ class TakeNumberScreen(KioskScreen):
                 label += f"\n[size={int(theme.font_body)}]{safe(q.name)}[/size]"
             services = [s.name for s in self._services(content, q)]
             most = TILE_SERVICES.get(theme.orientation, 1)
-            if services:
+            if services and not theme.elder:  # elder mode: the large name alone (and said)
                 shown = "、".join(safe(n) for n in services[:most])
                 if len(services) > most:
                     shown += _("… and more")
@@ -207,7 +207,7 @@ class TakeNumberScreen(KioskScreen):
         if tiles:
             tallest = max(b.texture_size[1] for b in tiles) + theme.pad
             for b in tiles:
-                b.height = max(theme.target * 1.4, tallest)
+                b.height = max(theme.target * (1.0 if theme.elder else 1.4), tallest)
 
     @staticmethod
     def _services(content: HallContent | None, queue: Queue) -> list[Service]:
