@@ -12,8 +12,12 @@ PORT   ?= 8000
 $(STAMP): setup.cfg pyproject.toml scripts/system-deps.sh
 	@bash scripts/system-deps.sh
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[server,postgres,printer,dev]'
+	@echo "installing the project into $(VENV)/ (pip install -e) …"
+	@$(BIN)/python -m pip install -q --upgrade pip
+	@# setuptools' one notice for every editable install of a flat layout (the repo
+	@# folder is on sys.path, as intended) is silenced; anything else still shows.
+	@PYTHONWARNINGS="ignore:Editable installation" \
+	  $(BIN)/python -m pip install -q -e '.[server,postgres,printer,dev]'
 	@touch $(STAMP)
 
 system-deps:

@@ -6,7 +6,7 @@ kiosk app in a 1920×1080 window on a virtual display with its real ticket desk 
 on disk with ``synchronous=FULL``, courier thread), the hall display's board in the same
 window fed by a real ``ContentSync`` long-poll.
 
-* **tap → ticket on screen**: from the finger lifting off 确认取号 (the touch-up posted to
+* **tap → ticket on screen**: from the finger lifting off a queue tile (the touch-up posted to
   Kivy) to the end of the first frame drawn with the ticket screen showing the number,
   the ticket durably written before. Online (leases in hand, server up) and offline (the
   server SIGKILLed; leases, then the fallback series).
@@ -54,21 +54,19 @@ def row(name: str, values: list[float], unit: str = "ms") -> str:
     )
 
 
-def _ready_to_confirm(drive: Any, app: Any, queue: str) -> Any:
-    """From home to the take-number screen's confirm step for ``queue``, settled."""
+def _ready_to_take(drive: Any, app: Any) -> Any:
+    """From home to the take-number screen (its queue tiles), settled."""
     app.home()
     app.open("take_number")
     screen = app.screen("take_number")
-    screen.pick_queue(queue)
-    if screen.step == "service":
-        screen.pick_service(None)
     drive.settle()
     return screen
 
 
 def confirm_to_ticket(drive: Any, app: Any, taps: int) -> tuple[list[float], list[float]]:
-    """The app's own work of a tap, no drawing: 确认取号's handler (durable write, screen
-    switch) to the ticket screen laid out with its number; and the durable write alone."""
+    """The app's own work of a tap, no drawing: a queue tile's handler (durable write,
+    screen switch) to the ticket screen laid out with its number; and the durable write
+    alone."""
     from kivy.clock import Clock as KivyClock
 
     from kiosk.screens.take_number import open_queues
@@ -76,9 +74,9 @@ def confirm_to_ticket(drive: Any, app: Any, taps: int) -> tuple[list[float], lis
     work, writes = [], []
     queues = open_queues(app.content)
     for i in range(taps):
-        screen = _ready_to_confirm(drive, app, queues[i % len(queues)].code)
+        screen = _ready_to_take(drive, app)
         t0 = time.perf_counter()
-        screen.confirm()
+        screen.take(queues[i % len(queues)].code)
         while not (app.current_name == "ticket" and app.screen("ticket").number):
             KivyClock.tick()
         KivyClock.tick()  # layout of the new screen
@@ -97,10 +95,11 @@ def tap_to_ticket(drive: Any, app: Any, taps: int) -> list[float]:
     out = []
     queues = open_queues(app.content)
     for i in range(taps):
-        screen = _ready_to_confirm(drive, app, queues[i % len(queues)].code)
+        screen = _ready_to_take(drive, app)
         drive.pump(2)
-        confirm = screen.ids.confirm
-        x, y = confirm.to_window(confirm.center_x, confirm.center_y)
+        code = queues[i % len(queues)].code
+        tile = next(b for b in screen.ids.choices.children if b.queue_code == code)
+        x, y = tile.to_window(tile.center_x, tile.center_y)
         before = len(app.tickets.outbox.tickets())
         touch = make_touch(x, y)
         touch.touch_down()

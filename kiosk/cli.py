@@ -87,9 +87,22 @@ def configure_kivy(settings: KioskSettings) -> None:
         Config.set("graphics", "width", str(width))
         Config.set("graphics", "height", str(height))
     else:
-        Config.set("graphics", "fullscreen", "auto")
+        # The window is made at the display's size: its first frame is laid out for the
+        # whole screen, not in SDL's 800×600 (see kiosk/fullscreen.py).
+        from kiosk.fullscreen import display_size, window_manager_running
+
+        size = display_size()
+        bare = size is not None and window_manager_running() is False
+        Config.set("graphics", "fullscreen", "0" if bare else "auto")
         Config.set("graphics", "borderless", "1")
         Config.set("graphics", "show_cursor", "0")
+        if size is not None:
+            Config.set("graphics", "width", str(size[0]))
+            Config.set("graphics", "height", str(size[1]))
+        if bare:
+            Config.set("graphics", "position", "custom")
+            Config.set("graphics", "left", "0")
+            Config.set("graphics", "top", "0")
 
 
 def run_app(settings: KioskSettings) -> int:

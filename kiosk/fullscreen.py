@@ -3,9 +3,12 @@
 SDL's desktop fullscreen (Kivy's ``fullscreen = auto``) asks the window manager to size
 the window; on a bare X server (no window manager, as on many kiosk PCs and on Xvfb)
 nobody does, and the X window keeps its first size (800×600, centred) while Kivy lays
-out for the whole display. :func:`fill_display` then turns the window into a borderless
-window of the display's size at (0, 0). Only the app (``kiosk.app``) calls it, once the
-window exists.
+out for the whole display. So the kiosk's command (``kiosk.cli.configure_kivy``) asks X
+for the display's size (:func:`display_size`) before Kivy makes its window and makes it at
+that size from the first frame: without a window manager as a borderless window at
+(0, 0), with one fullscreen. :func:`fill_display` stays as the fallback once the window
+exists (X could not be asked before), turning the window into a borderless window of the
+display's size at (0, 0); only the apps call it.
 """
 
 from __future__ import annotations
@@ -16,7 +19,36 @@ import os
 import sys
 from typing import Any
 
-__all__ = ["fill_display", "window_manager_running"]
+__all__ = ["display_size", "fill_display", "window_manager_running"]
+
+
+def display_size() -> tuple[int, int] | None:
+    """(width, height) in pixels of ``$DISPLAY``'s default screen; None if X cannot be
+    asked. Read before Kivy makes its window, so the window is made at that size."""
+    if not sys.platform.startswith("linux") or not os.environ.get("DISPLAY"):
+        return None
+    name = ctypes.util.find_library("X11")
+    if name is None:
+        return None
+    try:
+        x11 = ctypes.cdll.LoadLibrary(name)
+    except OSError:
+        return None
+    x11.XOpenDisplay.restype = ctypes.c_void_p
+    x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x11.XDefaultScreen.argtypes = [ctypes.c_void_p]
+    x11.XDisplayWidth.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    x11.XDisplayHeight.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    display = x11.XOpenDisplay(None)
+    if not display:
+        return None
+    try:
+        screen = x11.XDefaultScreen(display)
+        width, height = x11.XDisplayWidth(display, screen), x11.XDisplayHeight(display, screen)
+    finally:
+        x11.XCloseDisplay(display)
+    return (width, height) if width > 0 and height > 0 else None
 
 
 def window_manager_running() -> bool | None:

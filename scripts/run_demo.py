@@ -2,8 +2,9 @@
 
 Starts ``kiosk-server demo`` (migrates the data folder, loads the demo halls into an
 empty database, ensures a kiosk token per hall and the demo staff logins), waits until it
-answers, starts one kiosk app connected to it (the first hall's device token), prints
-where to look, and keeps both running until Ctrl+C.
+answers, starts one kiosk app connected to it (名士豪庭's device token, the hall of the README's
+screenshots), takes one ticket for its phone page, prints one banner with everything a
+newcomer needs, and keeps both running until Ctrl+C.
 
 On a desktop the kiosk opens in a window (``--fullscreen``: as in the hall). With no
 display it runs fullscreen on a virtual one (Xvfb) and says how to look at it.
@@ -19,7 +20,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from pathlib import Path
+from typing import Any
 
 from kiosk.core.clock import child_env
 
@@ -65,10 +68,11 @@ def start_kiosk(
         # would keep the X window at its first size (800×600).
         fullscreen = False
         size = "1920x1080"
+        python = Path(sys.executable)
+        shown = python.relative_to(REPO) if _inside(sys.executable) else python
         how = (
-            f"on the virtual display :{number} (no display here); look at it with\n"
-            f"                      import -window root -display :{number} kiosk.png"
-            "   (or: make screenshots)"
+            f"on the virtual display :{number} (this machine has no screen); see it with\n"
+            f"{'':22}{shown} scripts/screenshot_display.py :{number} kiosk.png"
         )
     cmd = [
         sys.executable,
@@ -84,6 +88,74 @@ def start_kiosk(
     if not fullscreen:
         cmd += ["--windowed", "--size", size]
     return subprocess.Popen(cmd, cwd=REPO, env=env), xvfb, how
+
+
+#: The hall ``make run``'s kiosk shows (the README's screenshots are of it).
+SHOWN_HALL = "mingshi-haoting"
+
+
+def _inside(path: str) -> bool:
+    try:
+        Path(path).relative_to(REPO)
+    except ValueError:
+        return False
+    return True
+
+
+def hall_name(hall_id: str) -> str:
+    """The hall's short name from the demo content (its id if that cannot be read)."""
+    try:
+        data = json.loads((REPO / "config" / "demo" / "halls" / f"{hall_id}.json").read_text())
+        return str(data["hall"]["short_name"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return hall_id
+
+
+def first_ticket(base_url: str, token: str) -> dict[str, Any] | None:
+    """A ticket in the shown hall's first queue, as its kiosk would take it (for its phone
+    page); None if the server would not issue one."""
+    auth = {"Authorization": f"Bearer {token}"}
+    try:
+        queues = _json(urllib.request.Request(f"{base_url}/api/v1/kiosk/queues", headers=auth))
+        code = queues["queues"][0]["queue"]
+        body = json.dumps({"queue": code}).encode()
+        headers = {**auth, "Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex}
+        ticket = _json(urllib.request.Request(f"{base_url}/api/v1/tickets", body, headers))
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return None
+    return ticket if isinstance(ticket, dict) and "url" in ticket else None
+
+
+def _json(request: urllib.request.Request) -> Any:
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read())
+
+
+def banner(base_url: str, creds: dict[str, Any], hall_id: str, how: str, data_dir: Path) -> str:
+    """Everything a newcomer needs, in one place."""
+    name = hall_name(hall_id)
+    admin = creds["admin"]
+    staff = creds["staff"].get(hall_id, {})
+    ticket = first_ticket(base_url, creds["kiosks"][hall_id]["token"])
+    if ticket is not None:
+        phone = f"{ticket['url']}  (ticket {ticket['number']}, taken now)"
+    else:
+        phone = f"{base_url}/t/<id>: take a number on the kiosk (取号) and scan its QR code"
+    lines = [
+        "",
+        f"居民之家 demo is running ({name}'s hall; all seven halls on the server):",
+        f"  the kiosk ({name})   {how or 'not started (--no-kiosk)'}",
+        f"  admin web           {base_url}/admin/",
+        f"    district admin    {admin['username']} / {admin['password']}",
+        f"    {name} staff     {staff.get('username', '?')} / {staff.get('password', '?')}"
+        "   (counter console, its hall's content)",
+        f"  a ticket's phone    {phone}",
+        f"  API docs            {base_url}/docs",
+        f"  every login/token   {data_dir / 'demo-credentials.json'}",
+        "  Press Ctrl+C to stop.",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def main() -> int:
@@ -108,6 +180,7 @@ def main() -> int:
             args.host,
             "--port",
             str(args.port),
+            "--no-banner",  # this script prints the one banner, with the kiosk in it
         ],
         cwd=REPO,
         env=child_env(),
@@ -119,28 +192,14 @@ def main() -> int:
             print("kiosk-server did not start; see its output above", file=sys.stderr)
             return 1
         creds = json.loads((data_dir / "demo-credentials.json").read_text("utf-8"))
-        first_hall, first_kiosk = next(iter(creds["kiosks"].items()))
+        hall_id = SHOWN_HALL if SHOWN_HALL in creds["kiosks"] else next(iter(creds["kiosks"]))
+        kiosk_token = creds["kiosks"][hall_id]["token"]
         how = ""
         if not args.no_kiosk:
             kiosk, xvfb, how = start_kiosk(
-                base_url, first_kiosk["token"], data_dir, fullscreen=args.fullscreen
+                base_url, kiosk_token, data_dir, fullscreen=args.fullscreen
             )
-        print()
-        print("居民之家 demo is running:")
-        print(f"  API documentation   {base_url}/docs")
-        print(
-            f"  staff admin web     {base_url}/admin/  ({creds['admin']['username']} / "
-            f"{creds['admin']['password']})"
-        )
-        print(
-            f"  a kiosk's snapshot  curl -H 'Authorization: Bearer {first_kiosk['token']}' "
-            f"{base_url}/api/v1/kiosk/content"
-        )
-        print(f"  every login/token   {data_dir / 'demo-credentials.json'}")
-        if kiosk is not None:
-            print(f"  the kiosk ({first_hall})  runs {how}")
-        print(f"  (first hall: {first_hall})  Press Ctrl+C to stop.")
-        print(flush=True)
+        print(banner(base_url, creds, hall_id, how, data_dir), flush=True)
         return server.wait()
     except KeyboardInterrupt:
         return 0

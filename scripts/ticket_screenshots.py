@@ -1,8 +1,8 @@
 """PNGs of the ticket screens and the hall display, landscape 1920×1080 and portrait 1080×1920.
 
 Runs a real ``kiosk-server demo`` on loopback and the real kiosk app against it (one Kivy
-window), takes a number through the take-number steps, and exports the window after each
-step; then puts the hall display's board in the window with a few calls::
+window), takes a number through the take-number screen, and exports the window after each
+tap; then puts the hall display's board in the window with a few calls::
 
     xvfb-run -a -s "-screen 0 1920x1080x24" \
         .venv/bin/python scripts/ticket_screenshots.py --out screenshots
@@ -89,15 +89,10 @@ def shoot(out: Path, server: object, work: Path, *, elder: bool = False) -> int:
         export(f"{orientation}-t0-home")
         app.open("take_number")
         screen = app.screen("take_number")
-        export(f"{orientation}-t1-category")
-        queue = next(q for q in open_queues(app.content) if screen._services(app.content, q))
-        screen.pick_queue(queue.code)
-        export(f"{orientation}-t2-service")
-        service = screen._services(app.content, queue)[0]
-        screen.pick_service(service.id)
+        export(f"{orientation}-t1-tiles")
         screen.toggle_priority()
-        export(f"{orientation}-t3-confirm")
-        screen.confirm()
+        export(f"{orientation}-t2-priority")
+        screen.take(codes[0])
         ticket_screen = app.screen("ticket")
         export(f"{orientation}-t4-ticket-just-taken")
         drive.wait_until(lambda t=ticket_screen: bool(t.url), timeout=60)
@@ -122,10 +117,7 @@ def shoot(out: Path, server: object, work: Path, *, elder: bool = False) -> int:
         app.home()
         app.open("take_number")
         screen = app.screen("take_number")
-        screen.pick_queue(codes[-1])
-        if screen.step == "service":
-            screen.pick_service(None)
-        screen.confirm()
+        screen.take(codes[-1])
         export(f"{orientation}-t6-ticket-offline")
     print(f"wrote {written} screenshots to {out}/")
     app.stop()

@@ -1,4 +1,4 @@
-"""取号: take a queue number in three taps — what for, (which service), confirm.
+"""取号: a queue number in two taps from home — 取号, then the queue's tile.
 
 :class:`TicketDesk` is the kiosk's ticket machinery behind the screens: the durable
 :class:`~kiosk.sync.outbox.TicketOutbox` (a ticket is written to disk before it is shown,
@@ -7,10 +7,10 @@ that delivers tickets and leases numbers ahead in the background. The app makes 
 start (:meth:`TicketDesk.for_app`); with no server (demo) it numbers from kiosk 1's own
 series and delivers nothing.
 
-:class:`TakeNumberScreen` steps through: the hall's categories with an open queue → the
-services of that category (skipped when there are none) → the confirm page with the
-绿色通道 (priority) choice. The confirm button takes the ticket once: it is disabled at
-the first tap, and the ticket screen replaces this one at once.
+:class:`TakeNumberScreen` shows the hall's open queues as tiles (category, queue name and
+the services each takes) under a 绿色通道 (priority) toggle: a tile takes the ticket, once
+(``busy`` from the first tap, and the ticket screen replaces this one in the same frame).
+Why no service step and no confirm step: docs/TICKETS.md.
 """
 
 from __future__ import annotations
@@ -132,45 +132,32 @@ class TicketDesk:
         self._backlog_changed()
 
 
-class TakeNumberScreen(KioskScreen):
-    """Category → service → confirm (with 绿色通道); then the ticket screen."""
+#: Service names shown on a queue's tile (so a resident finds the right one), at most:
+#: by orientation; landscape keeps the tiles to three rows on one screen.
+TILE_SERVICES = {"portrait": 2, "landscape": 1}
 
-    step = StringProperty("category")
-    """"category", "service" or "confirm", str."""
+
+class TakeNumberScreen(KioskScreen):
+    """The hall's open queues as tiles; one tap on a tile takes the number.
+
+    The service is not asked: a ticket's queue decides the window, and each tile already
+    is one queue (its category and name, and the names of the services it takes, so a
+    resident finds the right one). 绿色通道 is a toggle above the tiles (a third tap for
+    those who need it). A mistaken tap costs little: the ticket screen's large
+    重新取号 button comes straight back here.
+    """
 
     prompt = StringProperty("")
-    """What the resident is asked on this step, str."""
-
-    choice = StringProperty("")
-    """The confirm page's summary of the choice (markup), str."""
+    """What the resident is asked, str."""
 
     priority = BooleanProperty(False)
     """绿色通道 chosen, bool."""
 
     busy = BooleanProperty(False)
-    """True from the confirm tap until the ticket screen shows, bool."""
+    """True from a tile's tap until the ticket screen shows, bool."""
 
     message = StringProperty("")
     """A problem to show (no number available), str."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.queue = ""
-        self.service_id: str | None = None
-        # The choices list and the confirm page take turns in the body.
-        self._pages = {"list": self.ids.scroll.__self__, "confirm": self.ids.confirm_page.__self__}
-        for page in self._pages.values():
-            page.parent.remove_widget(page)
-        self.ids.body.add_widget(self._pages["list"])
-
-    def _place(self) -> None:
-        wanted = self._pages["confirm" if self.step == "confirm" else "list"]
-        body = self.ids.body
-        if wanted.parent is not body:
-            body.clear_widgets()
-            body.add_widget(wanted)
-        if wanted is self._pages["list"]:
-            wanted.scroll_y = 1
 
     def show(self, **params: Any) -> None:
         self.reset_choice()
@@ -181,64 +168,54 @@ class TakeNumberScreen(KioskScreen):
         self.reset_choice()
 
     def reset_choice(self) -> None:
-        self.step = "category"
-        self.queue = ""
-        self.service_id = None
         self.priority = False
         self.busy = False
         self.message = ""
 
-    # -- steps ---------------------------------------------------------------------
-
     def refresh(self) -> bool:
-        self._place()
         self.heading = _("Take a number")
         grid = self.ids.choices
         grid.clear_widgets()
+        self.ids.scroll.scroll_y = 1
         content = self.host.content
         queues = open_queues(content)
-        if self.step == "category":
-            self.prompt = _("What do you need? Tap one.")
+        self.prompt = _("Tap what you need: the number is given at once.")
 
-            def queue_button(q: Queue) -> BigButton:
-                label = f"{safe(CATEGORY_NAMES.get(q.category, q.category))}"
-                if q.name and q.name != CATEGORY_NAMES.get(q.category):
-                    label += f"\n[size={int(theme.font_body)}]{safe(q.name)}[/size]"
-                button = BigButton(text=label, markup=True)
-                button.queue_code = q.code  # type: ignore[attr-defined]
-                button.bind(on_release=lambda _b, code=q.code: self.pick_queue(code))
-                return button
+        def queue_button(q: Queue) -> BigButton:
+            name = safe(CATEGORY_NAMES.get(q.category, q.category))
+            label = name
+            if q.name and q.name != CATEGORY_NAMES.get(q.category):
+                label += f"\n[size={int(theme.font_body)}]{safe(q.name)}[/size]"
+            services = [s.name for s in self._services(content, q)]
+            most = TILE_SERVICES.get(theme.orientation, 1)
+            if services and not theme.elder:  # elder mode: the large name alone (and said)
+                shown = "、".join(safe(n) for n in services[:most])
+                if len(services) > most:
+                    shown += _("… and more")
+                label += f"\n[size={int(theme.font_body)}][b]{shown}[/b][/size]"
+            button = BigButton(text=label, markup=True)
+            button.speech = (  # type: ignore[attr-defined]
+                name
+                if not q.name or q.name == CATEGORY_NAMES.get(q.category)
+                else f"{name} {q.name}"
+            )
+            button.queue_code = q.code  # type: ignore[attr-defined]
+            button.bind(on_release=lambda _b, code=q.code: self.take(code))
+            button.bind(texture_size=self._even_rows)
+            return button
 
-            self.add_items(grid, queues, queue_button)
-            if not queues:
-                self.prompt = _("No queue takes numbers today. Please ask at a window.")
-            return True
-        queue = next((q for q in queues if q.code == self.queue), None)
-        if queue is None:
-            self.reset_choice()
-            return self.refresh()
-        if self.step == "service":
-            self.prompt = _("Which service? Tap one.")
-
-            def service_button(s: Service) -> BigButton:
-                button = BigButton(text=safe(s.name), markup=True)
-                button.bind(on_release=lambda _b, sid=s.id: self.pick_service(sid))
-                return button
-
-            self.add_items(grid, self._services(content, queue), service_button)
-            other = BigButton(text=_("Something else / not sure"))
-            other.bg_color = theme.button_quiet
-            other.color = theme.button_quiet_text
-            other.bind(on_release=lambda _b: self.pick_service(None))
-            grid.add_widget(other)
-            return True
-        self.prompt = _("Please check and confirm.")
-        what = safe(CATEGORY_NAMES.get(queue.category, queue.category))
-        service = self._service(content)
-        if service is not None:
-            what += "  ·  " + safe(service.name)
-        self.choice = what
+        self.add_items(grid, queues, queue_button)
+        if not queues:
+            self.prompt = _("No queue takes numbers today. Please ask at a window.")
         return True
+
+    def _even_rows(self, *_args: Any) -> None:
+        """Every tile as high as the tallest (a tidy grid, one size of target)."""
+        tiles = self.ids.choices.children
+        if tiles:
+            tallest = max(b.texture_size[1] for b in tiles) + theme.pad
+            for b in tiles:
+                b.height = max(theme.target * (1.0 if theme.elder else 1.4), tallest)
 
     @staticmethod
     def _services(content: HallContent | None, queue: Queue) -> list[Service]:
@@ -250,51 +227,22 @@ class TakeNumberScreen(KioskScreen):
             if s.queue == queue.code or (s.queue is None and s.category == queue.category)
         ]
 
-    def _service(self, content: HallContent | None) -> Service | None:
-        if content is None or self.service_id is None:
-            return None
-        return next((s for s in content.services if s.id == self.service_id), None)
-
-    def pick_queue(self, code: str) -> None:
-        self.queue = code
-        queue = next((q for q in open_queues(self.host.content) if q.code == code), None)
-        if queue is not None and self._services(self.host.content, queue):
-            self.step = "service"
-        else:
-            self.service_id = None
-            self.step = "confirm"
-        self.refresh()
-
-    def pick_service(self, service_id: str | None) -> None:
-        self.service_id = service_id
-        self.step = "confirm"
-        self.refresh()
-
-    def step_back(self) -> bool:
-        """One step back inside this screen; False when already at the first step."""
-        if self.step == "confirm":
-            queue = next((q for q in open_queues(self.host.content) if q.code == self.queue), None)
-            has_services = queue is not None and self._services(self.host.content, queue)
-            self.step = "service" if has_services else "category"
-        elif self.step == "service":
-            self.step = "category"
-        else:
-            return False
-        self.message = ""
-        self.refresh()
-        return True
-
     def toggle_priority(self) -> None:
         self.priority = not self.priority
 
-    def confirm(self) -> None:
-        """Take the ticket (once) and show it."""
+    def take(self, queue: str) -> None:
+        """Take a ticket for ``queue`` (once) and show it."""
         desk: TicketDesk | None = getattr(self.host, "tickets", None)
-        if self.busy or desk is None or not self.queue:
+        if (
+            self.busy
+            or desk is None
+            or not any(q.code == queue for q in open_queues(self.host.content))
+        ):
             return
         self.busy = True
+        self.message = ""
         try:
-            ticket = desk.take(self.queue, self.service_id, self.priority)
+            ticket = desk.take(queue, None, self.priority)
         except NoNumberLeft as exc:
             self.busy = False
             self.message = exc.message
@@ -304,7 +252,7 @@ class TakeNumberScreen(KioskScreen):
             self.busy = False
             self.message = _("Sorry, no number can be given right now. Please ask at a window.")
             return
-        # 返回 on the ticket goes home, never back to the confirm button.
+        # 返回 on the ticket goes home; 重新取号 comes back here.
         self.host.home()
         self.host.open("ticket", local_id=ticket.local_id)
         self.host.screen("ticket").issued(ticket)  # type: ignore[attr-defined]

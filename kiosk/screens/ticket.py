@@ -32,6 +32,12 @@ __all__ = ["TicketScreen"]
 
 log = logging.getLogger("kiosk.tickets")
 
+#: Seconds, and frames, after a ticket appears during which 重新取号 ignores taps: a
+#: double tap's second touch on the tile's spot (frames too, for a slow machine where a
+#: frame takes longer than a finger).
+RETAKE_GUARD = 1.0
+RETAKE_GUARD_FRAMES = 6
+
 
 class TicketScreen(KioskScreen):
     """One ticket, by its ``local_id`` in the kiosk's outbox."""
@@ -65,6 +71,8 @@ class TicketScreen(KioskScreen):
         self.local_id = 0
         self.ticket: KioskTicket | None = None
         self._service_plain = ""
+        self._issued_at = 0.0
+        self._issued_frame = -RETAKE_GUARD_FRAMES
 
     def show(self, **params: Any) -> None:
         self.local_id = int(params.get("local_id", self.local_id))
@@ -73,8 +81,22 @@ class TicketScreen(KioskScreen):
 
     def issued(self, ticket: KioskTicket) -> None:
         """The ticket on show was just taken: say it and print it (once)."""
+        self._issued_at = time.monotonic()
+        self._issued_frame = Clock.frames
         self._announce(ticket)
         self._print(ticket)
+
+    def retake(self) -> None:
+        """重新取号: back to the tiles, the way back home kept. A tap within
+        :data:`RETAKE_GUARD` (and frames) of the ticket appearing is the tile's double tap,
+        not a choice."""
+        if (
+            time.monotonic() - self._issued_at < RETAKE_GUARD
+            or Clock.frames - self._issued_frame < RETAKE_GUARD_FRAMES
+        ):
+            return
+        self.host.home()
+        self.host.open("take_number")
 
     def reset(self) -> None:
         super().reset()

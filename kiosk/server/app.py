@@ -13,6 +13,8 @@ from contextlib import asynccontextmanager
 from types import FrameType
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi_offline import FastAPIOffline
 
 import kiosk
 from kiosk.core.sdnotify import Notifier, watchdog_interval
@@ -46,14 +48,23 @@ def create_app(settings: ServerSettings) -> FastAPI:
             await runtime.stop()
             systemd.close()
 
-    app = FastAPI(
+    # /docs with Swagger UI served from the installed package (fastapi-offline ships its
+    # files), so the API docs work in a hall with no internet; no CDN.
+    app = FastAPIOffline(
         title="居民之家 · Residents' Home hall server",
         version=kiosk.__version__,
         lifespan=lifespan,
         docs_url="/docs",
         redoc_url=None,
+        static_url="/docs-static",
     )
     app.state.settings = settings
+
+    @app.get("/", include_in_schema=False)
+    async def front_door() -> RedirectResponse:
+        """A browser at the server's address lands on the admin web (its login)."""
+        return RedirectResponse("/admin/", status_code=303)
+
     install_error_handlers(app)
     app.include_router(api_router)
     from kiosk.server.api.routes import phone_page

@@ -88,7 +88,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> None:
     from kiosk.server.db import Database
-    from kiosk.server.seeding import CREDENTIALS_FILE, ensure_demo_logins, load_demo
+    from kiosk.server.seeding import ensure_demo_logins, load_demo
 
     settings = _settings(args, demo_mode=True)
     _migrate(settings)
@@ -98,8 +98,16 @@ def cmd_demo(args: argparse.Namespace) -> None:
         creds = ensure_demo_logins(db, settings.data_dir, settings.base_url)
     finally:
         db.close()
-    if loaded:
+    if loaded and not args.no_banner:
         print(f"已载入演示大厅 {len(loaded)} 个：{'、'.join(loaded)}")
+    if not args.no_banner:
+        _demo_banner(settings, creds)
+    _run(settings, args.config)
+
+
+def _demo_banner(settings: ServerSettings, creds: dict[str, Any]) -> None:
+    from kiosk.server.seeding import CREDENTIALS_FILE
+
     print(f"居民之家 hall server (demo) on {settings.base_url}")
     print(f"  API docs:       {settings.base_url}/docs")
     print(f"  health:         {settings.base_url}/api/v1/health")
@@ -109,7 +117,6 @@ def cmd_demo(args: argparse.Namespace) -> None:
         print(f"  {hall_id}: staff {login['username']} / {login['password']}")
         print(f"  {hall_id}: kiosk token {kiosk['token']}")
     print(f"  credentials file: {(settings.data_dir / CREDENTIALS_FILE).resolve()}", flush=True)
-    _run(settings, args.config)
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
@@ -339,6 +346,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int)
     p.add_argument("--workers", type=int)
     p.add_argument("--no-demo-data", action="store_true", help="start without the demo halls")
+    p.add_argument(
+        "--no-banner", action="store_true", help="print no logins (make run prints its own)"
+    )
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser(

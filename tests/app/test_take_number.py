@@ -9,6 +9,7 @@ kills with SIGKILL and brings back on its port.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -70,31 +71,120 @@ def use_desk(
 
 
 def first_choice(screen: Any) -> Any:
-    """The first button of the take-number step on show."""
+    """The first queue tile of the take-number screen."""
     return screen.ids.choices.children[-1]
 
 
-def take_a_number(kiosk: Any, *, double_tap: bool = True) -> Any:
-    """Home → 取号 → first category → first service → 绿色通道 → confirm (tapped twice)."""
+def tile_of(screen: Any, code: str) -> Any:
+    """The take-number screen's tile of queue ``code``."""
+    return next(b for b in screen.ids.choices.children if b.queue_code == code)
+
+
+class Taps:
+    """Taps through the real window, counted from home."""
+
+    def __init__(self, kiosk: Any) -> None:
+        self.kiosk = kiosk
+        self.count = 0
+
+    def on(self, widget: Any) -> None:
+        self.kiosk.settle()
+        x, y = widget.to_window(widget.center_x, widget.center_y)
+        self.at(x, y)
+
+    def at(self, x: float, y: float) -> None:
+        self.count += 1
+        self.kiosk.tap_at(x, y)
+
+
+def take_a_number(
+    kiosk: Any, *, double_tap: bool = True, priority: bool = True, queue: str | None = None
+) -> Any:
+    """Home → 取号 → (绿色通道) → the queue's tile (tapped twice: an impatient resident).
+
+    Asserts the taps it took: two, three with 绿色通道 (the second tap of a double tap
+    is not counted: the ticket was already there).
+    """
     app = kiosk.app
-    kiosk.tap(app.screen("home").tiles["take_number"])
+    taps = Taps(kiosk)
+    taps.on(app.screen("home").tiles["take_number"])
     assert app.current_name == "take_number"
     screen = app.screen("take_number")
-    assert screen.step == "category"
-    kiosk.tap(first_choice(screen))
-    if screen.step == "service":
-        kiosk.tap(first_choice(screen))
-    assert screen.step == "confirm"
-    kiosk.tap(screen.ids.priority)
-    assert screen.priority
-    confirm = screen.ids.confirm
+    if priority:
+        taps.on(screen.ids.priority)
+        assert screen.priority
+    tile = first_choice(screen) if queue is None else tile_of(screen, queue)
     kiosk.settle()
-    x, y = confirm.to_window(confirm.center_x, confirm.center_y)
-    kiosk.tap_at(x, y)
+    x, y = tile.to_window(tile.center_x, tile.center_y)
+    taps.at(x, y)
+    assert app.current_name == "ticket"
+    assert taps.count == (3 if priority else 2)
     if double_tap:
         kiosk.tap_at(x, y)  # an impatient second tap on the same spot
     assert app.current_name == "ticket"
     return app.screen("ticket")
+
+
+def test_common_case_two_taps_and_a_queue_with_several_services_too(
+    at_home: Any, desk: TicketDesk
+) -> None:
+    """Two taps from home to the number; a queue with several services: still two, the
+    number in that queue; its tile names its services."""
+    kiosk = at_home
+    app = kiosk.app
+    before = len(desk.outbox.tickets())
+    ticket_screen = take_a_number(kiosk, priority=False)
+    first = desk.outbox.tickets()[-1]
+    assert len(desk.outbox.tickets()) == before + 1
+    assert ticket_screen.number == first.number and not first.priority
+    assert first.queue == open_queues(app.content)[0].code
+    kiosk.tap(ticket_screen.ids.done)
+    screen = app.screen("take_number")
+    many = [q for q in open_queues(app.content) if len(screen._services(app.content, q)) >= 2]
+    assert many, "the demo hall has no queue with several services"
+    queue = many[-1]
+    names = [s.name for s in screen._services(app.content, queue)]
+    ticket_screen = take_a_number(kiosk, priority=False, queue=queue.code, double_tap=False)
+    ticket = desk.outbox.tickets()[-1]
+    assert ticket.queue == queue.code and ticket_screen.number == ticket.number
+    assert ticket.number.startswith(queue.code)
+    app.back()
+    app.open("take_number")
+    assert names[0] in tile_of(screen, queue.code).text
+    app.home()
+
+
+def test_mistaken_tile_retake_in_one_tap_and_a_double_tap_does_not_retake(
+    at_home: Any, desk: TicketDesk
+) -> None:
+    """重新取号 is one tap back to the tiles; a double tap on a tile lying under it (the
+    second touch lands on the ticket screen) neither retakes nor takes a second number."""
+    from kiosk.screens.ticket import RETAKE_GUARD
+
+    kiosk = at_home
+    app = kiosk.app
+    codes = [q.code for q in open_queues(app.content)]
+    assert len(codes) >= 2
+    ticket_screen = take_a_number(kiosk, priority=False, queue=codes[0], double_tap=False)
+    retake = ticket_screen.ids.retake
+    kiosk.settle()
+    spot = retake.to_window(retake.center_x, retake.center_y)
+    time.sleep(RETAKE_GUARD)  # a real choice, after reading the ticket
+    taps = Taps(kiosk)
+    taps.on(retake)
+    assert app.current_name == "take_number"
+    screen = app.screen("take_number")
+    kiosk.settle()
+    under = [b for b in screen.ids.choices.children if b.collide_point(*b.to_widget(*spot))]
+    assert under, "no tile lies under 重新取号 in this layout"
+    before = len(desk.outbox.tickets())
+    taps.at(*spot)
+    kiosk.tap_at(*spot)  # the impatient second tap lands on 重新取号
+    assert app.current_name == "ticket" and taps.count == 2
+    assert len(desk.outbox.tickets()) == before + 1
+    assert desk.outbox.tickets()[-1].queue == under[0].queue_code
+    kiosk.tap(app.nav.ids.back)
+    assert app.current_name == "home"
 
 
 def test_online_ticket_by_touch(at_home: Any, desk: TicketDesk) -> None:
@@ -140,19 +230,17 @@ def test_offline_ticket_by_touch_then_delivered(
         hall_server.process = restarted.process  # the fixture kills the running one
 
 
-def test_back_steps_inside_take_number(at_home: Any, desk: TicketDesk) -> None:
+def test_back_from_take_number_goes_home(at_home: Any, desk: TicketDesk) -> None:
     kiosk = at_home
     app = kiosk.app
     kiosk.tap(app.screen("home").tiles["take_number"])
     screen = app.screen("take_number")
-    kiosk.tap(first_choice(screen))
-    assert screen.step in ("service", "confirm")
-    kiosk.tap(app.nav.ids.back)
-    assert app.current_name == "take_number"
-    kiosk.tap(app.nav.ids.back) if screen.step != "category" else None
-    assert screen.step == "category"
+    kiosk.tap(screen.ids.priority)
+    assert screen.priority
     kiosk.tap(app.nav.ids.back)
     assert app.current_name == "home"
+    kiosk.tap(app.screen("home").tiles["take_number"])
+    assert not screen.priority, "绿色通道 is forgotten once the resident has left"
 
 
 def test_receipt_printed_and_a_printer_fault_shown_and_spoken(
@@ -196,7 +284,7 @@ def test_receipt_printed_and_a_printer_fault_shown_and_spoken(
 
 @pytest.mark.parametrize("size", [(1920, 1080), (1080, 1920)], ids=["landscape", "portrait"])
 def test_every_step_fits_big_enough(at_home: Any, desk: TicketDesk, size: Any) -> None:
-    """Text ≥ 18 dp, targets ≥ 60 dp, nothing overflowing, on every step and the ticket."""
+    """Text ≥ 18 dp, targets ≥ 60 dp, nothing overflowing, on the tiles and the ticket."""
     from tests.app.test_every_screen_fits import problems_of
 
     kiosk = at_home
@@ -204,14 +292,10 @@ def test_every_step_fits_big_enough(at_home: Any, desk: TicketDesk, size: Any) -
     kiosk.resize(*size)
     kiosk.tap(app.screen("home").tiles["take_number"])
     screen = app.screen("take_number")
-    found = []
-    while True:
-        kiosk.settle()
-        found += [f"{screen.step}: {p}" for p in problems_of(screen)]
-        if screen.step == "confirm":
-            break
-        kiosk.tap(first_choice(screen))
-    kiosk.tap(screen.ids.confirm)
+    kiosk.tap(screen.ids.priority)
+    kiosk.settle()
+    found = [f"take_number: {p}" for p in problems_of(screen)]
+    kiosk.tap(first_choice(screen))
     ticket_screen = app.screen("ticket")
     kiosk.wait_until(lambda: bool(ticket_screen.url), timeout=60)
     kiosk.settle()

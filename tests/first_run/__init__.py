@@ -1,0 +1,1 @@
+"""The first run of a newcomer: ``make run``'s install and banner."""
