@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Connection
 
+from kiosk.core import clock
 from kiosk.server import models as m
 from kiosk.server.admin.web import CurrentSession, render, runtime_of
 from kiosk.server.db import as_utc, utcnow
@@ -105,5 +106,11 @@ async def fleet(request: Request, session: CurrentSession) -> HTMLResponse:
     return render(
         request,
         "admin/fleet.html",
-        {"rows": rows, "counts": counts, "ago": ago, "zone": ZoneInfo("Asia/Shanghai")},
+        {
+            "rows": rows,
+            "counts": counts,
+            "ago": ago,
+            "zone": ZoneInfo("Asia/Shanghai"),
+            "updated": clock.now().astimezone(ZoneInfo("Asia/Shanghai")),
+        },
     )

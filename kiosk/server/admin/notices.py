@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter
 
+from kiosk.core import clock
 from kiosk.core.content import NoticeBoard
 from kiosk.server.admin.editor import Collection, register_collection
 from kiosk.server.admin.fields import Field
@@ -51,7 +51,7 @@ NOTICES = Collection(
     ],
     summary=_notice,
     new_defaults=lambda zone: {
-        "publish_from": dt.datetime.now(zone).strftime("%Y-%m-%dT%H:%M"),
+        "publish_from": clock.now(zone).strftime("%Y-%m-%d %H:%M"),
     },
 )
 

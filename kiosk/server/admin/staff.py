@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,7 +22,7 @@ from kiosk.server.admin.drafts import (
     load_draft,
 )
 from kiosk.server.admin.editor import Collection, register_collection
-from kiosk.server.admin.fields import Field
+from kiosk.server.admin.fields import DATE_HINT, Field, typed_date, typed_time
 from kiosk.server.admin.images import MAX_PHOTO_BYTES, PhotoRefused, clean_photo
 from kiosk.server.admin.web import AdminPageError, HallScope, PostedForm, redirect, runtime_of
 from kiosk.server.api.routes.media import store_media
@@ -67,16 +66,16 @@ def _until(post: Any, zone: Any) -> dt.datetime | None:
     clock = post.text("until_time")
     if not clock and not day:
         return None
-    if clock and not re.fullmatch(r"[0-2]?\d:[0-5]\d", clock):
-        raise ValueError("返回时间格式不对，应为 15:30")
-    now = utcnow().astimezone(zone)
     try:
-        date = dt.date.fromisoformat(day) if day else now.date()
+        hour, minute = (int(x) for x in typed_time(clock or "09:00").split(":"))
     except ValueError:
-        raise ValueError("返回日期格式不对") from None
-    hour, minute = (int(x) for x in (clock or "09:00").split(":"))
-    if hour > 23:
-        raise ValueError("返回时间格式不对，应为 15:30")
+        raise ValueError("返回时间格式不对，应为 15:30（24 小时制）") from None
+    try:
+        date = typed_date(day) if day else None
+    except ValueError:
+        raise ValueError(f"返回日期格式不对，应为 {DATE_HINT}") from None
+    now = utcnow().astimezone(zone)
+    date = date or now.date()
     moment = dt.datetime.combine(date, dt.time(hour, minute), tzinfo=zone)
     if not day and moment <= now:
         moment += dt.timedelta(days=1)
