@@ -11,23 +11,94 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from kiosk.core.moments import parse_day, parse_moment
+from kiosk.core.moments import check_day, check_moment
 from kiosk.core.schedule import weekdays_text
 from kiosk.core.values import check_text
-from kiosk.server.admin.web import Posted
+
+if TYPE_CHECKING:  # web.py imports this module for the date and time hints
+    from kiosk.server.admin.web import Posted
 
 __all__ = [
+    "DATETIME_HINT",
+    "DATETIME_PATTERN",
+    "DATE_HINT",
+    "DATE_PATTERN",
+    "TIME_HINT",
+    "TIME_PATTERN",
     "Field",
     "form_values",
     "problems_by_field",
     "read_fields",
     "set_path",
+    "typed_date",
+    "typed_datetime",
+    "typed_time",
     "weekday_text",
 ]
+
+# Dates and times are typed as text (not <input type=date/time>, which a browser shows in
+# its own locale: mm/dd/yyyy and 08:00 AM on an English one) in the one form a clerk in
+# China writes and reads: 2026-12-02 and 08:30 (24-hour). These read what people type.
+DATE_HINT = "2026-12-02"
+TIME_HINT = "08:30"
+DATETIME_HINT = f"{DATE_HINT} {TIME_HINT}"
+# The same rules for the browser's pattern= (checked before NFKC, so full-width too).
+_D = "[0-9０-９]"
+DATE_PATTERN = rf"\s*{_D}{{4}}\s*[\-\/.．－年]\s*{_D}{{1,2}}\s*[\-\/.．－月]\s*{_D}{{1,2}}\s*日?\s*"
+TIME_PATTERN = rf"\s*{_D}{{1,2}}\s*[:：.．点时]\s*{_D}{{2}}\s*分?\s*"
+DATETIME_PATTERN = rf"{DATE_PATTERN}(?:\s|T){TIME_PATTERN}"
+_DATE_TEXT = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_TIME_TEXT = re.compile(r"(\d{1,2})\s*[:.点时]\s*(\d{2})\s*分?")
+
+
+def _typed(text: str) -> str:
+    # Full-width digits and colons from a Chinese input method → ASCII.
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def typed_date(text: str) -> dt.date:
+    """``2026-12-02`` (also 2026/12/2, 2026.12.2, 2026年12月2日); ValueError otherwise."""
+    match = _DATE_TEXT.fullmatch(_typed(text))
+    if match is None:
+        raise ValueError(f"日期格式不对，应为 {DATE_HINT}")
+    try:
+        day = dt.date(*(int(g) for g in match.groups()))
+    except ValueError:
+        raise ValueError(f"没有这一天，日期应为 {DATE_HINT} 这样") from None
+    return check_day(day)  # the one range rule of dates (kiosk/core/moments.py)
+
+
+def typed_time(text: str) -> str:
+    """``08:30`` in 24-hour time (also 8:30, 8.30, 8点30); ValueError otherwise."""
+    match = _TIME_TEXT.fullmatch(_typed(text))
+    if match is None or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise ValueError(f"时间格式不对，应为 {TIME_HINT}（24 小时制）")
+    return f"{int(match.group(1)):02d}:{match.group(2)}"
+
+
+def typed_datetime(text: str, zone: ZoneInfo) -> dt.datetime:
+    """``2026-12-02 08:30`` in ``zone`` (an ISO time with its own offset is kept)."""
+    typed = _typed(text)
+    if _DATE_TEXT.fullmatch(typed):
+        raise ValueError(f"请把时间也填上，例如 {DATETIME_HINT}")
+    try:
+        moment = dt.datetime.fromisoformat(typed)
+    except ValueError:
+        parts = typed.rsplit(None, 1) if " " in typed else typed.rsplit("T", 1)
+        if len(parts) != 2:
+            raise ValueError(f"日期时间格式不对，应为 {DATETIME_HINT}") from None
+        try:
+            day, clock = typed_date(parts[0]), typed_time(parts[1])
+        except ValueError:
+            raise ValueError(f"日期时间格式不对，应为 {DATETIME_HINT}") from None
+        hour, minute = (int(x) for x in clock.split(":"))
+        moment = dt.datetime.combine(day, dt.time(hour, minute))
+    return check_moment(moment.replace(tzinfo=zone) if moment.tzinfo is None else moment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +166,7 @@ def _show(field: Field, value: Any, zone: ZoneInfo) -> Any:
                 moment = moment.astimezone(zone)
         except (ValueError, OverflowError):
             return str(value)  # stored before the range rule: shown as it is, to be fixed
-        return moment.strftime("%Y-%m-%dT%H:%M")
+        return moment.strftime("%Y-%m-%d %H:%M")
     if field.kind == "weekdays":
         return list(value or [])
     if field.kind == "checkbox":
@@ -186,13 +257,11 @@ def _read(field: Field, posted: Posted, zone: ZoneInfo) -> Any:
     if field.kind == "datetime":
         if not raw:
             raise ValueError("请填写日期和时间")
-        return parse_moment(raw, zone=zone).isoformat()
+        return typed_datetime(raw, zone).isoformat()
     if field.kind == "date":
-        return parse_day(raw).isoformat()
+        return typed_date(raw).isoformat()
     if field.kind == "time":
-        if re.fullmatch(r"[0-2]?\d:[0-5]\d", raw):
-            return _hhmm(raw)
-        raise ValueError("时间格式不对，应为 09:30")
+        return typed_time(raw)
     return raw
 
 

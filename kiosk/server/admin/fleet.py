@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Connection
 
+from kiosk.core import clock
 from kiosk.server import models as m
 from kiosk.server.admin.web import CurrentSession, render, runtime_of
 from kiosk.server.db import as_utc, utcnow
@@ -123,5 +124,6 @@ async def fleet(request: Request, session: CurrentSession) -> HTMLResponse:
             "zone": ZoneInfo("Asia/Shanghai"),
             "revoke_seconds": settings.auth_cache_seconds,
             "quota": runtime_of(request).quota,
+            "updated": clock.now().astimezone(ZoneInfo("Asia/Shanghai")),
         },
     )

@@ -51,7 +51,7 @@ NOTICES = Collection(
     ],
     summary=_notice,
     new_defaults=lambda zone: {
-        "publish_from": clock.now(zone).strftime("%Y-%m-%dT%H:%M"),
+        "publish_from": clock.now(zone).strftime("%Y-%m-%d %H:%M"),
     },
 )
 

@@ -23,6 +23,12 @@ def _service(item: dict[str, Any]) -> str:
     return f"{CATEGORY_NAMES.get(item.get('category', ''), '')} · {steps} 个步骤"
 
 
+def _material(item: dict[str, Any]) -> str:
+    """ "居民身份证 × 2"; 0 copies means "no count given", so nothing is shown for it."""
+    copies = item.get("copies", 1)
+    return f"{item.get('name', '')} × {copies}" if copies else str(item.get("name", ""))
+
+
 def _new_service(item: dict[str, Any], values: dict[str, Any]) -> None:
     item["steps"] = [
         {"title": values.get("_step_title", ""), "actor": values.get("_step_actor", "")}
@@ -72,7 +78,7 @@ SERVICES = Collection(
                 Field("copies", "份数", kind="int", help="0 表示不注明份数"),
                 Field("note", "备注", kind="textarea"),
             ],
-            summary=lambda s: f"{s.get('name', '')} × {s.get('copies', 1)}",
+            summary=_material,
         ),
     ),
 )

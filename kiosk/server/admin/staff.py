@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -15,7 +14,7 @@ from starlette.datastructures import UploadFile
 
 from kiosk.core.content import StaffStatus
 from kiosk.core.media import MAX_MEDIA_BYTES, MediaRefused, shrink_photo
-from kiosk.core.moments import check_moment, parse_day
+from kiosk.core.moments import check_moment
 from kiosk.core.values import check_text
 from kiosk.server.admin.drafts import (
     EditRefused,
@@ -25,7 +24,7 @@ from kiosk.server.admin.drafts import (
     load_draft,
 )
 from kiosk.server.admin.editor import Collection, register_collection
-from kiosk.server.admin.fields import Field
+from kiosk.server.admin.fields import Field, typed_date, typed_time
 from kiosk.server.admin.web import AdminPageError, HallScope, PostedForm, redirect, runtime_of
 from kiosk.server.content_store import publish_staff_status
 from kiosk.server.db import utcnow
@@ -68,16 +67,16 @@ def _until(post: Any, zone: Any) -> dt.datetime | None:
     clock = post.text("until_time")
     if not clock and not day:
         return None
-    if clock and not re.fullmatch(r"[0-2]?\d:[0-5]\d", clock):
-        raise ValueError("返回时间格式不对，应为 15:30")
-    now = utcnow().astimezone(zone)
     try:
-        date = parse_day(day) if day else now.date()
+        hour, minute = (int(x) for x in typed_time(clock or "09:00").split(":"))
+    except ValueError:
+        raise ValueError("返回时间格式不对，应为 15:30（24 小时制）") from None
+    try:
+        date = typed_date(day) if day else None
     except ValueError as exc:
         raise ValueError(f"返回日期：{exc}") from None
-    hour, minute = (int(x) for x in (clock or "09:00").split(":"))
-    if hour > 23:
-        raise ValueError("返回时间格式不对，应为 15:30")
+    now = utcnow().astimezone(zone)
+    date = date or now.date()
     moment = dt.datetime.combine(date, dt.time(hour, minute), tzinfo=zone)
     if not day and moment <= now:
         moment += dt.timedelta(days=1)

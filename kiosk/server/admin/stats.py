@@ -22,9 +22,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Connection
 
-from kiosk.core.moments import parse_day
+from kiosk.core.schedule import weekdays_text
 from kiosk.core.wire import TicketState
 from kiosk.server import models as m
+from kiosk.server.admin.fields import typed_date
 from kiosk.server.admin.sessions import StaffSession
 from kiosk.server.admin.web import AdminPageError, CurrentSession, render, runtime_of
 from kiosk.server.db import as_utc, utcnow
@@ -127,43 +128,32 @@ def compute_stats(
 
 
 def bar_chart(
-    bars: list[tuple[str, float]], *, width: int = 480, height: int = 210, unit: str = ""
+    bars: list[tuple[str, float]], *, unit: str = "张", marked: int = 0
 ) -> dict[str, Any]:
-    """Geometry of a simple bar chart (drawn by the template as inline SVG)."""
+    """Rows of a horizontal bar chart: every bar keeps its label and its number as page
+    text (readable at any width, on a phone too); the bar's length is a share of the
+    longest, drawn as a stretched one-rectangle SVG. The ``marked`` largest are flagged."""
     top = max((v for _, v in bars), default=0) or 1
-    n = max(len(bars), 1)
-    pad_left, pad_bottom, pad_top = 8, 28, 22
-    slot = (width - pad_left) / n
-    bar_w = max(2.0, slot * 0.7)
-    usable = height - pad_bottom - pad_top
-    out = []
-    for i, (label, value) in enumerate(bars):
-        h = usable * value / top
-        out.append(
-            {
-                "x": pad_left + i * slot + (slot - bar_w) / 2,
-                "y": pad_top + usable - h,
-                "w": bar_w,
-                "h": h,
-                "label": label,
-                "value": value,
-                "text": f"{value:g}{unit}",
-                "cx": pad_left + i * slot + slot / 2,
-            }
-        )
-    # Label every bar while they fit, every other one when there are many.
-    step = 1 if n <= 12 else 2
-    for i, bar in enumerate(out):
-        bar["show_label"] = i % step == 0
-    return {"width": width, "height": height, "bars": out, "base": height - pad_bottom}
+    busiest = {i for i, _ in sorted(enumerate(bars), key=lambda iv: (-iv[1][1], iv[0]))[:marked]}
+    rows = [
+        {
+            "label": label,
+            "value": value,
+            "text": f"{value:g} {unit}".strip(),
+            "share": round(100 * value / top, 1),
+            "busy": i in busiest and value > 0,
+        }
+        for i, (label, value) in enumerate(bars)
+    ]
+    return {"rows": rows}
 
 
 #: The days a report may name. MERGE NOTE: the one date/time validator of issue 10 §3
 #: (helper "hostile") owns the sane range of dates; use it here once it is merged.
 def report_day(text: str, what: str) -> dt.date:
-    """A day of the report's query (``from``/``to``): the one date rule (core/moments.py)."""
+    """A day of the report's query (``from``/``to``), typed as in every admin form."""
     try:
-        return parse_day(text)
+        return typed_date(text)
     except ValueError as exc:
         raise AdminPageError(400, f"{what}：{exc}") from None
 
@@ -212,6 +202,15 @@ def _fmt(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
 
 
+def minutes_text(value: float | None) -> str:
+    """Minutes as a clerk says them: "约 12 分钟", "不到 1 分钟", "—" when there is none."""
+    if value is None:
+        return "—"
+    if value < 1:
+        return "不到 1 分钟"
+    return f"约 {round(value)} 分钟"
+
+
 @router.get("/stats", response_class=HTMLResponse, name="stats")
 async def stats(
     request: Request,
@@ -226,11 +225,15 @@ async def stats(
     day_bars = []
     day = start
     while day <= end:
-        day_bars.append((f"{day:%m-%d}", float(result.days.get(day, 0))))
+        label = f"{day:%m-%d} {weekdays_text([day.isoweekday()])}"
+        day_bars.append((label, float(result.days.get(day, 0))))
         day += dt.timedelta(days=1)
     first = min([7, *result.hours])
     last = max([19, *result.hours])
-    hour_bars = [(f"{h}", float(result.hours.get(h, 0))) for h in range(first, last + 1)]
+    hour_bars = [
+        (f"{h:02d}:00–{h + 1:02d}:00", float(result.hours.get(h, 0)))
+        for h in range(first, last + 1)
+    ]
     busiest = sorted(result.hours.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
     return render(
         request,
@@ -242,9 +245,10 @@ async def stats(
             "names": names,
             "hall": hall,
             "day_chart": bar_chart(day_bars),
-            "hour_chart": bar_chart(hour_bars),
+            "hour_chart": bar_chart(hour_bars, marked=3),
             "busiest": busiest,
             "fmt": _fmt,
+            "minutes": minutes_text,
             "query": request.url.query,
         },
     )
@@ -274,9 +278,9 @@ async def stats_csv(
             "办结",
             "过号",
             "平均等候(分钟)",
-            "P90等候(分钟)",
+            "九成的人等候不超过(分钟)",
             "平均办理(分钟)",
-            "P90办理(分钟)",
+            "九成的人办理不超过(分钟)",
         ]
     )
     for g in result.groups:

@@ -23,6 +23,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
 from kiosk.core.content import CATEGORIES, CATEGORY_NAMES, StaffStatus
+from kiosk.server.admin import fields as _fields
 from kiosk.server.admin.sessions import StaffSession, find_session, touch_session
 from kiosk.server.runtime import ServerRuntime
 
@@ -72,6 +73,14 @@ templates.env.globals.update(
         "kiosk_revoke": "注销自助机",
     },
     utc=dt.UTC,
+)
+# Typed dates and times (see kiosk.server.admin.fields): hint, pattern, inputmode.
+templates.env.globals.update(
+    TYPED={
+        "date": (_fields.DATE_HINT, _fields.DATE_PATTERN, "decimal"),
+        "time": (_fields.TIME_HINT, _fields.TIME_PATTERN, "decimal"),
+        "datetime": (_fields.DATETIME_HINT, _fields.DATETIME_PATTERN, "text"),
+    }
 )
 
 
