@@ -1,8 +1,9 @@
 """``POST /auth/token`` is throttled like the admin web's login form (one set of rules and
-counts, :mod:`kiosk.server.login_throttle`): slowed, then locked, per username and per
-client address; a success clears the username's count. Each test uses its own hall's
-staff account and its own client address (``X-Forwarded-For``, trusted from loopback),
-so nothing here locks what other tests log in with.
+counts, :mod:`kiosk.server.login_throttle`): slowed per account and client address, per
+address and per account, never locked; a success clears the account's waits. Each test
+uses its own hall's staff account and its own client address (``X-Forwarded-For``, trusted
+from loopback),
+so nothing here slows what other tests log in with.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import uuid
 
 import requests
 
-from kiosk.server.login_throttle import IP_LOCK_AFTER, LOCK_AFTER, SLOW_AFTER
+from kiosk.server.login_throttle import RULES, SLOW_AFTER
 from tests.utils.servers import RunningServer
 
 from .conftest import TIMEOUT, Hall, assert_error, make_hall
@@ -56,11 +57,11 @@ def test_repeated_failures_are_slowed_and_a_success_resets(hall: Hall) -> None:
     assert _login(server, user, PASSWORD, ip).status_code == 200
 
 
-def test_enough_failures_lock_the_account_from_every_address(server: RunningServer) -> None:
-    hall = make_hall(server, "throttle-lock")
+def test_failures_slow_one_address_and_never_lock_the_account(server: RunningServer) -> None:
+    hall = make_hall(server, "throttle-slow")
     user, ip = f"staff-{hall.id}", _address()
     failures = 0
-    while failures < LOCK_AFTER:
+    while failures < SLOW_AFTER + 2:
         r = _login(server, user, "wrong-password", ip)
         if r.status_code == 429:  # slowed: wait as told, then fail once more
             assert_error(r, 429, "too_many_attempts")
@@ -68,25 +69,21 @@ def test_enough_failures_lock_the_account_from_every_address(server: RunningServ
             continue
         assert_error(r, 401, "invalid_credentials")
         failures += 1
-    for address in (ip, _address()):
-        r = _login(server, user, PASSWORD, address)
-        error = assert_error(r, 429, "too_many_attempts")
-        assert "已锁定" in error["message"] and "分钟" in error["message"]
-        assert _retry_after(r) > 60
-    # Only that account: the hall's other logins still work.
-    admin = server.credentials["admin"]
-    assert _login(server, admin["username"], admin["password"], ip).status_code == 200
+    error = assert_error(_login(server, user, PASSWORD, ip), 429, "too_many_attempts")
+    assert "后再试" in error["message"]
+    # No lock-out: the owner from another address logs in at once.
+    assert _login(server, user, PASSWORD, _address()).status_code == 200
 
 
-def test_one_address_trying_many_names_is_locked(server: RunningServer) -> None:
+def test_one_address_trying_many_names_is_slowed(server: RunningServer) -> None:
     ip = _address()
-    for i in range(IP_LOCK_AFTER):
+    for i in range(RULES["ip"].free):
         r = _login(server, f"guess-{uuid.uuid4().hex[:8]}-{i}", "wrong-password", ip)
         assert_error(r, 401, "invalid_credentials")
     admin = server.credentials["admin"]
     r = _login(server, admin["username"], admin["password"], ip)
     error = assert_error(r, 429, "too_many_attempts")
-    assert "本设备" in error["message"]
+    assert "后再试" in error["message"]
     _retry_after(r)
     # The account itself is fine from elsewhere.
     assert _login(server, admin["username"], admin["password"], _address()).status_code == 200
