@@ -26,8 +26,9 @@ if [ ! -f "$ETC/server.toml" ]; then
   sed -e "s|^secret_key = .*|secret_key = \"$secret\"|" \
       -e "s|^data_dir = .*|data_dir = \"/var/lib/residents-home\"|" \
       -e "s|^database_url = .*|database_url = \"$DB_URL\"|" \
+      -e 's|^trusted_proxies = .*|trusted_proxies = ["127.0.0.1", "::1"]  # nginx on this machine|' \
       "$SRC/config/server.example.toml" > "$ETC/server.toml"
-  printf '\n# Only nginx on this machine may say who the client is (X-Forwarded-For).\ntrusted_proxies = ["127.0.0.1", "::1"]\n' >> "$ETC/server.toml"
+  grep -q '^trusted_proxies = \["127' "$ETC/server.toml" || { echo "server.toml: trusted_proxies not set" >&2; exit 1; }
   chmod 0640 "$ETC/server.toml"
 fi
 if [ ! -f "$ETC/tls/server.crt" ]; then

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,6 +87,31 @@ def _text(parts: list[str | int]) -> str:
     return out
 
 
+def _scrub(value: Any) -> tuple[Any, int]:
+    """``value`` with the characters the text rule refuses removed; and how many texts."""
+    if isinstance(value, str):
+        clean = "".join(
+            c
+            for c in value
+            if not (
+                unicodedata.category(c) == "Cs"
+                or (unicodedata.category(c) == "Cc" and c not in "\n\t")
+            )
+        )
+        return clean, int(clean != value)
+    if isinstance(value, list):
+        pairs = [_scrub(v) for v in value]
+        return [v for v, _n in pairs], sum(n for _v, n in pairs)
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        total = 0
+        for key, item in value.items():
+            out[key], n = _scrub(item)
+            total += n
+        return out, total
+    return value, 0
+
+
 def salvage_snapshot(data: bytes | str | dict[str, Any]) -> tuple[Snapshot, list[LeftOut]]:
     """The snapshot with every bad item left out, and what was left out (and why).
 
@@ -105,6 +131,15 @@ def salvage_snapshot(data: bytes | str | dict[str, Any]) -> tuple[Snapshot, list
         raise refused
     doc = json.loads(json.dumps(doc))  # a private copy to cut items from
     left_out: list[LeftOut] = []
+    # Text cached before the text rule (kiosk.core.values) may hold invisible control
+    # characters: they are dropped, not the hall's whole content.
+    doc, scrubbed = _scrub(doc)
+    if scrubbed:
+        left_out.append(LeftOut("content", "", f"已删去 {scrubbed} 处不可见的控制字符"))
+        try:
+            return parse_snapshot(doc), left_out
+        except ContentError as again:
+            refused = again
     for _round in range(_MAX_ROUNDS):
         drops: dict[tuple[str | int, ...], str] = {}
         for path, message in refused.problems:

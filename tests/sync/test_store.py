@@ -245,8 +245,15 @@ def test_missing_media_file_on_disk_is_not_trusted(tmp_path: Path) -> None:
     v1 = store.apply(raw1, fetcher(media1))
     raw2, media2 = snapshot_bytes(2)
     store.apply(raw2, fetcher(media2))
-    os.unlink(tmp_path / "media" / next(iter(media2)))
-    assert ContentStore(tmp_path).current() == v1
+    lost = next(iter(media2))
+    os.unlink(tmp_path / "media" / lost)
+    # The newest content stays (a lost photo is not worth going back a version for): the
+    # photo is left out, listed for the maintenance screen, and fetched at the next sync.
+    again = ContentStore(tmp_path)
+    current = again.current()
+    assert current is not None and current.version == 2 and current != v1
+    assert again.media_path(lost) is None
+    assert any(lost[:12] in item.path for item in again.left_out)
 
 
 def test_media_path_refuses_anything_but_a_hash(tmp_path: Path) -> None:

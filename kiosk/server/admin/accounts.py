@@ -191,7 +191,7 @@ async def account_password(
 
 @router.post("/accounts/{account_id}/logout-everywhere", name="account_logout_everywhere")
 async def account_logout_everywhere(
-    request: Request, session: DistrictAdmin, account_id: int, post: PostedForm
+    request: Request, session: DistrictAdmin, account_id: RowId, post: PostedForm
 ) -> Response:
     name = await runtime_of(request).db.write(
         lambda c: _account_change(c, post, account_id, None, "account_logout_everywhere")

@@ -74,7 +74,9 @@ def _until(post: Any, zone: Any) -> dt.datetime | None:
     try:
         date = typed_date(day) if day else None
     except ValueError as exc:
-        raise ValueError(f"返回日期：{exc}") from None
+        text = str(exc)
+        said = f"返回{text}" if text.startswith("日期") else f"返回日期：{text}"
+        raise ValueError(said) from None
     now = utcnow().astimezone(zone)
     date = date or now.date()
     moment = dt.datetime.combine(date, dt.time(hour, minute), tzinfo=zone)
