@@ -35,14 +35,17 @@ def test_kiosk_and_server_number_in_the_same_hall_day(
 ) -> None:
     server = own_server.server
     zone = hall_zone(DEFAULT_TIMEZONE)
-    day = clock.now(zone).date()
-    assert day == dt.datetime.fromisoformat(hall_time).date()  # the test's own hall day
+    start = dt.datetime.fromisoformat(hall_time)
+    # A loaded machine may take a while to start the server: the hall day is the one of
+    # the instant each check runs (the day after, past midnight), never the real one.
+    assert clock.now(zone) - start < dt.timedelta(minutes=10)
+    days = {start.date(), start.date() + dt.timedelta(days=1)}
     kiosk = add_kiosk(server, demo_kiosk(server).hall_id)
     queues = open_queues(server, kiosk)
     told = requests.get(
         f"{server.api}/kiosk/queues", headers={"Authorization": f"Bearer {kiosk.token}"}, timeout=30
     ).json()
-    assert dt.date.fromisoformat(told["service_day"]) == day, told
+    assert dt.date.fromisoformat(told["service_day"]) in days, told
     server_now = dt.datetime.fromisoformat(told["time"])
     assert abs((server_now - clock.now()).total_seconds()) < 10, (server_now, clock.now())
 
@@ -51,9 +54,10 @@ def test_kiosk_and_server_number_in_the_same_hall_day(
     courier.start()
     try:
         wait_until("leases", lambda: all(outbox.numbers_left(q) for q in queues))
-        assert abs(outbox.clock_offset) < 10 and outbox.today() == day
+        assert abs(outbox.clock_offset) < 10 and outbox.today() in days
         ticket = outbox.take(queues[0])
-        assert ticket.service_day == day and not ticket.fallback, ticket
+        day = ticket.issued_at.astimezone(zone).date()  # the hall's day when it was taken
+        assert ticket.service_day == day and day in days and not ticket.fallback, ticket
         courier.wake()
         wait_until("delivered", lambda: outbox.backlog() == 0)
     finally:
