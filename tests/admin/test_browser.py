@@ -15,18 +15,11 @@ import requests
 
 from kiosk.core import clock
 from tests.admin.conftest import counters_of, issue_ticket, kiosk_content
+from tests.utils.browser import CHROMIUM_ARGS
 from tests.utils.csp import watch_csp
 from tests.utils.servers import RunningServer
 
 HALL = "youyi-yuan"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")

@@ -31,6 +31,7 @@ from tests.admin.conftest import (
     route_values,
     staff_client,
 )
+from tests.utils.browser import CHROMIUM_ARGS
 from tests.utils.servers import RunningServer
 
 HALL = "youyi-yuan"
@@ -38,14 +39,6 @@ AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 AXE_URL = "/__test-only__/axe.min.js"  # answered by the test (page.route), not the server
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 WIDTHS = {"desktop": (1366, 900), "phone": (390, 844)}
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")

@@ -36,12 +36,12 @@ import requests
 from PIL import Image
 
 from tests.admin.conftest import AdminClient, admin_client, kiosk_content, staff_client
+from tests.utils.browser import CHROMIUM_ARGS
 from tests.utils.servers import RunningServer, start_server
 
 HALL = "youyi-yuan"
 TIMEOUT = 30
 MEDIA_CSP = "default-src 'none'; sandbox"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 # What the attacker's SVG ran: read /admin/accounts, take the CSRF token, make a
 # district administrator. NAME is filled in per use.

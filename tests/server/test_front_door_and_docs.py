@@ -12,16 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from tests.utils.browser import CHROMIUM_ARGS
 from tests.utils.servers import RunningServer, start_server
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
