@@ -22,9 +22,8 @@ from typing import Any
 __all__ = ["display_size", "fill_display", "window_manager_running"]
 
 
-def display_size() -> tuple[int, int] | None:
-    """(width, height) in pixels of ``$DISPLAY``'s default screen; None if X cannot be
-    asked. Read before Kivy makes its window, so the window is made at that size."""
+def _xlib() -> Any | None:
+    """libX11 with its display calls declared, or None when there is no X to ask."""
     if not sys.platform.startswith("linux") or not os.environ.get("DISPLAY"):
         return None
     name = ctypes.util.find_library("X11")
@@ -36,10 +35,19 @@ def display_size() -> tuple[int, int] | None:
         return None
     x11.XOpenDisplay.restype = ctypes.c_void_p
     x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    return x11
+
+
+def display_size() -> tuple[int, int] | None:
+    """(width, height) in pixels of ``$DISPLAY``'s default screen; None if X cannot be
+    asked. Read before Kivy makes its window, so the window is made at that size."""
+    x11 = _xlib()
+    if x11 is None:
+        return None
     x11.XDefaultScreen.argtypes = [ctypes.c_void_p]
     x11.XDisplayWidth.argtypes = [ctypes.c_void_p, ctypes.c_int]
     x11.XDisplayHeight.argtypes = [ctypes.c_void_p, ctypes.c_int]
-    x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
     display = x11.XOpenDisplay(None)
     if not display:
         return None
@@ -57,17 +65,9 @@ def window_manager_running() -> bool | None:
     A window manager announces itself in the root window's ``_NET_SUPPORTING_WM_CHECK``
     property (every current one does: xfwm, mutter, openbox, matchbox, i3, …).
     """
-    if not sys.platform.startswith("linux") or not os.environ.get("DISPLAY"):
+    x11 = _xlib()
+    if x11 is None:
         return None
-    name = ctypes.util.find_library("X11")
-    if name is None:
-        return None
-    try:
-        x11 = ctypes.cdll.LoadLibrary(name)
-    except OSError:
-        return None
-    x11.XOpenDisplay.restype = ctypes.c_void_p
-    x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
     x11.XDefaultRootWindow.restype = ctypes.c_ulong
     x11.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
     x11.XInternAtom.restype = ctypes.c_ulong
@@ -87,7 +87,6 @@ def window_manager_running() -> bool | None:
         ctypes.POINTER(ctypes.c_void_p),
     ]
     x11.XFree.argtypes = [ctypes.c_void_p]
-    x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
     display = x11.XOpenDisplay(None)
     if not display:
         return None
