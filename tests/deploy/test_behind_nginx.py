@@ -20,6 +20,7 @@ import requests
 import sqlalchemy as sa
 
 from kiosk.server import models as m
+from tests.deploy.nginx import write_nginx_conf
 from tests.sync.harness import StaffDesk, running_sync
 from tests.utils.servers import REPO, RunningServer, free_port, start_server
 
@@ -46,13 +47,10 @@ def nginx_in_front(tmp_path: Path, servers: list[RunningServer]):
     upstream = "".join(
         f"    server 127.0.0.1:{s.port} max_fails=1 fail_timeout=5s;\n" for s in servers
     )
-    (tmp_path / "nginx.conf").write_text(
-        f"daemon off;\npid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log warn;\n"
-        "events {}\nhttp {\n"
-        f"  access_log {tmp_path}/access.log;\n"
-        f"  client_body_temp_path {tmp_path}/body;\n  proxy_temp_path {tmp_path}/proxy;\n"
+    write_nginx_conf(
+        tmp_path,
         f"  upstream residents_home {{\n{upstream}    keepalive 64;\n  }}\n"
-        f"  server {{\n    listen 127.0.0.1:{port};\n{_location_block()}\n  }}\n}}\n"
+        f"  server {{\n    listen 127.0.0.1:{port};\n{_location_block()}\n  }}\n",
     )
     proc = subprocess.Popen(
         ["nginx", "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path)],

@@ -15,6 +15,7 @@ import pytest
 import requests
 import urllib3
 
+from tests.deploy.nginx import write_nginx_conf
 from tests.utils.servers import REPO, free_port, start_server
 
 DEPLOY = REPO / "deploy"
@@ -181,13 +182,7 @@ def test_nginx_in_front_of_a_real_server(tmp_path: Path) -> None:
     site = site.replace("/etc/residents-home/tls", str(tls))
     site = site.replace("shared:residents_home:10m", "shared:residents_home_test:1m")
     (tmp_path / "site.conf").write_text(site)
-    (tmp_path / "nginx.conf").write_text(
-        f"daemon off;\npid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log warn;\n"
-        "events {}\nhttp {\n"
-        f"  access_log {tmp_path}/access.log;\n"
-        f"  client_body_temp_path {tmp_path}/body;\n  proxy_temp_path {tmp_path}/proxy;\n"
-        f"  include {tmp_path}/site.conf;\n}}\n"
-    )
+    write_nginx_conf(tmp_path, f"  include {tmp_path}/site.conf;\n")
     test = subprocess.run(
         ["nginx", "-t", "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path)],
         capture_output=True,
