@@ -148,8 +148,6 @@ def bar_chart(
     return {"rows": rows}
 
 
-#: The days a report may name. MERGE NOTE: the one date/time validator of issue 10 §3
-#: (helper "hostile") owns the sane range of dates; use it here once it is merged.
 def report_day(text: str, what: str) -> dt.date:
     """A day of the report's query (``from``/``to``), typed as in every admin form."""
     try:
