@@ -9,6 +9,7 @@ PKGS=(
   espeak-ng libespeak-ng1 sox     # Mandarin speech (pyttsx3 → espeak-ng) and measuring it
   postgresql                      # the real PostgreSQL the test suite starts for itself
   nginx openssl xinit             # deploy/: the reverse proxy test, its TLS certificate, units that start X
+  wrk                             # bench/: tickets/s measured from outside (bench/wrk_tickets.py)
   chromium                        # browser tests (Playwright drives Debian's Chromium)
   tesseract-ocr tesseract-ocr-chi-sim  # reading Chinese back from screenshots
   fonts-noto-cjk                  # source of the bundled font subset (make font)
