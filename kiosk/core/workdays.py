@@ -17,10 +17,10 @@ the end of Monday (Tuesday 00:00). See docs/SERVICE_TRACKING.md.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-import chinese_calendar
 from chinese_calendar import constants as _library_days
 
 from kiosk.core.clock import DEFAULT_TIMEZONE, hall_zone
@@ -40,9 +40,16 @@ Pause = tuple[dt.datetime, dt.datetime]
 """A stretch of time (start, end) that does not count toward a deadline."""
 
 
+# The library's own tables, read once: its is_workday() re-checks the whole table's range
+# on every call, 100 µs a date, too slow for a board of thousands of deadlines. The rule
+# is the library's (tests/core/test_workdays.py checks every known date against it).
+_LIBRARY_HOLIDAYS = frozenset(_library_days.holidays)
+_LIBRARY_WORKDAYS = frozenset(_library_days.workdays)
+
+
 def library_years() -> range:
     """The years ``chinese_calendar`` knows the holidays and 调休 days of."""
-    known = [*_library_days.holidays, *_library_days.workdays]
+    known = _LIBRARY_HOLIDAYS | _LIBRARY_WORKDAYS
     return range(min(known).year, max(known).year + 1)
 
 
@@ -77,6 +84,7 @@ class WorkCalendar:
         self._entered = frozenset(int(year) for year in entered_years)
         self._library = library_years()
         self.tz = hall_zone(tz)
+        self._built: tuple[int, int, list[int]] | None = None
 
     def knows(self, day: dt.date) -> bool:
         """Whether :meth:`is_workday` can answer for ``day`` without raising."""
@@ -89,7 +97,7 @@ class WorkCalendar:
         if day in self._overrides:
             return self._overrides[day]
         if day.year in self._library:
-            return bool(chinese_calendar.is_workday(day))
+            return day in _LIBRARY_WORKDAYS or (day.weekday() < 5 and day not in _LIBRARY_HOLIDAYS)
         if day.year in self._entered:
             return day.weekday() < 5
         raise UnknownCalendarYear(day.year)
@@ -110,29 +118,23 @@ class WorkCalendar:
         """
         if n < 0:
             raise ValueError(f"工作日数不能为负数：{n!r}")
-        left = WORKDAY * n
         cursor = self._local(start)
-        if not left:
+        if not n:
             return cursor
-        for begin, end in self._counted_stretches(cursor, pauses):
-            if end - begin >= left:
-                return begin + left
-            left -= end - begin
-        raise AssertionError("unreachable: the stretches never end")  # pragma: no cover
+        held = self._held(pauses)
+        fast = self._indexed_add(cursor, WORKDAY * n, held)
+        return fast if fast is not None else self._walk_add(cursor, WORKDAY * n, held)
 
     def working_time(
         self, a: dt.datetime, b: dt.datetime, *, pauses: Sequence[Pause] = ()
     ) -> dt.timedelta:
         """The working time from ``a`` to ``b`` outside ``pauses`` (zero when b ≤ a)."""
         a, b = self._local(a), self._local(b)
-        total = dt.timedelta(0)
         if b <= a:
-            return total
-        for begin, end in self._counted_stretches(a, pauses):
-            if begin >= b:
-                break
-            total += min(end, b) - begin
-        return total
+            return dt.timedelta(0)
+        held = self._held(pauses)
+        fast = self._indexed_time(a, b, held)
+        return fast if fast is not None else self._walk_time(a, b, held)
 
     def workdays_between(
         self, a: dt.datetime, b: dt.datetime, *, pauses: Sequence[Pause] = ()
@@ -145,11 +147,30 @@ class WorkCalendar:
             raise ValueError("时间必须带时区")
         return moment.astimezone(self.tz)
 
+    def _held(self, pauses: Sequence[Pause]) -> list[Pause]:
+        return _merged([(self._local(a), self._local(b)) for a, b in pauses if b > a])
+
+    # The walk: day by day, any calendar (also years only partly entered); the reference.
+
+    def _walk_add(self, start: dt.datetime, left: dt.timedelta, held: list[Pause]) -> dt.datetime:
+        for begin, end in self._counted_stretches(start, held):
+            if end - begin >= left:
+                return begin + left
+            left -= end - begin
+        raise AssertionError("unreachable: the stretches never end")  # pragma: no cover
+
+    def _walk_time(self, a: dt.datetime, b: dt.datetime, held: list[Pause]) -> dt.timedelta:
+        total = dt.timedelta(0)
+        for begin, end in self._counted_stretches(a, held):
+            if begin >= b:
+                break
+            total += min(end, b) - begin
+        return total
+
     def _counted_stretches(
-        self, start: dt.datetime, pauses: Sequence[Pause]
+        self, start: dt.datetime, held: list[Pause]
     ) -> Iterator[tuple[dt.datetime, dt.datetime]]:
         """The stretches of working time from ``start`` on, in order, without an end."""
-        held = _merged([(self._local(a), self._local(b)) for a, b in pauses if b > a])
         day = start.date()
         while True:
             if self.is_workday(day):
@@ -157,6 +178,75 @@ class WorkCalendar:
                 end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), self.tz)
                 yield from _minus(begin, end, held)
             day += dt.timedelta(days=1)
+
+    # The index: the working days of the years known whole, sorted, so that the working
+    # time up to an instant is a binary search (a board of thousands of deadlines). Outside
+    # those years the methods above answer (or raise UnknownCalendarYear).
+
+    def _index(self) -> tuple[int, int, list[int]]:
+        if self._built is None:
+            first, last = self._library.start, self._library.stop - 1
+            while first - 1 in self._entered:
+                first -= 1
+            while last + 1 in self._entered:
+                last += 1
+            lo, hi = dt.date(first, 1, 1).toordinal(), dt.date(last + 1, 1, 1).toordinal()
+            days = [o for o in range(lo, hi) if self.is_workday(dt.date.fromordinal(o))]
+            self._built = (lo, hi, days)
+        return self._built
+
+    def _upto(self, moment: dt.datetime) -> dt.timedelta | None:
+        """Working time from the index's first day to ``moment``; None outside it."""
+        lo, hi, days = self._index()
+        day = moment.toordinal()
+        if not lo <= day < hi:
+            return None
+        k = bisect.bisect_left(days, day)
+        worked = k < len(days) and days[k] == day
+        midnight = dt.datetime.combine(moment.date(), dt.time(), self.tz)
+        return WORKDAY * k + (moment - midnight if worked else dt.timedelta(0))
+
+    def _moment_at(self, upto: dt.timedelta) -> dt.datetime | None:
+        """The first instant with ``upto`` working time behind it; None past the index."""
+        _, _, days = self._index()
+        k, rest = divmod(upto, WORKDAY)
+        if not rest and k:
+            k, rest = k - 1, WORKDAY  # the end of a working day, not the next one's start
+        if k >= len(days):
+            return None
+        return dt.datetime.combine(dt.date.fromordinal(days[k]), dt.time(), self.tz) + rest
+
+    def _indexed_add(
+        self, start: dt.datetime, need: dt.timedelta, held: list[Pause]
+    ) -> dt.datetime | None:
+        cursor, done = start, self._upto(start)
+        for a, b in held:
+            if done is None:
+                return None
+            if b <= cursor:
+                continue
+            reach = self._upto(max(a, cursor))
+            if reach is None:
+                return None
+            if reach - done >= need:
+                break
+            need -= reach - done
+            cursor, done = b, self._upto(b)
+        return None if done is None else self._moment_at(done + need)
+
+    def _indexed_time(
+        self, a: dt.datetime, b: dt.datetime, held: list[Pause]
+    ) -> dt.timedelta | None:
+        start, end = self._upto(a), self._upto(b)
+        if start is None or end is None:
+            return None
+        total = end - start
+        for pa, pb in held:
+            pa, pb = max(pa, a), min(pb, b)
+            inside, before = self._upto(pb), self._upto(pa)
+            if pb > pa and inside is not None and before is not None:  # always, within a..b
+                total -= inside - before
+        return total
 
 
 def _as_date(day: dt.date) -> dt.date:

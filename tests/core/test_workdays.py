@@ -6,7 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kiosk.core.workdays import WORKDAY, UnknownCalendarYear, WorkCalendar, library_years
@@ -134,3 +134,46 @@ def test_pausing_never_brings_a_deadline_closer(
     start: dt.datetime, n: int, held: list[tuple[dt.datetime, dt.datetime]]
 ) -> None:
     assert CAL.add_workdays(start, n, pauses=held) >= CAL.add_workdays(start, n)
+
+
+def test_every_known_date_agrees_with_the_library() -> None:
+    import chinese_calendar
+
+    day = dt.date(library_years().start, 1, 1)
+    while day.year in library_years():
+        assert CAL.is_workday(day) == chinese_calendar.is_workday(day), day
+        day += dt.timedelta(days=1)
+
+
+ENTERED = WorkCalendar(
+    {dt.date(2027, 1, 1): False, dt.date(2027, 2, 6): True}, entered_years=[2027]
+)
+late_moments = st.datetimes(
+    min_value=dt.datetime(2026, 9, 1), max_value=dt.datetime(2027, 11, 1), timezones=st.just(SH)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(start=late_moments, n=st.integers(0, 40), held=pauses, frac=st.sampled_from([0, 0.25, 0.75]))
+def test_the_index_answers_as_the_day_by_day_walk(
+    start: dt.datetime, n: int, held: list[tuple[dt.datetime, dt.datetime]], frac: float
+) -> None:
+    # The binary-search index is only a faster way to the walk's answers.
+    merged = ENTERED._held(held)
+    due = ENTERED.add_workdays(start, n + frac, pauses=held)
+    assert (
+        due == ENTERED._walk_add(start.astimezone(SH), WORKDAY * (n + frac), merged)
+        or n + frac == 0
+    )
+    end = start + dt.timedelta(days=n)
+    walked = ENTERED._walk_time(start.astimezone(SH), end.astimezone(SH), merged)
+    assert ENTERED.working_time(start, end, pauses=held) == walked
+
+
+def test_a_year_known_only_in_part_is_walked_day_by_day() -> None:
+    # Only 1–4 Jan 2027 entered: a deadline landing on them is fine, one past them refused.
+    first_days = {dt.date(2027, 1, d): d == 4 for d in range(1, 5)}
+    cal = WorkCalendar(first_days)
+    assert cal.add_workdays(at(2026, 12, 31, 10), 1) == at(2027, 1, 4, 10)
+    with pytest.raises(UnknownCalendarYear):
+        cal.add_workdays(at(2026, 12, 31, 10), 2)
