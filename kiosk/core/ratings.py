@@ -200,6 +200,7 @@ def answer(
     """The resident's rating; a 差评 opens its 整改 at once."""
     if rater_is_staff:
         raise RatingRefused("工作人员账号不能评价")
+    _need_aware(at)
     try:
         level = Level(level)
         chosen = frozenset(Reason(r) for r in reasons)
@@ -240,6 +241,7 @@ def record_step(rating: Rating, step: Step, at: dt.datetime) -> Rating:
     rect = rating.rectification
     if rect is None:
         raise RatingRefused("只有差评需要整改")
+    _need_aware(at)
     order = list(Step)
     if rect.done_at(step) is not None:
         raise RatingRefused(f"{step.label}已记录过")
@@ -269,6 +271,7 @@ def appeal(rating: Rating, by: str, reason: str, at: dt.datetime) -> Rating:
     """The rated staff member's one 申诉, with a reason."""
     if rating.level is None:
         raise RatingRefused("未评价的记录无需申诉")
+    _need_aware(at)
     if by != rating.prompt.staff:
         raise RatingRefused("只有被评价的工作人员本人可以申诉")
     if rating.appeal is not None:
@@ -284,6 +287,7 @@ def decide_appeal(rating: Rating, upheld: bool, by: str, at: dt.datetime) -> Rat
         raise RatingRefused("没有待处理的申诉")
     if rating.appeal.upheld is not None:
         raise RatingRefused("申诉已有结论")
+    _need_aware(at)
     if at < rating.appeal.at:
         raise RatingRefused("时间早于申诉时间，请检查系统时间")
     decided = dataclasses.replace(rating.appeal, upheld=upheld, decided_by=by, decided_at=at)
@@ -357,6 +361,11 @@ def figures(
         fixed=steps[Step.FIX][0],
         fixed_on_time=steps[Step.FIX][1],
     )
+
+
+def _need_aware(at: dt.datetime) -> None:
+    if not isinstance(at, dt.datetime) or at.utcoffset() is None:
+        raise RatingRefused("时间必须带时区")
 
 
 def _share(part: int, whole: int) -> float | None:

@@ -167,7 +167,10 @@ def transition(
     request: ServiceRequest, action: Action, actor: Actor, at: dt.datetime, **fields: object
 ) -> tuple[ServiceRequest, RequestEvent]:
     """``request`` after ``actor`` does ``action`` at ``at``, and the event to record."""
-    action = Action(action)
+    try:
+        action = Action(action)
+    except ValueError:
+        raise TransitionRefused(f"未知的操作：{action!r}") from None
     _need_aware(at)
     if request.updated_at is not None and at < request.updated_at:
         raise TransitionRefused("时间早于诉求的上一次变更，请检查系统时间")

@@ -220,6 +220,8 @@ def visit_light(
 ) -> Light:
     """Hidden until ``shown_before`` days ahead, amber on the due date, red the day after."""
     policy = policy or VisitPolicy()
+    if due.utcoffset() is None or now.utcoffset() is None:
+        raise ValueError("时间必须带时区")
     zone = hall_zone(tz)
     today, due_day = now.astimezone(zone).date(), due.astimezone(zone).date()
     if today > due_day:

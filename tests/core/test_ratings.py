@@ -71,6 +71,8 @@ def test_a_bad_rating_needs_a_reason_and_opens_a_rectification() -> None:
         answer(prompt(), "great", ASKED + dt.timedelta(seconds=5))
     with pytest.raises(RatingRefused, match="五个等级"):
         answer(prompt(), Level.UNSATISFIED, ASKED, reasons=["rude"])
+    with pytest.raises(RatingRefused, match="时区"):
+        answer(prompt(), Level.SATISFIED, dt.datetime(2026, 12, 4, 15, 0, 5))
     with pytest.raises(RatingRefused, match="工作人员"):
         answer(prompt(), Level.SATISFIED, ASKED, rater_is_staff=True)
     good = answer(prompt(), "satisfied", ASKED + dt.timedelta(seconds=5))

@@ -133,6 +133,8 @@ def test_bad_input_gets_a_clear_refusal() -> None:
         transition(r, Action.START, STAFF, at(12, 1, 9))
     with pytest.raises(TransitionRefused, match="时区"):
         transition(r, Action.START, STAFF, dt.datetime(2026, 12, 1, 11))
+    with pytest.raises(TransitionRefused, match="未知的操作"):
+        transition(r, "explode", STAFF, at(12, 1, 11))  # type: ignore[arg-type]
     with pytest.raises(TransitionRefused, match="居民不能受理"):
         transition(new(), Action.ACCEPT, RESIDENT, at(12, 1, 11))
     with pytest.raises(TransitionRefused, match="过长"):

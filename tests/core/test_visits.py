@@ -126,6 +126,8 @@ def test_lights_two_days_before_amber_on_the_day_red_the_day_after() -> None:
     assert visit_light(due, at(12, 10, 0)) is Light.AMBER
     assert visit_light(due, at(12, 10, 23)) is Light.AMBER
     assert visit_light(due, at(12, 11, 0)) is Light.RED
+    with pytest.raises(ValueError, match="时区"):
+        visit_light(due, dt.datetime(2026, 12, 10, 9))
     # Days are the hall's: 23:30 UTC on the 9th is already the 10th in Shanghai.
     assert visit_light(due, dt.datetime(2026, 12, 9, 16, 30, tzinfo=dt.UTC)) is Light.AMBER
 
