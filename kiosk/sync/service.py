@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TypeVar
 
 from kiosk.core import clock as wall_clock
@@ -31,6 +31,7 @@ from kiosk.sync.backoff import Backoff
 from kiosk.sync.client import HallClient
 from kiosk.sync.cursor import EventCursor
 from kiosk.sync.errors import ContentRejected, MediaRejected, RequestRejected, SyncError
+from kiosk.sync.status import SyncStatus
 from kiosk.sync.store import ContentStore
 
 __all__ = ["ContentSync", "SyncStatus"]
@@ -45,23 +46,6 @@ _CONTENT_EVENTS = frozenset({EventType.CONTENT, EventType.STAFF_STATUS})
 #: Seconds before each re-check while the server answers an older version than an event
 #: announced (a server process whose cache still lags); then the regular poll takes over.
 LAGGING_RECHECKS = (0.2, 0.4, 0.8, 1.6, 3.2, 6.4)
-
-
-@dataclass(frozen=True)
-class SyncStatus:
-    """What the maintenance screen and the offline banner show about syncing."""
-
-    online: bool
-    """True while the server answers both the content check and the event long-poll."""
-    last_sync: dt.datetime | None
-    """When content was last confirmed current with the server (UTC), or None."""
-    last_error: str | None
-    """The most recent unresolved failure, a one-line diagnostic, or None."""
-    content_version: int | None
-    """Version of the snapshot on screen (the store's current one), or None."""
-    server_url: str
-    outbox_backlog: int = 0
-    """Tickets waiting in the outbox to reach the server."""
 
 
 class ContentSync:
