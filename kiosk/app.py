@@ -27,12 +27,14 @@ from kiosk.core.wire import EventPublic, EventType
 from kiosk.feed import ContentFeed
 from kiosk.i18n import install
 from kiosk.idle import IdleState, IdleTimer
+from kiosk.screens import SCREENS, WARM_UP, WARM_UP_FILLED
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.home import HomeScreen
 from kiosk.settings import KioskSettings
 from kiosk.sync.outbox import KioskTicket
 from kiosk.sync.status import SyncStatus
 from kiosk.theme import theme
+from kiosk.window import follow_window, lock_window
 
 if TYPE_CHECKING:
     from kiosk.desk import TicketDesk
@@ -48,42 +50,6 @@ log = logging.getLogger("kiosk.app")
 
 #: How many "could not be shown" lines the maintenance screen keeps (newest last).
 NOT_SHOWN_KEPT = 20
-
-#: Screen name → (module, class). Loaded on first use, then kept.
-SCREENS: dict[str, tuple[str, str]] = {
-    "home": ("kiosk.screens.home", "HomeScreen"),
-    "categories": ("kiosk.screens.services", "CategoriesScreen"),
-    "services": ("kiosk.screens.services", "ServiceListScreen"),
-    "service": ("kiosk.screens.services", "ServiceScreen"),
-    "staff": ("kiosk.screens.staff", "StaffScreen"),
-    "rooms": ("kiosk.screens.rooms", "RoomsScreen"),
-    "room": ("kiosk.screens.rooms", "RoomScreen"),
-    "notices": ("kiosk.screens.notices", "NoticesScreen"),
-    "notice": ("kiosk.screens.notices", "NoticeScreen"),
-    "about": ("kiosk.screens.about", "AboutScreen"),
-    "maintenance": ("kiosk.screens.maintenance", "MaintenanceScreen"),
-    "take_number": ("kiosk.screens.take_number", "TakeNumberScreen"),
-    "ticket": ("kiosk.screens.ticket", "TicketScreen"),
-}
-
-#: Screens built in idle time once home is up, one per frame, so a resident's first tap
-#: on a tile does not wait for a module, its kv rule and its widgets (bench: the slowest
-#: taps were first visits). Those in ``WARM_UP_FILLED`` take no parameters and are also
-#: filled with the content; the others are filled when opened.
-WARM_UP: tuple[str, ...] = (
-    "categories",
-    "staff",
-    "rooms",
-    "notices",
-    "about",
-    "services",
-    "service",
-    "room",
-    "notice",
-    "take_number",
-    "ticket",
-)
-WARM_UP_FILLED = frozenset({"categories", "staff", "rooms", "about"})
 
 #: Seconds without a touch on home before the attract loop starts, and its step.
 ATTRACT_AFTER = 8.0
@@ -137,9 +103,7 @@ class KioskApp(App):
         #: Speech (kiosk.read_aloud): opened without waiting for the engine.
         self.voice: ReadAloud = ReadAloud(self)
         self.voice.set_elder(self.settings.elder_default, announce=False)
-        theme.fit_window(*Window.size)
-        Window.bind(size=lambda _w, size: theme.fit_window(*size))
-        Window.clearcolor = theme.bg
+        follow_window(Window)
         self.root_box = BoxLayout(orientation="vertical")
         self._build_chrome()
         self._set_snapshot(self.feed.current())
@@ -197,11 +161,7 @@ class KioskApp(App):
     def on_start(self) -> None:
         Window.bind(on_touch_down=self._on_any_touch, on_touch_up=self.voice.touch_up)
         if not self.settings.windowed:
-            Window.bind(on_keyboard=self._swallow_escape, on_request_close=self._refuse_close)
-            from kiosk.fullscreen import fill_display
-
-            fill_display(Window)  # no window manager: borderless at (0, 0), display-sized
-            self._rotate_if_needed()
+            lock_window(Window, self.settings.orientation)
         self._ticker = Clock.schedule_interval(self._tick, 0.5)
         from kiosk.desk import TicketDesk
 
@@ -262,18 +222,6 @@ class KioskApp(App):
         screen = self.screens["ticket"]
         if isinstance(screen, TicketScreen):
             screen.issued(ticket)
-
-    def _swallow_escape(self, _window: Any, key: int, *_args: Any) -> bool:
-        return key == 27  # Escape and Android back: never leave the kiosk
-
-    def _refuse_close(self, *_args: Any, **_kwargs: Any) -> bool:
-        return True  # Alt+F4 / window manager close: ignored; exit via maintenance
-
-    def _rotate_if_needed(self) -> None:
-        wanted = self.settings.orientation
-        w, h = Window.system_size
-        if (wanted == "portrait" and w > h) or (wanted == "landscape" and h > w):
-            Window.rotation = 90
 
     # -- the host protocol for screens -----------------------------------------------
 
