@@ -2,7 +2,7 @@
 
 Content (hall name, queues, windows) and events come through the same
 :class:`~kiosk.feed.ContentFeed` the kiosk uses; the waiting counts from
-:class:`~kiosk.display.waiting.WaitingCounts`; calls are announced by the speaker
+:class:`~kiosk.sync.waiting.WaitingCounts`; calls are announced by the speaker
 (:mod:`kiosk.voice`: chime and voice, one call at a time).
 """
 
@@ -59,8 +59,8 @@ class DisplayApp(App):
         if not self.settings.windowed:
             Window.bind(on_keyboard=lambda _w, key, *_a: key == 27)
         if not self.settings.demo:
-            from kiosk.display.waiting import WaitingCounts
             from kiosk.sync.client import HallClient
+            from kiosk.sync.waiting import WaitingCounts
 
             self.waiting = WaitingCounts(
                 HallClient(self.settings.server_url, self.settings.token),

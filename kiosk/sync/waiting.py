@@ -1,14 +1,18 @@
-"""The hall display's waiting counts: ``GET /kiosk/queues`` now and then, and at once after
-a call or a new ticket. A background thread; no kivy."""
+"""The hall's waiting counts for the call display: ``GET /kiosk/queues`` now and then, and
+at once after a call or a new ticket (:meth:`WaitingCounts.wake`).
+
+A :class:`~kiosk.sync.loop.BackgroundLoop`; the display only consumes the counts it
+hands on. Imports no kivy.
+"""
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 
 from kiosk.sync.client import HallClient
 from kiosk.sync.errors import SyncError
+from kiosk.sync.loop import BackgroundLoop
 
 __all__ = ["WaitingCounts"]
 
@@ -28,30 +32,23 @@ class WaitingCounts:
         self.client = client
         self.on_counts = on_counts
         self.interval = interval
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="display-waiting", daemon=True)
+        self._loop = BackgroundLoop("display-waiting", self._round, interrupt=client.interrupt)
 
     def start(self) -> None:
-        self._thread.start()
+        self._loop.start()
 
     def wake(self) -> None:
-        self._wake.set()
+        self._loop.wake()
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        self.client.interrupt()
-        self._thread.join(timeout)
+        self._loop.stop(timeout)
         self.client.close()
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.clear()
-            try:
-                info = self.client.queues()
-            except SyncError as exc:
-                log.debug("waiting counts: %s", exc)
-            else:
-                self.on_counts({q.queue: q.waiting for q in info.queues})
-            self._wake.wait(self.interval)
+    def _round(self) -> float:
+        try:
+            info = self.client.queues()
+        except SyncError as exc:
+            log.debug("waiting counts: %s", exc)
+        else:
+            self.on_counts({q.queue: q.waiting for q in info.queues})
+        return self.interval
