@@ -31,13 +31,12 @@ from kiosk.screens import SCREENS, WARM_UP, WARM_UP_FILLED
 from kiosk.screens.base import KioskScreen
 from kiosk.screens.home import HomeScreen
 from kiosk.settings import KioskSettings
-from kiosk.sync.outbox import KioskTicket
 from kiosk.sync.status import SyncStatus
 from kiosk.theme import theme
 from kiosk.window import follow_window, lock_window
 
 if TYPE_CHECKING:
-    from kiosk.desk import TicketDesk
+    from kiosk.desk import KioskTicket, TicketDesk
     from kiosk.read_aloud import ReadAloud
     from kiosk.voice import Speaker
     from kiosk.widgets.buttons import NavBar

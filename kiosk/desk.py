@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from kiosk.core.content import HallContent, Queue
 from kiosk.printer import PrinterSettings, ReceiptPrinter, open_printer
 from kiosk.settings import KioskSettings
-from kiosk.sync.courier import TicketCourier
-from kiosk.sync.outbox import KioskTicket, TicketOutbox
+from kiosk.sync.outbox import TicketOutbox
+from kiosk.sync.ticket import KioskTicket, NoNumberLeft
 
-__all__ = ["TicketDesk", "open_queues"]
+if TYPE_CHECKING:  # imported when there is a server: the demo needs no HTTP client
+    from kiosk.sync.courier import TicketCourier
+
+__all__ = ["KioskTicket", "NoNumberLeft", "TicketDesk", "open_queues"]
 
 log = logging.getLogger("kiosk.tickets")
 
@@ -64,6 +68,7 @@ class TicketDesk:
         self.courier: TicketCourier | None = None
         if not settings.demo:
             from kiosk.sync.client import HallClient
+            from kiosk.sync.courier import TicketCourier
 
             self.courier = TicketCourier(
                 self.outbox,
@@ -86,7 +91,9 @@ class TicketDesk:
         return self.outbox.backlog()
 
     def take(self, queue: str, service_id: str | None, priority: bool) -> KioskTicket:
-        """Number and store a ticket (durably, no network), then wake the courier."""
+        """Number and store a ticket (durably, no network), then wake the courier.
+
+        Raises :class:`NoNumberLeft` (its ``message`` is for the resident)."""
         content = self._content()
         windows = 1
         if content is not None:

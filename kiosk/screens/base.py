@@ -17,11 +17,10 @@ from kiosk.core.content import HallContent
 from kiosk.widgets.kv import load_kv_beside
 
 if TYPE_CHECKING:
-    from kiosk.desk import TicketDesk
+    from kiosk.desk import KioskTicket, TicketDesk
     from kiosk.feed import ContentFeed
     from kiosk.read_aloud import ReadAloud
     from kiosk.settings import KioskSettings
-    from kiosk.sync.outbox import KioskTicket
     from kiosk.sync.status import SyncStatus
     from kiosk.voice import Speaker
 

@@ -15,10 +15,9 @@ from typing import Any
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.core.content import CATEGORY_NAMES, HallContent, Queue, Service
-from kiosk.desk import open_queues
+from kiosk.desk import NoNumberLeft, open_queues
 from kiosk.i18n import _
 from kiosk.screens.base import KioskScreen
-from kiosk.sync.outbox import NoNumberLeft
 from kiosk.theme import theme
 from kiosk.widgets import buttons, card, text  # noqa: F401  (kv rules)
 from kiosk.widgets.buttons import BigButton

@@ -22,9 +22,9 @@ from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.core.content import CATEGORY_NAMES
+from kiosk.desk import KioskTicket
 from kiosk.i18n import _
 from kiosk.screens.base import KioskScreen
-from kiosk.sync.outbox import KioskTicket
 from kiosk.theme import theme
 from kiosk.widgets import buttons, card, qr, text  # noqa: F401  (kv rules)
 from kiosk.widgets.kv import load_kv_beside
