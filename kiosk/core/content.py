@@ -9,7 +9,6 @@ system parse it with :func:`parse_content`; a bad document raises
 from __future__ import annotations
 
 import datetime as dt
-import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -27,7 +26,7 @@ from pydantic import (
 
 from kiosk.core.clock import DEFAULT_TIMEZONE, hall_zone
 from kiosk.core.moments import AwareMoment, Day, Moment
-from kiosk.core.values import Flag, Line, MultiLine, OneLine, WholeNumber
+from kiosk.core.values import Flag, Line, MultiLine, OneLine, Slug, WholeNumber
 
 __all__ = [
     "CATEGORIES",
@@ -69,7 +68,6 @@ CATEGORIES: tuple[tuple[str, str], ...] = (
 )
 CATEGORY_NAMES: dict[str, str] = dict(CATEGORIES)
 
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 Text = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), OneLine
 ]
@@ -441,11 +439,3 @@ def parse_snapshot(data: Any) -> Snapshot:
         return Snapshot.model_validate(data)
     except ValidationError as exc:
         raise ContentError(_problems(exc)) from None
-
-
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-
-
-def is_slug(value: str) -> bool:
-    """True for ids usable in URLs and file names (``mingshi-haoting``)."""
-    return bool(_SLUG.match(value))

@@ -20,10 +20,10 @@ from kiosk.core.content import (
     Notice,
     NoticeBoard,
     StaffStatus,
-    is_slug,
     parse_content,
     parse_snapshot,
 )
+from kiosk.core.values import is_slug
 
 SH = ZoneInfo("Asia/Shanghai")
 PHOTO = "ab" * 32

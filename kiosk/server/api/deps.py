@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
 
-from kiosk.core.values import RowId
+from kiosk.core.values import SLUG_PATTERN, RowId
 from kiosk.server.auth import KioskPrincipal, Principal, StaffPrincipal
 from kiosk.server.errors import ApiError
 from kiosk.server.runtime import ServerRuntime
@@ -83,9 +83,10 @@ IdempotencyKey = Annotated[
 ]
 
 
-_SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
-HallId = Annotated[str, Path(pattern=_SLUG, description="the hall's id (a slug)")]
-StaffId = Annotated[str, Path(pattern=_SLUG, description="the staff member's id in the content")]
+HallId = Annotated[str, Path(pattern=SLUG_PATTERN, description="the hall's id (a slug)")]
+StaffId = Annotated[
+    str, Path(pattern=SLUG_PATTERN, description="the staff member's id in the content")
+]
 CounterId = Annotated[RowId, Path(description="the counter's id")]
 #: Ticket public ids are ``kiosk.core.tickets.new_public_id()``; anything else cannot be one.
 PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
