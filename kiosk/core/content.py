@@ -161,7 +161,7 @@ class HallInfo(_Model):
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        return hall_zone(self.timezone)
 
 
 class Queue(_Model):

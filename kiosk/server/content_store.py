@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from kiosk.core.clock import hall_zone
 from kiosk.core.content import HallContent, Snapshot, StaffStatus
 from kiosk.core.salvage import salvage_snapshot
 from kiosk.core.wire import EventType
@@ -93,7 +94,7 @@ def _load_entry(conn: Connection, hall_id: str) -> HallEntry | None:
         etag=f'"{hall.id}-v{hall.current_version}"' if hall.current_version else None,
         snapshot=snapshot_bytes,
         content=content,
-        zone=ZoneInfo(hall.timezone),
+        zone=hall_zone(hall.timezone),
     )
 
 

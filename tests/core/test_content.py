@@ -8,10 +8,10 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from kiosk.core.clock import DEFAULT_TIMEZONE, HALL_TZ
 from kiosk.core.content import (
     CATEGORIES,
     CATEGORY_NAMES,
@@ -25,7 +25,7 @@ from kiosk.core.content import (
 )
 from kiosk.core.values import is_slug
 
-SH = ZoneInfo("Asia/Shanghai")
+SH = HALL_TZ
 PHOTO = "ab" * 32
 
 
@@ -39,7 +39,7 @@ def good_content() -> dict[str, Any]:
             "short_name": "明石好庭",
             "street": "姚家街道",
             "address": "济南市历下区姚家街道明石好庭小区1号",
-            "timezone": "Asia/Shanghai",
+            "timezone": DEFAULT_TIMEZONE,
             "phone": "0531-88886666",
             "intro": "服务居民，温暖邻里。",
             "brand": {"title": "邻里守望", "text": "志愿者结对帮扶独居老人。"},

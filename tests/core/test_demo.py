@@ -9,10 +9,10 @@ import shutil
 import struct
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from kiosk.core.clock import HALL_TZ
 from kiosk.core.content import CATEGORIES, ContentError, HallContent
 from kiosk.core.demo import (
     DEMO_DIR,
@@ -23,7 +23,7 @@ from kiosk.core.demo import (
     resolve_datetime,
 )
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+SHANGHAI = HALL_TZ
 TODAY = dt.date(2026, 3, 4)  # a Wednesday
 NOW = dt.datetime(2026, 3, 4, 10, 0, tzinfo=SHANGHAI)
 SEVEN = [

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from kiosk.core.clock import HALL_TZ
 from kiosk.core.content import Staff, StaffStatus, Step
 
 pytestmark = pytest.mark.ui
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+SHANGHAI = HALL_TZ
 
 
 def settle(widget, frames: int = 6) -> None:  # type: ignore[no-untyped-def]
