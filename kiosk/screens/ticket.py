@@ -21,6 +21,7 @@ from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.core.content import CATEGORY_NAMES
+from kiosk.core.markup import unescape_markup
 from kiosk.i18n import _
 from kiosk.screens.base import KioskScreen
 from kiosk.sync.outbox import KioskTicket
@@ -138,7 +139,7 @@ class TicketScreen(KioskScreen):
         if ticket.priority:
             what += "  ·  " + _("Priority lane")
         self.service = what
-        self._service_plain = _plain(what)
+        self._service_plain = unescape_markup(what)
         if ticket.people_ahead == 0:
             self.ahead = _("Nobody is ahead of you.")
             self.wait = _("You will be called soon.")
@@ -222,10 +223,6 @@ class TicketScreen(KioskScreen):
                 speaker.say(self.printer_message)
             except Exception:
                 log.exception("speaking the printer fault failed")
-
-
-def _plain(markup_safe: str) -> str:
-    return markup_safe.replace("&bl;", "[").replace("&br;", "]").replace("&amp;", "&")
 
 
 load_kv_beside(__file__)

@@ -142,6 +142,14 @@ def test_safe_text_renders_literally(kivy_window) -> None:  # type: ignore[no-un
     assert shown == "[b]x[/b][color=ff0000]"
 
 
+def test_unescape_markup_undoes_safe() -> None:
+    from kiosk.core.markup import unescape_markup
+    from kiosk.widgets.text import safe
+
+    for text in ("[b]x[/b]", "&bl;", "a & b ] [", "&amp;br;", "办事指南"):
+        assert unescape_markup(safe(text)) == text
+
+
 def test_shape_icons_draw_inside_their_box(kivy_window) -> None:  # type: ignore[no-untyped-def]
     from kivy.graphics import Ellipse, Rectangle, RoundedRectangle
 
