@@ -338,6 +338,22 @@ class HallContent(_Model):
         shown.sort(key=lambda n: not n.pinned)
         return shown
 
+    def queue(self, code: str) -> Queue | None:
+        """The queue with this letter, or None."""
+        return next((q for q in self.queues if q.code == code), None)
+
+    def service(self, service_id: str) -> Service | None:
+        """The service with this id, or None."""
+        return next((s for s in self.services if s.id == service_id), None)
+
+    def staff_member(self, staff_id: str) -> Staff | None:
+        """The staff member with this id, or None."""
+        return next((s for s in self.staff if s.id == staff_id), None)
+
+    def room(self, room_id: str) -> Room | None:
+        """The room with this id, or None."""
+        return next((r for r in self.rooms if r.id == room_id), None)
+
 
 class Snapshot(_Model):
     """The envelope the server publishes: one version of one hall's content."""

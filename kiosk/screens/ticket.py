@@ -130,10 +130,10 @@ class TicketScreen(KioskScreen):
         content = self.host.content
         what = ""
         if content is not None:
-            queue = next((q for q in content.queues if q.code == ticket.queue), None)
+            queue = content.queue(ticket.queue)
             if queue is not None:
                 what = safe(CATEGORY_NAMES.get(queue.category, queue.name))
-            service = next((s for s in content.services if s.id == ticket.service_id), None)
+            service = content.service(ticket.service_id) if ticket.service_id else None
             if service is not None:
                 what += "  ·  " + safe(service.name)
         if ticket.priority:

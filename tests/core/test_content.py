@@ -148,6 +148,16 @@ def test_good_content_parses() -> None:
     assert content.media_hashes() == {PHOTO}
 
 
+def test_look_ups_by_id() -> None:
+    content = parse_content(good_content())
+    assert content.queue("B") is content.queues[1]
+    assert content.service("yanglao-butie") is content.services[1]
+    assert content.staff_member("li-qiang") is content.staff[1]
+    assert content.room("shuhua") is content.rooms[0]
+    assert content.queue("Z") is None
+    assert content.service("A") is content.staff_member("dibao") is content.room("x") is None
+
+
 def test_json_text_and_bytes_parse_the_same() -> None:
     data = good_content()
     text = json.dumps(data, ensure_ascii=False)
