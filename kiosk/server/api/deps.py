@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Path, Request
 
 from kiosk.core.values import SLUG_PATTERN, RowId
+from kiosk.core.wire import IDEMPOTENCY_KEY_PATTERN
 from kiosk.server.auth import KioskPrincipal, Principal, StaffPrincipal
 from kiosk.server.errors import ApiError
 from kiosk.server.runtime import ServerRuntime
@@ -77,7 +78,7 @@ IdempotencyKey = Annotated[
     str,
     Header(
         alias="Idempotency-Key",
-        pattern=r"^[A-Za-z0-9_.:-]{8,100}$",
+        pattern=IDEMPOTENCY_KEY_PATTERN,
         description="Client-chosen key: the same key always yields the same ticket.",
     ),
 ]
