@@ -97,7 +97,7 @@ class TicketDesk:
         content = self._content()
         windows = 1
         if content is not None:
-            q = next((q for q in content.queues if q.code == queue), None)
+            q = content.queue(queue)
             windows = max(1, len(q.windows)) if q is not None else 1
         ticket = self.outbox.take(queue, service_id, priority, windows=windows)
         if self.courier is not None:

@@ -22,6 +22,7 @@ from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.core.content import CATEGORY_NAMES
+from kiosk.core.markup import unescape_markup
 from kiosk.desk import KioskTicket
 from kiosk.i18n import _
 from kiosk.screens.base import KioskScreen
@@ -130,16 +131,16 @@ class TicketScreen(KioskScreen):
         content = self.host.content
         what = ""
         if content is not None:
-            queue = next((q for q in content.queues if q.code == ticket.queue), None)
+            queue = content.queue(ticket.queue)
             if queue is not None:
                 what = safe(CATEGORY_NAMES.get(queue.category, queue.name))
-            service = next((s for s in content.services if s.id == ticket.service_id), None)
+            service = content.service(ticket.service_id) if ticket.service_id else None
             if service is not None:
                 what += "  ·  " + safe(service.name)
         if ticket.priority:
             what += "  ·  " + _("Priority lane")
         self.service = what
-        self._service_plain = _plain(what)
+        self._service_plain = unescape_markup(what)
         if ticket.people_ahead == 0:
             self.ahead = _("Nobody is ahead of you.")
             self.wait = _("You will be called soon.")
@@ -220,10 +221,6 @@ class TicketScreen(KioskScreen):
             self.host.speaker.say(self.printer_message)
         except Exception:
             log.exception("speaking the printer fault failed")
-
-
-def _plain(markup_safe: str) -> str:
-    return markup_safe.replace("&bl;", "[").replace("&br;", "]").replace("&amp;", "&")
 
 
 load_kv_beside(__file__)

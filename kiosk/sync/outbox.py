@@ -28,7 +28,6 @@ server's clock, so a kiosk whose clock is wrong still numbers in the hall's day.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import sqlite3
 import uuid
 from collections.abc import Callable, Sequence
@@ -36,7 +35,7 @@ from pathlib import Path
 
 from kiosk.core import clock as wall_clock
 from kiosk.core.clock import DEFAULT_TIMEZONE
-from kiosk.core.queueing import DEFAULT_SERVICE_MINUTES
+from kiosk.core.queueing import DEFAULT_SERVICE_MINUTES, ceil_minutes
 from kiosk.core.tickets import (
     fallback_number,
     format_number,
@@ -161,7 +160,7 @@ class TicketOutbox:
                 number = fallback_number(queue, self._kiosk_no, seq)
                 lease_ref = None
             ahead, per_person = self._waiting(db, queue, day, windows)
-            wait = _ceil(ahead * per_person)
+            wait = ceil_minutes(ahead * per_person)
             db.execute(
                 "INSERT INTO waiting (queue, service_day, waiting, minutes_per_person) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT (queue) DO UPDATE SET "
@@ -378,7 +377,3 @@ class TicketOutbox:
 
     def close(self) -> None:
         self._file.close()
-
-
-def _ceil(minutes: float) -> int:
-    return max(0, math.ceil(round(minutes, 6)))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
@@ -14,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Connection
 
 from kiosk.core import clock
+from kiosk.core.clock import HALL_TZ
 from kiosk.server import models as m
 from kiosk.server.admin.web import CurrentSession, render, runtime_of
 from kiosk.server.db import as_utc, utcnow
@@ -121,9 +121,9 @@ async def fleet(request: Request, session: CurrentSession) -> HTMLResponse:
             "rows": rows,
             "counts": counts,
             "ago": ago,
-            "zone": ZoneInfo("Asia/Shanghai"),
+            "zone": HALL_TZ,
             "revoke_seconds": settings.auth_cache_seconds,
             "quota": runtime_of(request).quota,
-            "updated": clock.now().astimezone(ZoneInfo("Asia/Shanghai")),
+            "updated": clock.now().astimezone(HALL_TZ),
         },
     )
