@@ -109,6 +109,17 @@ class ServiceRequest:
     satisfaction: Satisfaction | None = None
     rated_at: dt.datetime | None = None
 
+    def __post_init__(self) -> None:
+        # Also for a request read back from storage: the rules below rely on these.
+        _need_aware(self.registered_at)
+        limit = self.limit_workdays
+        if isinstance(limit, bool) or not isinstance(limit, int):
+            raise TransitionRefused("办结时限应为整数个工作日", field="limit_workdays")
+        if not 1 <= limit <= 60:
+            raise TransitionRefused("办结时限应在 1–60 个工作日之间", field="limit_workdays")
+        if not 0 <= self.reopen_count <= MAX_REOPENS:
+            raise TransitionRefused(f"重办次数应在 0–{MAX_REOPENS} 之间", field="reopen_count")
+
 
 @dataclass(frozen=True)
 class RequestEvent:
@@ -142,10 +153,6 @@ def register(
 ) -> tuple[ServiceRequest, RequestEvent]:
     """A new request in 已登记, and its first event."""
     _need_aware(at)
-    if isinstance(limit_workdays, bool) or not isinstance(limit_workdays, int):
-        raise TransitionRefused("办结时限应为整数个工作日", field="limit_workdays")
-    if not 1 <= limit_workdays <= 60:
-        raise TransitionRefused("办结时限应在 1–60 个工作日之间", field="limit_workdays")
     request = ServiceRequest(
         id=id,
         number=number,
