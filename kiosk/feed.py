@@ -70,6 +70,8 @@ class ServerFeed:
         self._sync: object | None = None
         #: The ticket outbox's backlog (set by the app before start), for the heartbeat.
         self.outbox_backlog: Callable[[], int] | None = None
+        #: What is drawn and since when (kiosk.care_hooks), for the heartbeat.
+        self.screen_state: Callable[[], tuple[str, dt.datetime] | None] | None = None
 
     def current(self) -> Snapshot | None:
         return self.store.current()
@@ -109,6 +111,7 @@ class ServerFeed:
             on_status=lambda s: on_status(_from_sync(s, self.store)),
             app_version=__version__,
             outbox_backlog=self.outbox_backlog,
+            screen_state=self.screen_state,
         )
         self._sync = sync
         sync.start()

@@ -70,6 +70,8 @@ class TicketDesk:
         self._on_update = on_update
         self._on_backlog = on_backlog
         self.courier: Any = None
+        #: Why no ticket may be numbered now (the clock check, kiosk/care_hooks.py).
+        self.clock_refusal: Callable[[], str | None] | None = None
         if not settings.demo:
             from kiosk.sync.client import HallClient
             from kiosk.sync.courier import TicketCourier
@@ -108,6 +110,9 @@ class TicketDesk:
 
     def take(self, queue: str, service_id: str | None, priority: bool) -> KioskTicket:
         """Number and store a ticket (durably, no network), then wake the courier."""
+        refusal = self.clock_refusal() if self.clock_refusal is not None else None
+        if refusal:
+            raise NoNumberLeft(refusal)
         content = self._content()
         windows = 1
         if content is not None:
