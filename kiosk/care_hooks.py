@@ -100,7 +100,7 @@ class CareHooks:
     """What :func:`start_care` started; :meth:`stop` on the app's stop."""
 
     def __init__(self, app: Any, base_url: str, token: str) -> None:
-        self.ring = LogRing()
+        self.ring = LogRing(zone=app.settings.zone())
         logging.getLogger().addHandler(self.ring)
         self.screen = ScreenWatch()
         self.guard = ClockGuard(Path(app.settings.data_dir) / "clock.json")

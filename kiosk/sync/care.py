@@ -64,8 +64,11 @@ def _mask(text: str) -> str:
 class LogRing(logging.Handler):
     """The last ``size`` log records as one-line strings (time, level, logger, message)."""
 
-    def __init__(self, size: int = RING_SIZE, level: int = logging.INFO) -> None:
+    def __init__(
+        self, size: int = RING_SIZE, level: int = logging.INFO, *, zone: dt.tzinfo = dt.UTC
+    ) -> None:
         super().__init__(level)
+        self._zone = zone  # the hall's: staff read the times as the hall's clock shows them
         self._lines: collections.deque[str] = collections.deque(maxlen=size)
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -75,7 +78,7 @@ class LogRing(logging.Handler):
             first = text.splitlines()[0] if text else ""
             if record.exc_info and record.exc_info[0] is not None:
                 first += f" [{record.exc_info[0].__name__}: {record.exc_info[1]}]"
-            at = clock.now().astimezone().strftime("%m-%d %H:%M:%S")
+            at = clock.now(self._zone).strftime("%m-%d %H:%M:%S")
             line = _mask(f"{at} {first}")[:480]
             with self.lock or threading.Lock():
                 self._lines.append(line)

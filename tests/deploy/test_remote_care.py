@@ -130,27 +130,27 @@ def _start_kiosk(server: RunningServer, where: Path) -> subprocess.Popen[bytes]:
             "PYTHONPATH": str(REPO),
         }
     )
-    log = (where / "kiosk.log").open("wb")
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "kiosk.cli",
-            "--server",
-            server.base_url,
-            "--token",
-            _kiosk_token(server),
-            "--data-dir",
-            str(where / "data"),
-            "--windowed",
-            "--size",
-            "1280x720",
-        ],
-        cwd=where,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    with (where / "kiosk.log").open("wb") as log:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "kiosk.cli",
+                "--server",
+                server.base_url,
+                "--token",
+                _kiosk_token(server),
+                "--data-dir",
+                str(where / "data"),
+                "--windowed",
+                "--size",
+                "1280x720",
+            ],
+            cwd=where,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def _until(check: Any, what: str, timeout: float = 60) -> Any:
