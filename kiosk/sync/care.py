@@ -44,8 +44,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: The exit status of a remote restart; the kiosk's systemd unit (Restart=always)
-#: starts it again, and ``RestartForceExitStatus=75`` says so explicitly.
+#: The exit status of a remote restart (EX_TEMPFAIL); the kiosk's systemd unit
+#: (``Restart=always``, deploy/kiosk/residents-home-kiosk@.service) starts it again.
 RESTART_EXIT_CODE = 75
 
 #: Log lines kept and sent.
