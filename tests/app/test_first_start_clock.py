@@ -53,9 +53,12 @@ try:
     took = "taken"
 except Exception as exc:
     took = f"{type(exc).__name__}: {exc}"
+app.open("take_number")
+driver.pump(2)
+prompt = app.screens["take_number"].prompt
 print("RESULT " + json.dumps({"clock": bar.clock_text, "date": bar.date_line,
       "content": app.content is not None, "now": app.now().isoformat(),
-      "refusal": refusal, "took": took}, ensure_ascii=False))
+      "refusal": refusal, "took": took, "prompt": prompt}, ensure_ascii=False))
 app.feed.stop()
 """
 
@@ -117,9 +120,11 @@ def test_a_clock_years_off_numbers_no_ticket_and_says_the_time_is_being_set(
     assert shown["clock"] == "08:00", shown  # the wrong time is what the machine says
     assert "时间校准中" in str(shown["refusal"]), shown
     assert "NoNumberLeft" in str(shown["took"]) and "时间校准中" in str(shown["took"]), shown
+    assert "时间校准中" in str(shown["prompt"]), shown  # said on the 取号 screen itself
 
 
 def test_a_plausible_clock_is_not_refused(tmp_path: Path) -> None:
     shown = _first_start(tmp_path, "-")
     assert shown["refusal"] is None, shown
     assert "时间校准中" not in str(shown["took"]), shown  # refused, if at all, for no number
+    assert "时间校准中" not in str(shown["prompt"]), shown

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -259,6 +261,18 @@ def test_screenshot_logs_and_restart_of_a_real_kiosk_from_the_fleet_page(
             "(e) => getComputedStyle(e).fontFamily", box.element_handle()
         )
         page.screenshot(path=str(tmp_path / "fleet-care.png"), full_page=True)
+
+        # Its heartbeat carries what is drawn and since when (the stuck-screen warning).
+        def beat() -> dict[str, Any] | None:
+            with sqlite3.connect(server.data_dir / "kiosk.sqlite3", timeout=30) as conn:
+                raw = conn.execute(
+                    "SELECT last_heartbeat FROM kiosk_devices WHERE id = ?", (device,)
+                ).fetchone()[0]
+            found = json.loads(raw) if raw else {}
+            return found if found.get("screen_fingerprint") else None
+
+        heartbeat = _until(beat, "a heartbeat with the screen's fingerprint", 90)
+        assert len(heartbeat["screen_fingerprint"]) == 16 and heartbeat["screen_changed_at"]
 
         # 重启: acknowledged, then the process exits with the code systemd restarts.
         time.sleep(1.1)
