@@ -245,8 +245,8 @@ async def fleet_screenshot(request: Request, session: CurrentSession, device_id:
         return read_screenshot(conn, device_id)
 
     found = await runtime_of(request).db.read(read)
-    if found is None:
-        raise AdminPageError(404, "这台自助机还没有截图")
+    if found is None:  # the page links it only once there is one: back there, and why
+        return redirect(f"/admin/fleet#kiosk-{device_id}", "这台自助机还没有截图，请先点“查看屏幕”")
     data, mime = found
     return Response(
         data,
