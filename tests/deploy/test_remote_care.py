@@ -383,3 +383,52 @@ def test_stuck_screen_warning_when_the_screen_stood_still_over_a_moved_clock(
             assert "data-stuck" not in s.get(f"{running.base_url}/admin/fleet", timeout=10).text
     finally:
         running.stop()
+
+
+@pytest.mark.postgres
+def test_the_command_round_trip_on_postgresql(postgres_database_url: str, tmp_path: Path) -> None:
+    """The same wire without a window, on PostgreSQL: a staff member's 查看屏幕 wakes the
+    hall's long-poll with a ``care`` event, the kiosk takes the command once, uploads a
+    PNG, and the fleet page serves exactly those bytes; an unknown command is refused."""
+    running = start_server(tmp_path / "server", database_url=postgres_database_url)
+    try:
+        device = _device_id(running)
+        auth = {"Authorization": f"Bearer {_kiosk_token(running)}"}
+        api = running.api
+        after = requests.get(f"{api}/kiosk/events", headers=auth, timeout=10).json()["last_seq"]
+        requests.post(
+            f"{api}/kiosk/heartbeat", json={"app_version": "t"}, headers=auth, timeout=10
+        ).raise_for_status()
+        with _staff_session(running, running.credentials["staff"][HALL]) as s:
+            csrf = _csrf(s.get(f"{running.base_url}/admin/fleet", timeout=10).text)
+            care = f"{running.base_url}/admin/fleet/{device}/care"
+            r = s.post(care, data={"csrf": csrf, "command": "screenshot"}, timeout=10)
+            assert r.status_code == 200 and "已请求屏幕截图" in r.text
+            again = s.post(care, data={"csrf": csrf, "command": "logs"}, timeout=10)
+            assert "操作太频繁" in again.text  # the rate limit (1 s here)
+            bad = s.post(care, data={"csrf": csrf, "command": "rm -rf"}, timeout=10)
+            assert "无法识别的操作" in bad.text
+            events = requests.get(
+                f"{api}/kiosk/events", params={"after": after}, headers=auth, timeout=10
+            ).json()["events"]
+            assert [e["type"] for e in events] == ["care"] and events[0]["data"]["kiosk"] == device
+            taken = requests.get(f"{api}/kiosk/care/commands", headers=auth, timeout=10).json()
+            assert [c["command"] for c in taken["commands"]] == ["screenshot"]
+            assert requests.get(f"{api}/kiosk/care/commands", headers=auth, timeout=10).json() == {
+                "commands": []
+            }  # handed out once
+            png = io.BytesIO()
+            Image.new("RGB", (320, 180), (200, 30, 30)).save(png, "PNG")
+            r = requests.post(
+                f"{api}/kiosk/care/screenshot", data=png.getvalue(), headers=auth, timeout=10
+            )
+            assert r.status_code == 204, r.text
+            page = s.get(f"{running.base_url}/admin/fleet", timeout=10).text
+            assert f"/admin/fleet/{device}/screenshot" in page
+            shot = s.get(f"{running.base_url}/admin/fleet/{device}/screenshot", timeout=10)
+            assert shot.content == png.getvalue() and shot.headers["content-type"] == "image/png"
+            with _staff_session(running, running.credentials["admin"]) as admin:
+                audit = admin.get(f"{running.base_url}/admin/audit", timeout=10).text
+            assert "查看自助机屏幕" in audit and "自助机 1" in audit
+    finally:
+        running.stop()
