@@ -42,6 +42,7 @@ __all__ = [
     "CareRefused",
     "CareState",
     "care_states",
+    "has_commands",
     "kiosk_care",
     "note_restart",
     "queue_command",
@@ -150,6 +151,15 @@ def queue_command(
     )
     seq = record_event(conn, hall_id, EventType.CARE, {"kiosk": kiosk_id, "command": command})
     return command_id, seq
+
+
+def has_commands(conn: Connection, kiosk_id: int) -> bool:
+    """Whether anything waits for the kiosk (a read: every kiosk of the hall asks on each
+    ``care`` event, and only the one it was meant for needs the writer)."""
+    pending = conn.execute(
+        sa.select(kiosk_care.c.pending).where(kiosk_care.c.kiosk_id == kiosk_id)
+    ).scalar()
+    return bool(pending)
 
 
 def take_commands(conn: Connection, kiosk_id: int) -> list[CareCommandPublic]:

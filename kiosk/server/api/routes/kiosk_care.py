@@ -16,6 +16,7 @@ from kiosk.server.api.deps import CurrentKiosk, Runtime
 from kiosk.server.errors import ApiError
 from kiosk.server.kiosk_care import (
     MAX_SCREENSHOT_BYTES,
+    has_commands,
     note_restart,
     store_logs,
     store_screenshot,
@@ -34,6 +35,8 @@ _ERRORS: dict[int | str, dict[str, object]] = {
 @router.get("/kiosk/care/commands", response_model=CareCommandsPublic, responses=_ERRORS)
 async def care_commands(kiosk: CurrentKiosk, runtime: Runtime) -> CareCommandsPublic:
     """The commands waiting for this kiosk; each is handed out once (then gone)."""
+    if not await runtime.db.read(lambda c: has_commands(c, kiosk.device_id)):
+        return CareCommandsPublic(commands=[])
     commands = await runtime.db.write(lambda c: take_commands(c, kiosk.device_id))
     return CareCommandsPublic(commands=commands)
 
