@@ -11,7 +11,7 @@ import datetime as dt
 import importlib
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -24,12 +24,24 @@ from kiosk.assets import register_fonts
 from kiosk.core import clock
 from kiosk.core.content import HallContent, Snapshot
 from kiosk.core.wire import EventPublic, EventType
-from kiosk.feed import ContentFeed, FeedStatus
+from kiosk.feed import ContentFeed
 from kiosk.i18n import install
 from kiosk.idle import IdleState, IdleTimer
+from kiosk.screens import SCREENS, WARM_UP, WARM_UP_FILLED
 from kiosk.screens.base import KioskScreen
+from kiosk.screens.home import HomeScreen
 from kiosk.settings import KioskSettings
+from kiosk.sync.status import SyncStatus
 from kiosk.theme import theme
+from kiosk.window import follow_window, lock_window
+
+if TYPE_CHECKING:
+    from kiosk.desk import KioskTicket, TicketDesk
+    from kiosk.read_aloud import ReadAloud
+    from kiosk.voice import Speaker
+    from kiosk.widgets.buttons import NavBar
+    from kiosk.widgets.calling import NowCallingStrip
+    from kiosk.widgets.statusbar import StatusBar
 
 __all__ = ["SCREENS", "KioskApp"]
 
@@ -37,42 +49,6 @@ log = logging.getLogger("kiosk.app")
 
 #: How many "could not be shown" lines the maintenance screen keeps (newest last).
 NOT_SHOWN_KEPT = 20
-
-#: Screen name → (module, class). Loaded on first use, then kept.
-SCREENS: dict[str, tuple[str, str]] = {
-    "home": ("kiosk.screens.home", "HomeScreen"),
-    "categories": ("kiosk.screens.services", "CategoriesScreen"),
-    "services": ("kiosk.screens.services", "ServiceListScreen"),
-    "service": ("kiosk.screens.services", "ServiceScreen"),
-    "staff": ("kiosk.screens.staff", "StaffScreen"),
-    "rooms": ("kiosk.screens.rooms", "RoomsScreen"),
-    "room": ("kiosk.screens.rooms", "RoomScreen"),
-    "notices": ("kiosk.screens.notices", "NoticesScreen"),
-    "notice": ("kiosk.screens.notices", "NoticeScreen"),
-    "about": ("kiosk.screens.about", "AboutScreen"),
-    "maintenance": ("kiosk.screens.maintenance", "MaintenanceScreen"),
-    "take_number": ("kiosk.screens.take_number", "TakeNumberScreen"),
-    "ticket": ("kiosk.screens.ticket", "TicketScreen"),
-}
-
-#: Screens built in idle time once home is up, one per frame, so a resident's first tap
-#: on a tile does not wait for a module, its kv rule and its widgets (bench: the slowest
-#: taps were first visits). Those in ``WARM_UP_FILLED`` take no parameters and are also
-#: filled with the content; the others are filled when opened.
-WARM_UP: tuple[str, ...] = (
-    "categories",
-    "staff",
-    "rooms",
-    "notices",
-    "about",
-    "services",
-    "service",
-    "room",
-    "notice",
-    "take_number",
-    "ticket",
-)
-WARM_UP_FILLED = frozenset({"categories", "staff", "rooms", "about"})
 
 #: Seconds without a touch on home before the attract loop starts, and its step.
 ATTRACT_AFTER = 8.0
@@ -86,10 +62,15 @@ class KioskApp(App):
     """The hall content on screen, :class:`HallContent` or None before the first."""
 
     sync_status = ObjectProperty(None, allownone=True)
-    """The latest :class:`kiosk.feed.FeedStatus`, or None."""
+    """The latest :class:`kiosk.sync.status.SyncStatus`, or None."""
 
     current_name = StringProperty("home")
     """Name of the screen on show, str."""
+
+    # The chrome around the screens, made by build() (and again by restyle()).
+    status_bar: StatusBar
+    calling: NowCallingStrip
+    nav: NavBar
 
     def __init__(self, *, settings: KioskSettings, feed: ContentFeed, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -99,6 +80,8 @@ class KioskApp(App):
         self.history: list[tuple[str, dict[str, Any]]] = []
         self.params: dict[str, Any] = {}
         self.screens: dict[str, KioskScreen] = {}
+        #: The ticket desk (outbox, courier, printer), made at start.
+        self.tickets: TicketDesk | None = None
         self.idle = IdleTimer(settings.idle_seconds)
         self._warning: Any = None
         self._last_attract = 0.0
@@ -117,11 +100,9 @@ class KioskApp(App):
         from kiosk.read_aloud import ReadAloud
 
         #: Speech (kiosk.read_aloud): opened without waiting for the engine.
-        self.voice = ReadAloud(self)
+        self.voice: ReadAloud = ReadAloud(self)
         self.voice.set_elder(self.settings.elder_default, announce=False)
-        theme.fit_window(*Window.size)
-        Window.bind(size=lambda _w, size: theme.fit_window(*size))
-        Window.clearcolor = theme.bg
+        follow_window(Window)
         self.root_box = BoxLayout(orientation="vertical")
         self._build_chrome()
         self._set_snapshot(self.feed.current())
@@ -172,24 +153,27 @@ class KioskApp(App):
         self._warm_up_later()
 
     @property
-    def speaker(self) -> Any:
+    def speaker(self) -> Speaker:
         """The :class:`kiosk.voice.Speaker` screens speak through."""
         return self.voice.speaker
 
     def on_start(self) -> None:
         Window.bind(on_touch_down=self._on_any_touch, on_touch_up=self.voice.touch_up)
         if not self.settings.windowed:
-            Window.bind(on_keyboard=self._swallow_escape, on_request_close=self._refuse_close)
-            from kiosk.fullscreen import fill_display
-
-            fill_display(Window)  # no window manager: borderless at (0, 0), display-sized
-            self._rotate_if_needed()
+            lock_window(Window, self.settings.orientation)
         self._ticker = Clock.schedule_interval(self._tick, 0.5)
-        from kiosk.screens.take_number import TicketDesk
+        from kiosk.desk import TicketDesk
 
-        self.tickets = TicketDesk.for_app(self)
-        self.feed.outbox_backlog = self.tickets.backlog  # type: ignore[attr-defined]
-        self.tickets.start()
+        desk = TicketDesk(
+            self.settings,
+            lambda: self.content,
+            on_update=lambda ts: Clock.schedule_once(lambda _dt: self.ticket_update(ts)),
+            # The sync status (status bar, maintenance screen, heartbeat) re-reads the
+            # backlog when the feed is asked to look again.
+            on_backlog=self.feed.refresh_now,
+        )
+        self.tickets = desk
+        desk.start()
         from kiosk.care_hooks import start_care  # remote care, clock check (care_hooks.py)
 
         self.care = start_care(self)
@@ -197,6 +181,7 @@ class KioskApp(App):
             on_content=lambda snap: Clock.schedule_once(lambda _dt: self.apply_snapshot(snap)),
             on_event=lambda ev: Clock.schedule_once(lambda _dt: self.apply_event(ev)),
             on_status=lambda st: Clock.schedule_once(lambda _dt: self.show_status(st)),
+            outbox_backlog=desk.backlog,
         )
         self._warm_up_later()
 
@@ -221,25 +206,26 @@ class KioskApp(App):
             self.care.stop()
         self.voice.close()
         self.feed.stop()
-        if getattr(self, "tickets", None) is not None:
+        if self.tickets is not None:
             self.tickets.stop()
 
-    def ticket_update(self, tickets: list[Any]) -> None:
+    def ticket_update(self, tickets: list[KioskTicket]) -> None:
         """The server confirmed tickets this kiosk issued: the ticket screen redraws."""
-        if "ticket" in self.screens:
-            self.screens["ticket"].ticket_update(tickets)  # type: ignore[attr-defined]
+        from kiosk.screens.ticket import TicketScreen
 
-    def _swallow_escape(self, _window: Any, key: int, *_args: Any) -> bool:
-        return key == 27  # Escape and Android back: never leave the kiosk
+        screen = self.screens.get("ticket")
+        if isinstance(screen, TicketScreen):
+            screen.ticket_update(tickets)
 
-    def _refuse_close(self, *_args: Any, **_kwargs: Any) -> bool:
-        return True  # Alt+F4 / window manager close: ignored; exit via maintenance
+    def ticket_taken(self, ticket: KioskTicket) -> None:
+        """A ticket was just taken: on the ticket screen (返回 goes home), said, printed."""
+        from kiosk.screens.ticket import TicketScreen
 
-    def _rotate_if_needed(self) -> None:
-        wanted = self.settings.orientation
-        w, h = Window.system_size
-        if (wanted == "portrait" and w > h) or (wanted == "landscape" and h > w):
-            Window.rotation = 90
+        self.home()
+        self.open("ticket", local_id=ticket.local_id)
+        screen = self.screens["ticket"]
+        if isinstance(screen, TicketScreen):
+            screen.issued(ticket)
 
     # -- the host protocol for screens -----------------------------------------------
 
@@ -260,10 +246,7 @@ class KioskApp(App):
         self._show(name, params)
 
     def back(self) -> None:
-        """One step back (a step inside a screen first); from the first level, home."""
-        step_back = getattr(self.screens.get(self.current_name), "step_back", None)
-        if step_back is not None and step_back():
-            return
+        """One step back; from the first level, home."""
         if not self.history:
             self.home()
             return
@@ -375,7 +358,7 @@ class KioskApp(App):
                 self.calling.add_call(number, int(window) if window is not None else None)
                 self.voice.call(number, int(window) if window is not None else None)
 
-    def show_status(self, status: FeedStatus) -> None:
+    def show_status(self, status: SyncStatus) -> None:
         self.sync_status = status
         self.status_bar.show_status(
             online=status.online, demo=status.demo, last_sync=status.last_sync
@@ -388,8 +371,9 @@ class KioskApp(App):
     def _on_any_touch(self, *_args: Any) -> None:
         self.idle.touched()
         self._clean = False
-        if self.current_name == "home" and "home" in self.screens:
-            self.screens["home"].stop_attract()  # type: ignore[attr-defined]
+        home = self.screens.get("home")
+        if self.current_name == "home" and isinstance(home, HomeScreen):
+            home.stop_attract()
 
     def _tick(self, _dt: float) -> None:
         state = self.idle.state()
@@ -401,7 +385,9 @@ class KioskApp(App):
                 self._clean = True
             if quiet >= self.attract_after and quiet - self._last_attract >= self.attract_step:
                 self._last_attract = quiet
-                self.screens["home"].attract()  # type: ignore[attr-defined]
+                home = self.screens["home"]
+                if isinstance(home, HomeScreen):
+                    home.attract()
             return
         if state is IdleState.EXPIRED:
             self.reset()
@@ -432,7 +418,3 @@ class KioskApp(App):
     @property
     def content_version(self) -> int | None:
         return self._snapshot_version
-
-    def exit_kiosk(self) -> None:
-        """Leave the app (maintenance only)."""
-        self.stop()

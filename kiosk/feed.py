@@ -11,52 +11,45 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from kiosk import __version__
 from kiosk.core import clock
 from kiosk.core.content import Snapshot
 from kiosk.core.wire import EventPublic
 from kiosk.settings import KioskSettings
+from kiosk.sync.status import SyncStatus
 from kiosk.sync.store import ContentStore
 
-__all__ = ["ContentFeed", "DemoFeed", "FeedStatus", "ServerFeed", "make_feed"]
+if TYPE_CHECKING:  # imported when started: the demo feed needs no HTTP client
+    from kiosk.sync.service import ContentSync
 
-
-@dataclass(frozen=True)
-class FeedStatus:
-    """The sync state the status bar and the maintenance screen show.
-
-    Same fields as :class:`kiosk.sync.service.SyncStatus`, plus ``demo``.
-    """
-
-    online: bool
-    last_sync: dt.datetime | None
-    last_error: str | None
-    content_version: int | None
-    server_url: str
-    outbox_backlog: int = 0
-    demo: bool = False
-    left_out: tuple[str, ...] = ()
-    """Items of the content on show that were bad and are left out, one line each."""
+__all__ = ["ContentFeed", "DemoFeed", "ServerFeed", "make_feed"]
 
 
 class ContentFeed(Protocol):
+    """Content for the app: a snapshot now, media by SHA-256, updates by callback."""
+
     def current(self) -> Snapshot | None: ...
     def media_path(self, sha256: str) -> Path | None:
         """A cached media file the kiosk may draw (checked), or None."""
         ...
 
-    def status(self) -> FeedStatus: ...
+    def status(self) -> SyncStatus: ...
     def start(
         self,
         *,
         on_content: Callable[[Snapshot], None],
         on_event: Callable[[EventPublic], None],
-        on_status: Callable[[FeedStatus], None],
-    ) -> None: ...
+        on_status: Callable[[SyncStatus], None],
+        outbox_backlog: Callable[[], int] | None = None,
+    ) -> None:
+        """Begin updates; ``outbox_backlog`` (tickets not yet delivered) goes into the
+        status and the heartbeat."""
+        ...
+
     def refresh_now(self) -> None: ...
     def stop(self) -> None: ...
 
@@ -67,9 +60,7 @@ class ServerFeed:
     def __init__(self, settings: KioskSettings) -> None:
         self._settings = settings
         self.store = ContentStore(settings.data_dir / "content")
-        self._sync: object | None = None
-        #: The ticket outbox's backlog (set by the app before start), for the heartbeat.
-        self.outbox_backlog: Callable[[], int] | None = None
+        self._sync: ContentSync | None = None
         #: What is drawn and since when (kiosk.care_hooks), for the heartbeat.
         self.screen_state: Callable[[], tuple[str, dt.datetime] | None] | None = None
 
@@ -79,11 +70,11 @@ class ServerFeed:
     def media_path(self, sha256: str) -> Path | None:
         return self.store.drawable_path(sha256)
 
-    def status(self) -> FeedStatus:
+    def status(self) -> SyncStatus:
         if self._sync is not None:
-            return _from_sync(self._sync.status, self.store)  # type: ignore[attr-defined]
+            return self._with_store(self._sync.status)
         snap = self.store.current()
-        return FeedStatus(
+        return SyncStatus(
             online=False,
             last_sync=self.store.applied_at,
             last_error=self.store.last_error,
@@ -97,7 +88,8 @@ class ServerFeed:
         *,
         on_content: Callable[[Snapshot], None],
         on_event: Callable[[EventPublic], None],
-        on_status: Callable[[FeedStatus], None],
+        on_status: Callable[[SyncStatus], None],
+        outbox_backlog: Callable[[], int] | None = None,
     ) -> None:
         from kiosk.sync.client import HallClient
         from kiosk.sync.service import ContentSync
@@ -108,37 +100,29 @@ class ServerFeed:
             store=self.store,
             on_content=on_content,
             on_event=on_event,
-            on_status=lambda s: on_status(_from_sync(s, self.store)),
+            on_status=lambda s: on_status(self._with_store(s)),
             app_version=__version__,
-            outbox_backlog=self.outbox_backlog,
+            outbox_backlog=outbox_backlog,
             screen_state=self.screen_state,
         )
         self._sync = sync
         sync.start()
 
+    def _with_store(self, status: SyncStatus) -> SyncStatus:
+        """The sync's status with what the cache left out of the content on show."""
+        return replace(status, left_out=_left_out(self.store))
+
     def refresh_now(self) -> None:
         if self._sync is not None:
-            self._sync.refresh_now()  # type: ignore[attr-defined]
+            self._sync.refresh_now()
 
     def stop(self) -> None:
         if self._sync is not None:
-            self._sync.stop(timeout=5.0)  # type: ignore[attr-defined]
+            self._sync.stop(timeout=5.0)
 
 
 def _left_out(store: ContentStore) -> tuple[str, ...]:
     return tuple(str(item) for item in store.left_out)
-
-
-def _from_sync(status: object, store: ContentStore) -> FeedStatus:
-    return FeedStatus(
-        online=status.online,  # type: ignore[attr-defined]
-        last_sync=status.last_sync,  # type: ignore[attr-defined]
-        last_error=status.last_error,  # type: ignore[attr-defined]
-        content_version=status.content_version,  # type: ignore[attr-defined]
-        server_url=status.server_url,  # type: ignore[attr-defined]
-        outbox_backlog=status.outbox_backlog,  # type: ignore[attr-defined]
-        left_out=_left_out(store),
-    )
 
 
 class DemoFeed:
@@ -167,8 +151,8 @@ class DemoFeed:
     def media_path(self, sha256: str) -> Path | None:
         return self.store.drawable_path(sha256)
 
-    def status(self) -> FeedStatus:
-        return FeedStatus(
+    def status(self) -> SyncStatus:
+        return SyncStatus(
             online=False,
             last_sync=None,
             last_error=None,
@@ -183,7 +167,8 @@ class DemoFeed:
         *,
         on_content: Callable[[Snapshot], None],
         on_event: Callable[[EventPublic], None],
-        on_status: Callable[[FeedStatus], None],
+        on_status: Callable[[SyncStatus], None],
+        outbox_backlog: Callable[[], int] | None = None,
     ) -> None:
         on_status(self.status())
 

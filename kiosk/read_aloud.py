@@ -25,6 +25,7 @@ import re
 import time
 from typing import Any
 
+from kiosk.core.markup import strip_markup
 from kiosk.i18n import _
 from kiosk.theme import theme
 from kiosk.voice import SilentSpeaker, Speaker, VoiceSettings, open_speaker
@@ -36,13 +37,10 @@ TAP_SLOP = 24
 #: A prompt within this many seconds of a tap echo waits for the echo instead of cutting it.
 ECHO_GRACE = 1.5
 
-_MARKUP = re.compile(r"\[/?[a-z_]+(?:=[^\]]*)?\]")
-
 
 def plain(text: str) -> str:
     """Label text without Kivy markup tags, entities back to characters."""
-    text = _MARKUP.sub("", text)
-    return text.replace("&bl;", "[").replace("&br;", "]").replace("&amp;", "&").strip()
+    return strip_markup(text).strip()
 
 
 _LAYOUT_SPACE = re.compile(r"[ \t\r\n]+")

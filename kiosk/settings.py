@@ -52,7 +52,7 @@ class KioskSettings:
     demo_hall: str = ""
     """With no server: which demo hall to show ("" = the first)."""
     mode: str = "kiosk"
-    """"kiosk" (touch) or "display" (call board, planned)."""
+    """"kiosk" (touch screen) or "display" (the hall's call board, :mod:`kiosk.display`)."""
     windowed: bool = False
     """Development: a normal window with cursor, Escape and close working."""
     size: tuple[int, int] | None = None

@@ -22,16 +22,9 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from tests.utils.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.utils.servers import start_server  # noqa: E402
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SIZES = {"phone": (390, 844), "desktop": (1366, 900)}
 
 
@@ -69,7 +62,7 @@ def shoot(base_url: str, creds: dict[str, Any], out: Path) -> list[Path]:
     staff = creds["staff"][hall]
     saved: list[Path] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for size_name, (width, height) in SIZES.items():
                 ctx = browser.new_context(viewport={"width": width, "height": height})

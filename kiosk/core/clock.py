@@ -15,8 +15,8 @@ passes :func:`child_env`: it adds ``KIOSK_CLOCK_SET_AT``, the real Unix time at 
 hall clock read ``KIOSK_CLOCK_AT``, so a child that starts a few seconds later starts where
 its parent's clock is by then — one "now" for the server, the kiosk and the test.
 
-:data:`DEFAULT_TIMEZONE` is the one default zone of a hall (the halls are in China), and
-:func:`hall_zone` the one reader of a zone name.
+:data:`DEFAULT_TIMEZONE` is the one default zone of a hall (the halls are in China),
+:data:`HALL_TZ` that zone itself, and :func:`hall_zone` the one reader of a zone name.
 """
 
 from __future__ import annotations
@@ -25,12 +25,14 @@ import datetime as dt
 import os
 import time
 from collections.abc import Mapping
+from typing import overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
     "DEFAULT_TIMEZONE",
     "ENV_SET_VAR",
     "ENV_VAR",
+    "HALL_TZ",
     "child_env",
     "hall_zone",
     "injected",
@@ -46,10 +48,18 @@ ENV_SET_VAR = "KIOSK_CLOCK_SET_AT"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 """The time zone of a hall whose content or settings name none."""
 
+HALL_TZ = ZoneInfo(DEFAULT_TIMEZONE)
+"""The zone of :data:`DEFAULT_TIMEZONE`: where a hall's day is reckoned when nothing names
+another zone (district-wide admin pages, the server's job days, tests)."""
+
 # (the instant the clock was set to, the monotonic time when it was set) or None: real time.
 _anchor: tuple[dt.datetime, float] | None = None
 
 
+@overload
+def hall_zone(tz: str) -> ZoneInfo: ...
+@overload
+def hall_zone(tz: dt.tzinfo) -> dt.tzinfo: ...
 def hall_zone(tz: dt.tzinfo | str) -> dt.tzinfo:
     """``tz`` itself, or the zone named by it; an unknown name is a ValueError."""
     if not isinstance(tz, str):

@@ -9,7 +9,6 @@ system parse it with :func:`parse_content`; a bad document raises
 from __future__ import annotations
 
 import datetime as dt
-import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -27,7 +26,8 @@ from pydantic import (
 
 from kiosk.core.clock import DEFAULT_TIMEZONE, hall_zone
 from kiosk.core.moments import AwareMoment, Day, Moment
-from kiosk.core.values import Flag, Line, MultiLine, OneLine, WholeNumber
+from kiosk.core.problems import FIELD_MESSAGES, field_path
+from kiosk.core.values import Flag, Line, MultiLine, OneLine, Slug, WholeNumber
 
 __all__ = [
     "CATEGORIES",
@@ -69,7 +69,6 @@ CATEGORIES: tuple[tuple[str, str], ...] = (
 )
 CATEGORY_NAMES: dict[str, str] = dict(CATEGORIES)
 
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 Text = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), OneLine
 ]
@@ -163,7 +162,7 @@ class HallInfo(_Model):
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        return hall_zone(self.timezone)
 
 
 class Queue(_Model):
@@ -340,6 +339,22 @@ class HallContent(_Model):
         shown.sort(key=lambda n: not n.pinned)
         return shown
 
+    def queue(self, code: str) -> Queue | None:
+        """The queue with this letter, or None."""
+        return next((q for q in self.queues if q.code == code), None)
+
+    def service(self, service_id: str) -> Service | None:
+        """The service with this id, or None."""
+        return next((s for s in self.services if s.id == service_id), None)
+
+    def staff_member(self, staff_id: str) -> Staff | None:
+        """The staff member with this id, or None."""
+        return next((s for s in self.staff if s.id == staff_id), None)
+
+    def room(self, room_id: str) -> Room | None:
+        """The room with this id, or None."""
+        return next((r for r in self.rooms if r.id == room_id), None)
+
 
 class Snapshot(_Model):
     """The envelope the server publishes: one version of one hall's content."""
@@ -370,46 +385,8 @@ class ContentError(ValueError):
         super().__init__(f"内容有误：{first}{more}")
 
 
-_MESSAGES = {
-    "missing": "缺少此项",
-    "extra_forbidden": "不认识的字段",
-    "string_too_short": "不能为空",
-    "string_too_long": "文字太长",
-    "string_pattern_mismatch": "格式不对",
-    "string_type": "应为文字",
-    "int_type": "应为整数",
-    "int_parsing": "应为整数",
-    "int_from_float": "应为整数",
-    "bool_type": "应为是/否",
-    "bool_parsing": "应为是/否",
-    "list_type": "应为列表",
-    "too_short": "至少需要一项",
-    "greater_than_equal": "数值太小",
-    "less_than_equal": "数值太大",
-    "datetime_type": "应为日期时间",
-    "datetime_parsing": "日期时间格式不对",
-    "datetime_from_date_parsing": "日期时间格式不对",
-    "date_type": "应为日期",
-    "date_parsing": "日期格式不对",
-    "date_from_datetime_parsing": "日期格式不对",
-    "enum": "不是允许的取值",
-    "literal_error": "不是允许的取值",
-    "model_type": "应为对象",
-    "model_attributes_type": "应为对象",
-    "dict_type": "应为对象",
-    "json_invalid": "不是有效的 JSON",
-    "json_type": "不是有效的 JSON",
-}
-
-
-def _path(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else part
-    return out
+# A hall's content is written by hand: an empty text or list says so in those words.
+_MESSAGES = {**FIELD_MESSAGES, "string_too_short": "不能为空", "too_short": "至少需要一项"}
 
 
 def _problems(exc: ValidationError) -> list[tuple[str, str]]:
@@ -419,7 +396,7 @@ def _problems(exc: ValidationError) -> list[tuple[str, str]]:
             message = str(err["ctx"]["error"]) if "ctx" in err else err["msg"]
         else:
             message = _MESSAGES.get(err["type"], err["msg"])
-        problems.append((_path(err["loc"]), message))
+        problems.append((field_path(err["loc"]), message))
     return problems
 
 
@@ -441,11 +418,3 @@ def parse_snapshot(data: Any) -> Snapshot:
         return Snapshot.model_validate(data)
     except ValidationError as exc:
         raise ContentError(_problems(exc)) from None
-
-
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-
-
-def is_slug(value: str) -> bool:
-    """True for ids usable in URLs and file names (``mingshi-haoting``)."""
-    return bool(_SLUG.match(value))

@@ -28,10 +28,10 @@ import json
 import re
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from kiosk.core import clock as wall_clock
-from kiosk.core.clock import DEFAULT_TIMEZONE
+from kiosk.core.clock import DEFAULT_TIMEZONE, HALL_TZ, hall_zone
 from kiosk.core.content import ContentError, HallContent, parse_content
 
 __all__ = [
@@ -238,10 +238,10 @@ def _hall_zone(raw: dict[str, Any]) -> ZoneInfo:
     hall = raw.get("hall")
     name = hall.get("timezone", DEFAULT_TIMEZONE) if isinstance(hall, dict) else DEFAULT_TIMEZONE
     try:
-        return ZoneInfo(str(name))
-    except (ZoneInfoNotFoundError, ValueError):
+        return hall_zone(str(name))
+    except ValueError:
         # parse_content reports the bad zone with its path; resolve dates in China time.
-        return ZoneInfo(DEFAULT_TIMEZONE)
+        return HALL_TZ
 
 
 def _local_now(zone: ZoneInfo, *, today: dt.date | None, now: dt.datetime | None) -> dt.datetime:

@@ -18,6 +18,7 @@ __all__ = [
     "RECENT_WINDOW",
     "WaitEstimator",
     "WaitingTicket",
+    "ceil_minutes",
     "estimate_wait_minutes",
     "order_queue",
     "people_ahead",
@@ -79,7 +80,9 @@ def _check_service_seconds(seconds: float) -> float:
     return value
 
 
-def _ceil_minutes(minutes: float) -> int:
+def ceil_minutes(minutes: float) -> int:
+    """A wait shown to a resident: whole minutes, rounded up, never below 0 — the one
+    rounding of the server's estimate and the kiosk's offline one."""
     # Guard against float noise: 3 × 0.1 h must not round 18.000000000000004 up to 19.
     return max(0, math.ceil(round(minutes, 6)))
 
@@ -109,7 +112,7 @@ def estimate_wait_minutes(
         return 0
     recent = [_check_service_seconds(s) for s in list(recent_service_seconds)[-window:]]
     per_person = sum(recent) / len(recent) / 60 if recent else default_minutes
-    return _ceil_minutes(people_ahead * per_person / max(1, windows))
+    return ceil_minutes(people_ahead * per_person / max(1, windows))
 
 
 class WaitEstimator:

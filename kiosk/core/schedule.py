@@ -12,8 +12,8 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from kiosk.core.clock import hall_zone
 from kiosk.core.content import OpeningHours, Room
-from kiosk.core.tickets import hall_zone
 
 __all__ = [
     "LOOKAHEAD_DAYS",

@@ -17,15 +17,17 @@ answer is a 422 naming the field and the admin form shows it beside the input.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Annotated
 
 from annotated_types import Ge, Le
-from pydantic import AfterValidator, AllowInfNan, Field, Strict
+from pydantic import AfterValidator, AllowInfNan, Field, Strict, StringConstraints
 
 __all__ = [
     "INT64_MAX",
     "INT64_MIN",
+    "SLUG_PATTERN",
     "Count",
     "Flag",
     "Line",
@@ -35,8 +37,10 @@ __all__ = [
     "OneLine",
     "Position",
     "RowId",
+    "Slug",
     "WholeNumber",
     "check_text",
+    "is_slug",
     "printable",
 ]
 
@@ -67,6 +71,21 @@ so this one reads them; bodies use :data:`WholeNumber`."""
 Position = Annotated[int, Field(ge=0, le=INT64_MAX)]
 """A position or cursor in a URL's path or query (a list index, 0 first; an event seq):
 like :data:`RowId`, from 0."""
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+"""The one id pattern of halls, services, staff, rooms, … (``mingshi-haoting``): lower-case
+letters, digits and hyphens, not starting with a hyphen, at most 63 characters — usable in
+URLs and file names."""
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
+"""An id matching :data:`SLUG_PATTERN`, in a pydantic model."""
+
+_SLUG = re.compile(SLUG_PATTERN)
+
+
+def is_slug(value: str) -> bool:
+    """True for ids usable in URLs and file names (``mingshi-haoting``)."""
+    return bool(_SLUG.match(value))
 
 
 def _first_bad(value: str, *, multiline: bool) -> tuple[int, str] | None:

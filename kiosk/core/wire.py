@@ -20,10 +20,11 @@ from pydantic import (
 
 from kiosk.core import moments
 from kiosk.core.moments import AwareMoment, Moment
-from kiosk.core.values import Count, Flag, Measure, MultiLine, OneLine, WholeNumber
+from kiosk.core.values import Count, Flag, Measure, MultiLine, OneLine, Slug, WholeNumber
 
 __all__ = [
     "API_PREFIX",
+    "IDEMPOTENCY_KEY_PATTERN",
     "PUBLIC_ID_PATTERN",
     "CallNext",
     "CareCommandName",
@@ -65,8 +66,10 @@ __all__ = [
 API_PREFIX = "/api/v1"
 
 QueueCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]$")]
-IdemKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{8,100}$")]
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+#: A client-chosen idempotency key (a ticket's, in its body or the ``Idempotency-Key``
+#: header): 8 to 100 URL-safe characters, dots and colons.
+IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_.:-]{8,100}$"
+IdemKey = Annotated[str, StringConstraints(pattern=IDEMPOTENCY_KEY_PATTERN)]
 #: A ticket's public id as a kiosk mints it (``kiosk.core.tickets.new_public_id``): exactly
 #: 22 URL-safe characters, as many random bits as the server's own.
 PUBLIC_ID_PATTERN = r"^[A-Za-z0-9_-]{22}$"

@@ -2,13 +2,13 @@
 
 Content (hall name, queues, windows) and events come through the same
 :class:`~kiosk.feed.ContentFeed` the kiosk uses; the waiting counts from
-:class:`~kiosk.display.waiting.WaitingCounts`; calls are announced by the speaker
+:class:`~kiosk.sync.waiting.WaitingCounts`; calls are announced by the speaker
 (:mod:`kiosk.voice`: chime and voice, one call at a time).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -22,6 +22,10 @@ from kiosk.i18n import install
 from kiosk.settings import KioskSettings
 from kiosk.theme import theme
 
+if TYPE_CHECKING:
+    from kiosk.sync.waiting import WaitingCounts
+    from kiosk.voice import Speaker
+
 __all__ = ["DisplayApp"]
 
 
@@ -29,7 +33,12 @@ class DisplayApp(App):
     """Fullscreen call board for the hall's TV."""
 
     def __init__(
-        self, *, settings: KioskSettings, feed: ContentFeed, speaker: Any = None, **kwargs: Any
+        self,
+        *,
+        settings: KioskSettings,
+        feed: ContentFeed,
+        speaker: Speaker | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.title = "居民之家 · 叫号"
@@ -38,7 +47,7 @@ class DisplayApp(App):
         self.speaker = speaker
         snap = feed.current()
         self.content = snap.content if snap is not None else None
-        self.waiting: Any = None
+        self.waiting: WaitingCounts | None = None
 
     def build(self) -> Any:
         install(self.settings.language)
@@ -50,7 +59,7 @@ class DisplayApp(App):
         if self.speaker is None:
             from kiosk.voice import VoiceSettings, open_speaker
 
-            voice = VoiceSettings.from_mapping(getattr(self.settings, "voice", {}) or {})
+            voice = VoiceSettings.from_mapping(self.settings.voice or {})
             self.speaker = open_speaker(voice, wait=0)
         self.board = DisplayBoard(content=lambda: self.content, speaker=self.speaker)
         return self.board
@@ -59,8 +68,8 @@ class DisplayApp(App):
         if not self.settings.windowed:
             Window.bind(on_keyboard=lambda _w, key, *_a: key == 27)
         if not self.settings.demo:
-            from kiosk.display.waiting import WaitingCounts
             from kiosk.sync.client import HallClient
+            from kiosk.sync.waiting import WaitingCounts
 
             self.waiting = WaitingCounts(
                 HallClient(self.settings.server_url, self.settings.token),

@@ -1,4 +1,6 @@
-"""What every screen shares: its host (content, media, clock, navigation) and its hooks."""
+"""What every screen shares: its host (content, media, clock, navigation, the kiosk's
+desk, speech and sync state) and its hooks. :class:`ScreenHost` is everything a screen
+may use of the app; screens use nothing else of it."""
 
 from __future__ import annotations
 
@@ -6,13 +8,21 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from kivy.properties import StringProperty
 from kivy.uix.screenmanager import Screen
 
 from kiosk.core.content import HallContent
 from kiosk.widgets.kv import load_kv_beside
+
+if TYPE_CHECKING:
+    from kiosk.desk import KioskTicket, TicketDesk
+    from kiosk.feed import ContentFeed
+    from kiosk.read_aloud import ReadAloud
+    from kiosk.settings import KioskSettings
+    from kiosk.sync.status import SyncStatus
+    from kiosk.voice import Speaker
 
 __all__ = ["KioskScreen", "ScreenHost", "item_name"]
 
@@ -22,16 +32,76 @@ T = TypeVar("T")
 
 
 class ScreenHost(Protocol):
-    """What a screen may ask of the app that shows it."""
+    """What a screen may ask of the app that shows it (:class:`kiosk.app.KioskApp`)."""
+
+    # -- what is shown ---------------------------------------------------------------
 
     @property
-    def content(self) -> HallContent | None: ...
-    def media_path(self, sha256: str) -> Path | None: ...
-    def now(self) -> dt.datetime: ...
-    def open(self, name: str, **params: Any) -> None: ...
+    def content(self) -> HallContent | None:
+        """The hall content on screen, or None before the first."""
+        ...
+
+    def media_path(self, sha256: str) -> Path | None:
+        """A cached media file (a photo) to draw, or None."""
+        ...
+
+    def now(self) -> dt.datetime:
+        """The hall's local time (aware)."""
+        ...
+
+    def not_shown(self, where: str, item: str, error: BaseException) -> None:
+        """Report a content item that could not be drawn (logged, on maintenance)."""
+        ...
+
+    # -- navigation ------------------------------------------------------------------
+
+    def open(self, name: str, **params: Any) -> None:
+        """Go to screen ``name`` with ``params``; 返回 comes back."""
+        ...
+
     def back(self) -> None: ...
     def home(self) -> None: ...
-    def not_shown(self, where: str, item: str, error: BaseException) -> None: ...
+    def ticket_taken(self, ticket: KioskTicket) -> None:
+        """A ticket was just taken: show it on the ticket screen, said and printed once."""
+        ...
+
+    def stop(self, *largs: Any) -> None:
+        """Leave the kiosk app (the maintenance screen's exit)."""
+        ...
+
+    # -- the kiosk's machinery -------------------------------------------------------
+
+    @property
+    def tickets(self) -> TicketDesk | None:
+        """The ticket desk (outbox, courier, printer); None until the app has started."""
+        ...
+
+    @property
+    def speaker(self) -> Speaker:
+        """What screens speak through."""
+        ...
+
+    @property
+    def voice(self) -> ReadAloud:
+        """Elder mode and read-aloud (the 长辈模式 switch)."""
+        ...
+
+    @property
+    def settings(self) -> KioskSettings: ...
+    @property
+    def feed(self) -> ContentFeed:
+        """Where content comes from (the maintenance screen's 立即同步)."""
+        ...
+
+    @property
+    def sync_status(self) -> SyncStatus | None:
+        """The latest sync status, or None before the first."""
+        ...
+
+    @property
+    def not_shown_lines(self) -> list[str]:
+        """What could not be shown, newest last (for the maintenance screen)."""
+        ...
 
 
 def item_name(item: object) -> str:

@@ -118,11 +118,7 @@ class HomeScreen(KioskScreen):
         """The 长辈模式 switch: elder mode on or off (the app restyles and says so)."""
         from kiosk.theme import theme
 
-        voice = getattr(self.host, "voice", None)
-        if voice is not None:
-            voice.set_elder(not theme.elder)
-        else:
-            theme.elder = not theme.elder
+        self.host.voice.set_elder(not theme.elder)
 
     def reset(self) -> None:
         super().reset()

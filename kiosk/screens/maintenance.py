@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.app import App
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.i18n import _
 from kiosk.screens.base import KioskScreen
+from kiosk.sync.status import SyncStatus
 from kiosk.widgets import buttons, card, text  # noqa: F401  (kv rules)
 from kiosk.widgets.kv import load_kv_beside
 from kiosk.widgets.text import safe
@@ -69,11 +69,10 @@ class MaintenanceScreen(KioskScreen):
             self.entered += key
 
     def _pin(self) -> str:
-        settings = getattr(self.host, "settings", None)
-        return str(getattr(settings, "maintenance_pin", ""))
+        return str(self.host.settings.maintenance_pin)
 
     def refresh(self) -> bool:
-        status = getattr(self.host, "sync_status", None)
+        status = self.host.sync_status
         devices = self._device_lines() + self._not_shown_lines(status)
         if status is None:
             self.details = "\n".join(devices)
@@ -93,10 +92,10 @@ class MaintenanceScreen(KioskScreen):
         self.details = "\n".join(lines + devices)
         return True
 
-    def _not_shown_lines(self, status: Any) -> list[str]:
+    def _not_shown_lines(self, status: SyncStatus | None) -> list[str]:
         """Content items left out as bad (by the cache) or that could not be drawn."""
-        left_out = list(getattr(status, "left_out", ()) or ())
-        broken = list(getattr(self.host, "not_shown_lines", ()) or ())
+        left_out = list(status.left_out) if status is not None else []
+        broken = list(self.host.not_shown_lines)
         lines = []
         if left_out:
             lines.append(_("Left out of the content (bad items): {n}").format(n=len(left_out)))
@@ -108,24 +107,19 @@ class MaintenanceScreen(KioskScreen):
 
     def _device_lines(self) -> list[str]:
         """Speech and receipt printer: working, or silent / absent and why."""
-        speaker = getattr(self.host, "speaker", None)
-        speech = speaker.status_text if speaker is not None else _("Speech is off")
-        printer = getattr(getattr(self.host, "tickets", None), "printer", None)
-        paper = printer.status_text if printer is not None else _("no receipt printer")
+        speech = self.host.speaker.status_text
+        desk = self.host.tickets
+        paper = desk.printer.status_text if desk is not None else _("no receipt printer")
         return [
             _("Speech: {status}").format(status=safe(speech)),
             _("Receipt printer: {status}").format(status=safe(paper)),
         ]
 
     def sync_now(self) -> None:
-        feed = getattr(self.host, "feed", None)
-        if feed is not None:
-            feed.refresh_now()
+        self.host.feed.refresh_now()
 
     def exit_app(self) -> None:
-        app = App.get_running_app()
-        if app is not None:
-            app.stop()
+        self.host.stop()
 
     def reset(self) -> None:
         super().reset()

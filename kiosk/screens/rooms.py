@@ -92,7 +92,7 @@ class RoomScreen(KioskScreen):
 
     def refresh(self) -> bool:
         content = self.host.content
-        room = next((r for r in content.rooms if r.id == self.room_id), None) if content else None
+        room = content.room(self.room_id) if content else None
         week_box = self.ids.week
         week_box.clear_widgets()
         if room is None or content is None:

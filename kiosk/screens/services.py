@@ -98,7 +98,7 @@ class ServiceScreen(KioskScreen):
         content = self.host.content
         if content is None:
             return None
-        return next((s for s in content.services if s.id == self.service_id), None)
+        return content.service(self.service_id)
 
     def refresh(self) -> bool:
         service = self._service()
@@ -123,9 +123,7 @@ class ServiceScreen(KioskScreen):
         )
         where = safe(service.where)
         content = self.host.content
-        queue = (
-            next((q for q in content.queues if q.code == service.queue), None) if content else None
-        )
+        queue = content.queue(service.queue) if content and service.queue else None
         if queue is not None:
             where += "\n" + _("Queue: {code} ({name})").format(
                 code=queue.code, name=safe(queue.name)

@@ -5,7 +5,8 @@ Shown from the kiosk's own durable store the moment the ticket is written (the s
 need not have answered), with the QR code of its phone page (the kiosk minted the
 ticket's public id); while the server has not confirmed it, people ahead and the wait
 are the kiosk's estimate and say so. When the courier delivers the ticket the app calls
-:meth:`TicketScreen.ticket_update` and the server's figures appear.
+:meth:`TicketScreen.ticket_update` and the server's figures appear. The ticket comes
+from the host's desk (``host.tickets``), the voice from ``host.speaker``.
 With a receipt printer the ticket is printed too; a printer fault is shown and spoken,
 and the ticket on screen stays valid.
 """
@@ -21,9 +22,10 @@ from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.core.content import CATEGORY_NAMES
+from kiosk.core.markup import unescape_markup
+from kiosk.desk import KioskTicket
 from kiosk.i18n import _
 from kiosk.screens.base import KioskScreen
-from kiosk.sync.outbox import KioskTicket
 from kiosk.theme import theme
 from kiosk.widgets import buttons, card, qr, text  # noqa: F401  (kv rules)
 from kiosk.widgets.kv import load_kv_beside
@@ -108,7 +110,7 @@ class TicketScreen(KioskScreen):
         self.printer_message = ""
 
     def refresh(self) -> bool:
-        desk = getattr(self.host, "tickets", None)
+        desk = self.host.tickets
         ticket = desk.outbox.ticket(self.local_id) if desk is not None and self.local_id else None
         if ticket is None:
             return False
@@ -129,16 +131,16 @@ class TicketScreen(KioskScreen):
         content = self.host.content
         what = ""
         if content is not None:
-            queue = next((q for q in content.queues if q.code == ticket.queue), None)
+            queue = content.queue(ticket.queue)
             if queue is not None:
                 what = safe(CATEGORY_NAMES.get(queue.category, queue.name))
-            service = next((s for s in content.services if s.id == ticket.service_id), None)
+            service = content.service(ticket.service_id) if ticket.service_id else None
             if service is not None:
                 what += "  ·  " + safe(service.name)
         if ticket.priority:
             what += "  ·  " + _("Priority lane")
         self.service = what
-        self._service_plain = _plain(what)
+        self._service_plain = unescape_markup(what)
         if ticket.people_ahead == 0:
             self.ahead = _("Nobody is ahead of you.")
             self.wait = _("You will be called soon.")
@@ -170,19 +172,18 @@ class TicketScreen(KioskScreen):
         return once + " " + _("Once more:") + " " + once
 
     def _announce(self, ticket: KioskTicket) -> None:
-        speaker = getattr(self.host, "speaker", None)
-        if speaker is None or theme.elder:
+        if theme.elder:
             return  # elder mode: said (twice) as the screen's prompt on arrival
         try:
-            speaker.say(self.speech())
+            self.host.speaker.say(self.speech())
         except Exception:
             log.exception("speaking the ticket failed")
 
     def _print(self, ticket: KioskTicket) -> None:
-        desk = getattr(self.host, "tickets", None)
-        printer = getattr(desk, "printer", None)
-        if printer is None or not printer.present:
+        desk = self.host.tickets
+        if desk is None or not desk.printer.present:
             return
+        printer, outbox = desk.printer, desk.outbox
         from kiosk.printer import PrinterFault, TicketReceipt
 
         content = self.host.content
@@ -193,7 +194,7 @@ class TicketScreen(KioskScreen):
         def run() -> None:
             # The QR code of the phone page is known at once (the kiosk minted the ticket's
             # public id), so the receipt prints straight away, offline too.
-            current = desk.outbox.ticket(ticket.local_id) or ticket
+            current = outbox.ticket(ticket.local_id) or ticket
             receipt = TicketReceipt(
                 number=current.number,
                 hall_name=hall_name,
@@ -216,16 +217,10 @@ class TicketScreen(KioskScreen):
         if local_id != self.local_id:
             return  # the resident has gone; the next one's ticket is on show
         self.printer_message = message + "  " + _("Your number on the screen is still valid.")
-        speaker = getattr(self.host, "speaker", None)
-        if speaker is not None:
-            try:
-                speaker.say(self.printer_message)
-            except Exception:
-                log.exception("speaking the printer fault failed")
-
-
-def _plain(markup_safe: str) -> str:
-    return markup_safe.replace("&bl;", "[").replace("&br;", "]").replace("&amp;", "&")
+        try:
+            self.host.speaker.say(self.printer_message)
+        except Exception:
+            log.exception("speaking the printer fault failed")
 
 
 load_kv_beside(__file__)

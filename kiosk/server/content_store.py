@@ -13,13 +13,13 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from kiosk.core.content import HallContent, Snapshot, StaffStatus
+from kiosk.core.clock import hall_zone
+from kiosk.core.content import HallContent, Queue, Snapshot, StaffStatus
 from kiosk.core.salvage import salvage_snapshot
 from kiosk.core.wire import EventType
 from kiosk.server import models as m
@@ -52,13 +52,11 @@ class HallEntry:
     content: HallContent | None
     zone: ZoneInfo
 
-    def queue(self, code: str) -> Any:
-        if self.content is None:
-            return None
-        return next((q for q in self.content.queues if q.code == code), None)
+    def queue(self, code: str) -> Queue | None:
+        return self.content.queue(code) if self.content is not None else None
 
     def has_service(self, service_id: str) -> bool:
-        return self.content is not None and any(s.id == service_id for s in self.content.services)
+        return self.content is not None and self.content.service(service_id) is not None
 
     def windows_for(self, code: str) -> int:
         queue = self.queue(code)
@@ -93,7 +91,7 @@ def _load_entry(conn: Connection, hall_id: str) -> HallEntry | None:
         etag=f'"{hall.id}-v{hall.current_version}"' if hall.current_version else None,
         snapshot=snapshot_bytes,
         content=content,
-        zone=ZoneInfo(hall.timezone),
+        zone=hall_zone(hall.timezone),
     )
 
 

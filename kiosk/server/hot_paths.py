@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 from starlette.types import Message, Receive, Scope, Send
 
-from kiosk.core.wire import API_PREFIX, TicketCreate
+from kiosk.core.wire import API_PREFIX, IDEMPOTENCY_KEY_PATTERN, TicketCreate
 from kiosk.server.auth import KioskPrincipal, StaffPrincipal
 from kiosk.server.content_store import newer_than_cached
 from kiosk.server.errors import ApiError, storage_error
@@ -30,7 +30,7 @@ __all__ = ["HotPaths"]
 
 _CONTENT = f"{API_PREFIX}/kiosk/content".encode()
 _TICKETS = f"{API_PREFIX}/tickets".encode()
-_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
+_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 _JSON = (b"content-type", b"application/json")
 _MAX_TICKET_BODY = 16_384
 

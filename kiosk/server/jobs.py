@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kiosk.core import clock
-from kiosk.core.clock import DEFAULT_TIMEZONE, hall_zone
+from kiosk.core.clock import HALL_TZ
 from kiosk.server import models as m
 from kiosk.server.db import Database
 
@@ -59,7 +59,7 @@ class Job:
 
 def daily(at: dt.datetime) -> str:
     """The calendar day of ``at`` in the halls' default zone (their service day)."""
-    return at.astimezone(hall_zone(DEFAULT_TIMEZONE)).date().isoformat()
+    return at.astimezone(HALL_TZ).date().isoformat()
 
 
 def purge_expired_logins(conn: Connection, now: dt.datetime) -> str:

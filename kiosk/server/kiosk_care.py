@@ -21,12 +21,12 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from kiosk.core.clock import HALL_TZ
 from kiosk.core.content import OpeningHours
 from kiosk.core.schedule import is_open
 from kiosk.core.wire import CareCommandName, CareCommandPublic, EventType
@@ -77,7 +77,7 @@ MAX_SCREENSHOT_BYTES = 400_000
 #: Commands kept waiting per kiosk at most (older ones are dropped first).
 MAX_PENDING = 10
 
-HALL_ZONE = ZoneInfo("Asia/Shanghai")
+HALL_ZONE = HALL_TZ
 
 COMMAND_NAMES: dict[str, str] = {"screenshot": "查看屏幕", "logs": "查看日志", "restart": "重启"}
 

@@ -22,7 +22,6 @@ tickets stay pending and go later.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from kiosk.core.wire import LeaseCreate, TicketBatchCreate, TicketPublic
 from kiosk.sync.backoff import Backoff
 from kiosk.sync.client import HallClient
 from kiosk.sync.errors import RequestRejected, SyncError
+from kiosk.sync.loop import BackgroundLoop
 from kiosk.sync.outbox import KioskTicket, TicketOutbox
 
 __all__ = ["CourierStatus", "TicketCourier"]
@@ -79,9 +79,8 @@ class TicketCourier:
         self.refresh_interval = refresh_interval
         self.idle_interval = idle_interval
         self._backoff = backoff()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = BackgroundLoop("ticket-courier", self._round, interrupt=client.interrupt)
+        self._started = False
         self._last_refresh = -1e18
         self._online = False
         self._last_error: str | None = None
@@ -90,27 +89,18 @@ class TicketCourier:
     # -- lifecycle -------------------------------------------------------------------
 
     def start(self) -> None:
-        if self._thread is not None:
+        if self._started:
             return
-        self._thread = threading.Thread(target=self._run, name="ticket-courier", daemon=True)
-        self._thread.start()
+        self._started = True
+        self._loop.start()
 
     def wake(self) -> None:
         """Start a round now (a ticket was just taken). Any thread."""
-        self._wake.set()
+        self._loop.wake()
 
     def stop(self, timeout: float = 5.0) -> None:
         """End the thread; a request in flight is cut off. Pending tickets stay on disk."""
-        self._stop.set()
-        self._wake.set()
-        thread = self._thread
-        if thread is None:
-            return
-        deadline = timeout
-        while thread.is_alive() and deadline > 0:
-            self.client.interrupt()
-            thread.join(0.1)
-            deadline -= 0.1
+        self._loop.stop(timeout)
 
     @property
     def status(self) -> CourierStatus:
@@ -143,7 +133,7 @@ class TicketCourier:
     def deliver_all(self) -> int:
         """Deliver every pending ticket, oldest first; returns how many were settled."""
         settled = 0
-        while not self._stop.is_set():
+        while not self._loop.stopping:
             batch = self.outbox.pending(self.batch_size)
             if not batch:
                 break
@@ -199,7 +189,7 @@ class TicketCourier:
             return  # not yet heard from the server
         day = self.outbox.today()
         for queue in list(self._queues()):
-            if self._stop.is_set():
+            if self._loop.stopping:
                 return
             if self.outbox.numbers_left(queue, day) >= self.low_water:
                 continue
@@ -224,19 +214,15 @@ class TicketCourier:
         self._last_error = message
         self._last_refresh = -1e18  # re-learn the clock once the server is back
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.clear()
-            try:
-                ok = self.run_once()
-            except Exception as exc:  # our own disk (CacheError is a SyncError) or a bug
-                log.exception("ticket courier round failed")
-                self._failed(exc)
-                ok = False
-            if self._stop.is_set():
-                return
-            if ok:
-                self._backoff.reset()
-                self._wake.wait(self.idle_interval)
-            else:
-                self._wake.wait(self._backoff.next_delay())
+    def _round(self) -> float:
+        """One round on the courier's thread; returns the seconds until the next."""
+        try:
+            ok = self.run_once()
+        except Exception as exc:  # our own disk (CacheError is a SyncError) or a bug
+            log.exception("ticket courier round failed")
+            self._failed(exc)
+            ok = False
+        if ok:
+            self._backoff.reset()
+            return self.idle_interval
+        return self._backoff.next_delay()

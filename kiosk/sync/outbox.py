@@ -17,7 +17,9 @@ One SQLite file (``synchronous=FULL``, WAL) holds
 :meth:`TicketOutbox.take` numbers a ticket and stores it in **one durable transaction**
 before it returns, with no network call, so the screen can show the ticket at once and a
 power cut after that can lose nothing. :class:`kiosk.sync.courier.TicketCourier` delivers
-the pending tickets in the background. Safe to share between threads (one lock).
+the pending tickets in the background. Safe to share between threads (one lock). The file
+itself (schema, transactions) is :mod:`kiosk.sync.outbox_file`; the ticket record
+:mod:`kiosk.sync.ticket`.
 
 The service day comes from the kiosk's clock corrected by the last known offset to the
 server's clock, so a kiosk whose clock is wrong still numbers in the hall's day.
@@ -26,18 +28,14 @@ server's clock, so a kiosk whose clock is wrong still numbers in the hall's day.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import sqlite3
-import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from kiosk.core import clock as wall_clock
 from kiosk.core.clock import DEFAULT_TIMEZONE
-from kiosk.core.queueing import DEFAULT_SERVICE_MINUTES
+from kiosk.core.queueing import DEFAULT_SERVICE_MINUTES, ceil_minutes
 from kiosk.core.tickets import (
     fallback_number,
     format_number,
@@ -46,132 +44,11 @@ from kiosk.core.tickets import (
     service_day,
     ticket_url,
 )
-from kiosk.core.wire import (
-    KioskQueuesPublic,
-    LeasedNumber,
-    LeasePublic,
-    TicketBatchItem,
-    TicketCreate,
-    TicketPublic,
-)
-from kiosk.sync.errors import CacheError
+from kiosk.core.wire import KioskQueuesPublic, LeasePublic, TicketPublic
+from kiosk.sync.outbox_file import TICKET_COLUMNS, OutboxFile, ticket_from_row
+from kiosk.sync.ticket import KioskTicket, NoNumberLeft
 
 __all__ = ["KioskTicket", "NoNumberLeft", "TicketOutbox"]
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS leases (
-    lease_id INTEGER PRIMARY KEY,
-    queue TEXT NOT NULL,
-    service_day TEXT NOT NULL,
-    first_seq INTEGER NOT NULL,
-    last_seq INTEGER NOT NULL,
-    next_seq INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS fallback (
-    queue TEXT NOT NULL,
-    service_day TEXT NOT NULL,
-    last_seq INTEGER NOT NULL,
-    PRIMARY KEY (queue, service_day)
-);
-CREATE TABLE IF NOT EXISTS waiting (
-    queue TEXT PRIMARY KEY,
-    service_day TEXT NOT NULL,
-    waiting INTEGER NOT NULL,
-    minutes_per_person REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS tickets (
-    local_id INTEGER PRIMARY KEY AUTOINCREMENT,
-    idem_key TEXT NOT NULL UNIQUE,
-    queue TEXT NOT NULL,
-    service_id TEXT,
-    priority INTEGER NOT NULL,
-    number TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    service_day TEXT NOT NULL,
-    lease_id INTEGER,
-    issued_at TEXT NOT NULL,
-    people_ahead INTEGER NOT NULL,
-    wait_minutes INTEGER NOT NULL,
-    estimate INTEGER NOT NULL,
-    status TEXT NOT NULL DEFAULT 'pending',
-    public_id TEXT,
-    url TEXT,
-    server_state TEXT,
-    window INTEGER,
-    error TEXT,
-    UNIQUE (queue, service_day, number)
-);
-CREATE INDEX IF NOT EXISTS tickets_pending ON tickets (status, local_id);
-"""
-
-_COLUMNS = (
-    "local_id, idem_key, queue, service_id, priority, number, seq, service_day, lease_id, "
-    "issued_at, people_ahead, wait_minutes, estimate, status, public_id, url, server_state, "
-    "window, error"
-)
-
-
-class NoNumberLeft(Exception):
-    """No number can be given out now: no leased number, and no fallback series yet (the
-    kiosk has never reached its server), or the queue's 999 numbers are used up.
-    ``message`` is for the resident."""
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
-
-
-@dataclass(frozen=True, slots=True)
-class KioskTicket:
-    """A ticket as the kiosk holds it; ``estimate`` is True until the server answered."""
-
-    local_id: int
-    idempotency_key: str
-    queue: str
-    service_id: str | None
-    priority: bool
-    number: str
-    seq: int
-    service_day: dt.date
-    lease_id: int | None
-    issued_at: dt.datetime
-    people_ahead: int
-    wait_minutes: int
-    estimate: bool
-    status: str  # pending | delivered | rejected
-    public_id: str | None = None
-    url: str | None = None
-    server_state: str | None = None
-    window: int | None = None
-    error: str | None = None
-
-    @property
-    def delivered(self) -> bool:
-        return self.status == "delivered"
-
-    @property
-    def fallback(self) -> bool:
-        return "-" in self.number
-
-    def create(self) -> TicketCreate:
-        """The body that delivers this ticket (its number fixed, as shown)."""
-        return TicketCreate(
-            queue=self.queue,
-            service_id=self.service_id,
-            priority=self.priority,
-            issued_at=self.issued_at,
-            number=LeasedNumber(
-                service_day=self.service_day,
-                seq=self.seq,
-                text=self.number,
-                lease_id=self.lease_id,
-            ),
-            public_id=self.public_id,
-        )
-
-    def batch_item(self) -> TicketBatchItem:
-        return TicketBatchItem(**self.create().model_dump(), idempotency_key=self.idempotency_key)
 
 
 class TicketOutbox:
@@ -197,21 +74,11 @@ class TicketOutbox:
         self.path = Path(path)
         self.zone = hall_zone(zone)
         self._clock = clock
-        self._lock = threading.Lock()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                self.path, check_same_thread=False, isolation_level=None, timeout=30
-            )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise CacheError(f"ticket outbox {self.path}: {exc}") from exc
-        self._offset = float(self._meta("clock_offset") or 0.0)
-        stored = self._meta("kiosk_no")
+        self._file = OutboxFile(self.path)
+        self._offset = float(self._file.meta("clock_offset") or 0.0)
+        stored = self._file.meta("kiosk_no")
         self._kiosk_no = int(stored) if stored else kiosk_no
-        self._public_base = self._meta("public_base_url") or public_base_url
+        self._public_base = self._file.meta("public_base_url") or public_base_url
 
     # -- time ----------------------------------------------------------------------
 
@@ -262,7 +129,7 @@ class TicketOutbox:
         key = f"kiosk-{uuid.uuid4().hex}"
         public_id = new_public_id()
         url = ticket_url(self._public_base, public_id) if self._public_base else None
-        with self._write() as db:
+        with self._file.write() as db:
             lease = db.execute(
                 "SELECT lease_id, next_seq FROM leases WHERE queue=? AND service_day=? "
                 "AND next_seq <= last_seq ORDER BY lease_id LIMIT 1",
@@ -293,7 +160,7 @@ class TicketOutbox:
                 number = fallback_number(queue, self._kiosk_no, seq)
                 lease_ref = None
             ahead, per_person = self._waiting(db, queue, day, windows)
-            wait = _ceil(ahead * per_person)
+            wait = ceil_minutes(ahead * per_person)
             db.execute(
                 "INSERT INTO waiting (queue, service_day, waiting, minutes_per_person) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT (queue) DO UPDATE SET "
@@ -358,7 +225,7 @@ class TicketOutbox:
 
     def add_lease(self, lease: LeasePublic) -> None:
         """Keep a block of numbers the server leased to this kiosk."""
-        with self._write() as db:
+        with self._file.write() as db:
             db.execute(
                 "INSERT OR IGNORE INTO leases (lease_id, queue, service_day, first_seq, "
                 "last_seq, next_seq) VALUES (?, ?, ?, ?, ?, ?)",
@@ -375,7 +242,7 @@ class TicketOutbox:
     def numbers_left(self, queue: str, day: dt.date | None = None) -> int:
         """Leased numbers still unused for ``queue`` on ``day`` (default today)."""
         day = day or self.today()
-        with self._read() as db:
+        with self._file.read() as db:
             row = db.execute(
                 "SELECT COALESCE(SUM(last_seq - next_seq + 1), 0) FROM leases "
                 "WHERE queue=? AND service_day=? AND next_seq <= last_seq",
@@ -390,11 +257,11 @@ class TicketOutbox:
         (``sent``/``received``: the kiosk's own clock around the request)."""
         midpoint = sent + (received - sent) / 2
         offset = (info.time - midpoint).total_seconds()
-        with self._write() as db:
-            self._set_meta(db, "clock_offset", repr(offset))
-            self._set_meta(db, "kiosk_no", str(info.kiosk_no))
+        with self._file.write() as db:
+            self._file.set_meta(db, "clock_offset", repr(offset))
+            self._file.set_meta(db, "kiosk_no", str(info.kiosk_no))
             if info.public_base_url:
-                self._set_meta(db, "public_base_url", info.public_base_url)
+                self._file.set_meta(db, "public_base_url", info.public_base_url)
             for q in info.queues:
                 per_person = (
                     q.estimated_wait_minutes / q.waiting if q.waiting else DEFAULT_SERVICE_MINUTES
@@ -420,7 +287,7 @@ class TicketOutbox:
     def waiting_counts(self) -> dict[str, int]:
         """The last waiting count per queue for today (the server's, plus our own since)."""
         day = self.today().isoformat()
-        with self._read() as db:
+        with self._file.read() as db:
             rows = db.execute(
                 "SELECT queue, waiting FROM waiting WHERE service_day=?", (day,)
             ).fetchall()
@@ -430,16 +297,17 @@ class TicketOutbox:
 
     def pending(self, limit: int = 200) -> list[KioskTicket]:
         """The oldest undelivered tickets, in the order they were taken."""
-        with self._read() as db:
+        with self._file.read() as db:
             rows = db.execute(
-                f"SELECT {_COLUMNS} FROM tickets WHERE status='pending' ORDER BY local_id LIMIT ?",
+                f"SELECT {TICKET_COLUMNS} FROM tickets WHERE status='pending' "
+                "ORDER BY local_id LIMIT ?",
                 (limit,),
             ).fetchall()
-        return [_ticket(r) for r in rows]
+        return [ticket_from_row(r) for r in rows]
 
     def backlog(self) -> int:
         """How many tickets wait for delivery (the maintenance screen shows it)."""
-        with self._read() as db:
+        with self._file.read() as db:
             row = db.execute("SELECT COUNT(*) FROM tickets WHERE status='pending'").fetchone()
         return int(row[0])
 
@@ -451,7 +319,7 @@ class TicketOutbox:
         """Mark tickets delivered (with the server's view) or rejected (with the reason),
         in one transaction; returns the updated tickets."""
         keys = []
-        with self._write() as db:
+        with self._file.write() as db:
             for key, t in delivered:
                 db.execute(
                     "UPDATE tickets SET status='delivered', public_id=?, url=?, "
@@ -488,111 +356,24 @@ class TicketOutbox:
                 return []
             marks = ",".join("?" * len(keys))
             rows = db.execute(
-                f"SELECT {_COLUMNS} FROM tickets WHERE idem_key IN ({marks}) ORDER BY local_id",
+                f"SELECT {TICKET_COLUMNS} FROM tickets WHERE idem_key IN ({marks}) "
+                "ORDER BY local_id",
                 keys,
             ).fetchall()
-        return [_ticket(r) for r in rows]
+        return [ticket_from_row(r) for r in rows]
 
     def ticket(self, local_id: int) -> KioskTicket | None:
-        with self._read() as db:
+        with self._file.read() as db:
             row = db.execute(
-                f"SELECT {_COLUMNS} FROM tickets WHERE local_id=?", (local_id,)
+                f"SELECT {TICKET_COLUMNS} FROM tickets WHERE local_id=?", (local_id,)
             ).fetchone()
-        return _ticket(row) if row else None
+        return ticket_from_row(row) if row else None
 
     def tickets(self) -> list[KioskTicket]:
         """Every ticket this kiosk holds, oldest first (tests, maintenance)."""
-        with self._read() as db:
-            rows = db.execute(f"SELECT {_COLUMNS} FROM tickets ORDER BY local_id").fetchall()
-        return [_ticket(r) for r in rows]
+        with self._file.read() as db:
+            rows = db.execute(f"SELECT {TICKET_COLUMNS} FROM tickets ORDER BY local_id").fetchall()
+        return [ticket_from_row(r) for r in rows]
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    # -- internals -----------------------------------------------------------------------
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise CacheError(f"ticket outbox {self.path}: {exc}") from exc
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            try:
-                self._db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                self._db.execute("ROLLBACK")
-                raise CacheError(f"ticket outbox {self.path}: {exc}") from exc
-
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            yield self._db
-
-    def _meta(self, key: str) -> str | None:
-        with self._read() as db:
-            row = db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
-        return str(row[0]) if row else None
-
-    @staticmethod
-    def _set_meta(db: sqlite3.Connection, key: str, value: str) -> None:
-        db.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET value=excluded.value",
-            (key, value),
-        )
-
-
-def _ceil(minutes: float) -> int:
-    return max(0, math.ceil(round(minutes, 6)))
-
-
-def _ticket(row: tuple[object, ...]) -> KioskTicket:
-    (
-        local_id,
-        key,
-        queue,
-        service_id,
-        priority,
-        number,
-        seq,
-        day,
-        lease_id,
-        issued_at,
-        ahead,
-        wait,
-        estimate,
-        status,
-        public_id,
-        url,
-        server_state,
-        window,
-        error,
-    ) = row
-    return KioskTicket(
-        local_id=int(str(local_id)),
-        idempotency_key=str(key),
-        queue=str(queue),
-        service_id=str(service_id) if service_id is not None else None,
-        priority=bool(priority),
-        number=str(number),
-        seq=int(str(seq)),
-        service_day=dt.date.fromisoformat(str(day)),
-        lease_id=int(str(lease_id)) if lease_id is not None else None,
-        issued_at=dt.datetime.fromisoformat(str(issued_at)),
-        people_ahead=int(str(ahead)),
-        wait_minutes=int(str(wait)),
-        estimate=bool(estimate),
-        status=str(status),
-        public_id=str(public_id) if public_id is not None else None,
-        url=str(url) if url is not None else None,
-        server_state=str(server_state) if server_state is not None else None,
-        window=int(str(window)) if window is not None else None,
-        error=str(error) if error is not None else None,
-    )
+        self._file.close()

@@ -1,13 +1,15 @@
 """Keeping a kiosk's content fresh in the background: event long-poll, ETag poll, heartbeat.
 
-:class:`ContentSync` runs two daemon threads and never blocks its caller:
+:class:`ContentSync` runs two background loops (:mod:`kiosk.sync.loop`) and never blocks
+its caller:
 
-* the **content** thread checks ``GET /kiosk/content`` (with If-None-Match) at start, on
-  request (an event, :meth:`ContentSync.refresh_now`) and every ``poll_interval`` as a
-  fallback; it applies new snapshots through the :class:`ContentStore` and sends the
-  heartbeat every ``heartbeat_interval``;
-* the **events** thread long-polls ``GET /kiosk/events`` and hands every event on; a
-  ``content`` or ``staff_status`` event wakes the content thread at once.
+* the **content** loop (thread ``sync-content``) checks ``GET /kiosk/content`` (with
+  If-None-Match) at start, on request (an event, :meth:`ContentSync.refresh_now`) and
+  every ``poll_interval`` as a fallback; it applies new snapshots through the
+  :class:`ContentStore` and sends the heartbeat every ``heartbeat_interval``;
+* the **events** loop (``sync-events``, :class:`kiosk.sync.events.EventFollower`)
+  long-polls ``GET /kiosk/events`` and hands every event on; a ``content`` or
+  ``staff_status`` event wakes the content loop at once.
 
 Both back off with full jitter while the server is away. Callbacks run on these threads:
 a Kivy app must hop to its main thread (``Clock.schedule_once``) before touching widgets.
@@ -20,17 +22,20 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TypeVar
 
 from kiosk.core import clock as wall_clock
 from kiosk.core.content import Snapshot
 from kiosk.core.values import printable
-from kiosk.core.wire import EventPublic, EventType, Heartbeat
+from kiosk.core.wire import EventPublic, Heartbeat
 from kiosk.sync.backoff import Backoff
 from kiosk.sync.client import HallClient
 from kiosk.sync.cursor import EventCursor
 from kiosk.sync.errors import ContentRejected, MediaRejected, RequestRejected, SyncError
+from kiosk.sync.events import EventFollower
+from kiosk.sync.loop import BackgroundLoop
+from kiosk.sync.status import SyncStatus
 from kiosk.sync.store import ContentStore
 
 __all__ = ["ContentSync", "SyncStatus"]
@@ -39,29 +44,9 @@ log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 
-#: Event types after which the hall's snapshot has changed on the server.
-_CONTENT_EVENTS = frozenset({EventType.CONTENT, EventType.STAFF_STATUS})
-
 #: Seconds before each re-check while the server answers an older version than an event
 #: announced (a server process whose cache still lags); then the regular poll takes over.
 LAGGING_RECHECKS = (0.2, 0.4, 0.8, 1.6, 3.2, 6.4)
-
-
-@dataclass(frozen=True)
-class SyncStatus:
-    """What the maintenance screen and the offline banner show about syncing."""
-
-    online: bool
-    """True while the server answers both the content check and the event long-poll."""
-    last_sync: dt.datetime | None
-    """When content was last confirmed current with the server (UTC), or None."""
-    last_error: str | None
-    """The most recent unresolved failure, a one-line diagnostic, or None."""
-    content_version: int | None
-    """Version of the snapshot on screen (the store's current one), or None."""
-    server_url: str
-    outbox_backlog: int = 0
-    """Tickets waiting in the outbox to reach the server."""
 
 
 class ContentSync:
@@ -94,22 +79,35 @@ class ContentSync:
         self._client = client
         self._store = store
         self._on_content = on_content
-        self._on_event = on_event
         self._on_status = on_status
         self._app_version = app_version
         self._poll_interval = poll_interval
         self._heartbeat_interval = heartbeat_interval
         self._clock = clock
-        self._long_poll_wait = long_poll_wait
         self._outbox_backlog = outbox_backlog
-        self._new_backoff = backoff
-        self._cursor = EventCursor(store.root / "events.json", server=client.base_url)
-
-        self._cond = threading.Condition()
-        self._stopping = False
+        self._refresh_lock = threading.Lock()
         self._refresh_pending = False
-        self._threads: list[threading.Thread] = []
         self._started_at: float | None = None
+        self._content = BackgroundLoop(
+            "sync-content", self._content_round, interrupt=client.interrupt
+        )
+        self._events = EventFollower(
+            client,
+            EventCursor(store.root / "events.json", server=client.base_url),
+            on_event=on_event,
+            on_reachable=self._events_reached,
+            on_content_changed=self._content_announced,
+            on_restart=self._events_restarted,
+            long_poll_wait=long_poll_wait,
+            clock=clock,
+            backoff=backoff,
+        )
+        # The content loop's schedule (its thread only).
+        self._content_backoff = backoff()
+        self._next_check = 0.0
+        self._next_heartbeat = 0.0
+        self._rechecks = 0  # re-checks so far for the version in ``_lagging_for``
+        self._lagging_for = 0
 
         self._state_lock = threading.Lock()  # guards the fields below; never held in callbacks
         self._publish_lock = threading.Lock()  # orders on_status deliveries
@@ -137,82 +135,72 @@ class ContentSync:
     def status(self) -> SyncStatus:
         return self._status  # replaced whole, never mutated: no lock needed to read
 
+    @property
+    def _stopping(self) -> bool:
+        return self._content.stopping
+
     def start(self) -> None:
         """Start the background threads; returns at once."""
-        with self._cond:
-            if self._threads:
+        with self._refresh_lock:
+            if self._started_at is not None:
                 raise RuntimeError("ContentSync already started")
             self._started_at = self._clock()
             self._refresh_pending = True
-            self._threads = [
-                threading.Thread(target=self._content_loop, name="sync-content", daemon=True),
-                threading.Thread(target=self._events_loop, name="sync-events", daemon=True),
-            ]
-        for thread in self._threads:
-            thread.start()
+            self._next_check = self._next_heartbeat = self._started_at
+        self._content.start()
+        self._events.start()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop both threads, cutting off a long-poll in flight; waits up to ``timeout``."""
-        with self._cond:
-            self._stopping = True
-            self._cond.notify_all()
+        self._content.request_stop()
+        self._events.loop.request_stop()
         deadline = time.monotonic() + timeout
-        for thread in self._threads:
-            # Interrupt repeatedly: a thread may be just about to open a new request.
-            while thread.is_alive() and time.monotonic() < deadline:
-                self._client.interrupt()
-                thread.join(0.05)
-            if thread.is_alive():
-                log.warning("%s did not stop within %.1f s", thread.name, timeout)
+        self._content.stop(timeout)
+        self._events.loop.stop(max(0.0, deadline - time.monotonic()))
 
     def refresh_now(self) -> None:
         """Check the server for new content as soon as possible (from any thread)."""
-        with self._cond:
+        with self._refresh_lock:
             self._refresh_pending = True
-            self._cond.notify_all()
+        self._content.wake()
 
-    # -- content thread ------------------------------------------------------------------
+    # -- content loop --------------------------------------------------------------------
 
-    def _content_loop(self) -> None:
-        backoff = self._new_backoff()
-        now = self._clock()
-        next_check = now
-        next_heartbeat = now
-        rechecks = 0  # re-checks so far for the version in ``lagging_for``
-        lagging_for = 0
-        while not self._stopping:
-            with self._cond:
-                due = self._refresh_pending or self._clock() >= next_check
-                self._refresh_pending = False
-            if due:
-                if self._check_content():
-                    backoff.reset()
-                    next_check = self._clock() + self._poll_interval
-                    behind = self._announced_but_not_shown()
-                    if behind != lagging_for:
-                        lagging_for, rechecks = behind, 0
-                    if behind and rechecks < len(LAGGING_RECHECKS):
-                        # Another server process may not have seen the publication yet.
-                        next_check = self._clock() + LAGGING_RECHECKS[rechecks]
-                        rechecks += 1
-                    elif behind and rechecks == len(LAGGING_RECHECKS):
-                        rechecks += 1  # say it once; the regular poll keeps trying
-                        log.warning(
-                            "server still answers version %s after an event announced %d",
-                            self._content_version,
-                            behind,
-                        )
-                else:
-                    next_check = self._clock() + backoff.next_delay()
-            if self._stopping:
-                break
-            if self._clock() >= next_heartbeat:
-                self._send_heartbeat()
-                next_heartbeat = self._clock() + self._heartbeat_interval
-            with self._cond:
-                wait = min(next_check, next_heartbeat) - self._clock()
-                if not self._stopping and not self._refresh_pending and wait > 0:
-                    self._cond.wait(wait)
+    def _content_round(self) -> float:
+        """Check content when due, send the heartbeat when due; returns the wait."""
+        with self._refresh_lock:
+            due = self._refresh_pending or self._clock() >= self._next_check
+            self._refresh_pending = False
+        if due:
+            if self._check_content():
+                self._content_backoff.reset()
+                self._next_check = self._clock() + self._poll_interval
+                self._schedule_recheck()
+            else:
+                self._next_check = self._clock() + self._content_backoff.next_delay()
+        if self._stopping:
+            return 0.0
+        if self._clock() >= self._next_heartbeat:
+            self._send_heartbeat()
+            self._next_heartbeat = self._clock() + self._heartbeat_interval
+        return min(self._next_check, self._next_heartbeat) - self._clock()
+
+    def _schedule_recheck(self) -> None:
+        """After a good check: sooner again while the server lags behind an event."""
+        behind = self._announced_but_not_shown()
+        if behind != self._lagging_for:
+            self._lagging_for, self._rechecks = behind, 0
+        if behind and self._rechecks < len(LAGGING_RECHECKS):
+            # Another server process may not have seen the publication yet.
+            self._next_check = self._clock() + LAGGING_RECHECKS[self._rechecks]
+            self._rechecks += 1
+        elif behind and self._rechecks == len(LAGGING_RECHECKS):
+            self._rechecks += 1  # say it once; the regular poll keeps trying
+            log.warning(
+                "server still answers version %s after an event announced %d",
+                self._content_version,
+                behind,
+            )
 
     def _check_content(self) -> bool:
         """One content check; True when the server's content is (now) what we show."""
@@ -286,105 +274,28 @@ class ContentSync:
         except Exception:  # a bug here must not stop content updates
             log.exception("heartbeat failed")
 
-    # -- events thread -------------------------------------------------------------------
+    # -- what the events loop tells ----------------------------------------------------
 
-    def _events_loop(self) -> None:
-        backoff = self._new_backoff()
-        after = self._cursor.load()
-        while not self._stopping:
-            try:
-                if after is None:
-                    after = self._catch_up()
-                    continue
-                # Until the server has answered, ask without waiting: that confirms it is
-                # there (online) at once instead of after a whole long-poll.
-                with self._state_lock:
-                    wait = self._long_poll_wait if self._events_reachable else 0.0
-                started = self._clock()
-                page = self._client.events(after, wait)
-            except SyncError as exc:
-                if self._stopping:
-                    break
-                self._events_failed(exc)
-                self._sleep(backoff.next_delay())
-                continue
-            except Exception as exc:  # a bug must not end live updates silently
-                log.exception("unexpected error in the event long-poll")
-                self._events_failed(exc)
-                self._sleep(backoff.next_delay())
-                continue
-            backoff.reset()
-            self._events_ok()
-            after = self._handle_page(after, page.events, page.last_seq)
-            if not page.events and self._clock() - started < min(1.0, wait / 2):
-                self._sleep(1.0)  # a server that does not hold the long-poll: don't spin
-
-    def _catch_up(self) -> int:
-        """First start: skip the hall's history (the snapshot has the state) and return
-        the server's newest sequence number."""
-        seq = 0
-        for _ in range(10_000):
-            page = self._client.events(seq, 0)
-            if not page.events or page.last_seq <= seq:
-                seq = max(seq, page.last_seq)
-                break
-            seq = page.last_seq
-        self._save_cursor(seq)
-        log.info("event stream joined at seq %d", seq)
-        return seq
-
-    def _handle_page(self, after: int, events: list[EventPublic], last_seq: int) -> int:
-        if last_seq < after and not events:
-            # The server's sequence went backwards: it was rebuilt on a fresh database.
-            log.warning("server event sequence restarted (%d < %d); following it", last_seq, after)
-            self._save_cursor(last_seq)
-            with self._state_lock:
-                self._announced = 0  # versions of the old database mean nothing now
-            self.refresh_now()
-            return last_seq
-        changed = False
-        refresh = False
-        for event in events:
-            if self._stopping:
-                return after  # not saved: redelivered next start (at-least-once)
-            if event.seq <= after:
-                continue  # a duplicate we have already handed on
-            self._call("on_event", self._on_event, event)
-            if event.type in _CONTENT_EVENTS:
-                refresh = True
-                self._note_announced(event)
-            after = event.seq
-            changed = True
-        if last_seq > after:
-            after = last_seq
-            changed = True
-        if refresh:
-            self.refresh_now()
-        if changed:
-            self._save_cursor(after)
-        return after
-
-    def _note_announced(self, event: EventPublic) -> None:
-        """Remember the newest snapshot version a publication event announced."""
-        version = event.data.get("version")
-        if isinstance(version, int) and not isinstance(version, bool) and version > 0:
+    def _content_announced(self, version: int) -> None:
+        """A content or staff-status event: check now; remember the version it announced."""
+        if version:
             with self._state_lock:
                 self._announced = max(self._announced, version)
+        self.refresh_now()
 
-    def _save_cursor(self, seq: int) -> None:
-        try:
-            self._cursor.save(seq)
-        except OSError as exc:  # a full disk must not end live updates; we replay at worst
-            log.warning("event cursor not saved: %s", exc)
-
-    def _events_ok(self) -> None:
+    def _events_restarted(self) -> None:
         with self._state_lock:
-            self._events_reachable = True
-            self._events_error = None
-        self._publish()
+            self._announced = 0  # versions of the old database mean nothing now
+        self.refresh_now()
 
-    def _events_failed(self, exc: BaseException) -> None:
-        message = str(exc) or exc.__class__.__name__
+    def _events_reached(self, error: BaseException | None) -> None:
+        if error is None:
+            with self._state_lock:
+                self._events_reachable = True
+                self._events_error = None
+            self._publish()
+            return
+        message = str(error) or error.__class__.__name__
         with self._state_lock:
             repeated = self._events_error is not None and self._events_error[1] == message
             self._events_reachable = False
@@ -393,11 +304,6 @@ class ContentSync:
         self._publish()
 
     # -- shared ----------------------------------------------------------------------
-
-    def _sleep(self, seconds: float) -> None:
-        with self._cond:
-            if not self._stopping:
-                self._cond.wait(seconds)
 
     def _backlog(self) -> int:
         if self._outbox_backlog is None:

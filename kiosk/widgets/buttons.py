@@ -7,7 +7,7 @@ including home. Its navigator is the app (``back``, ``home`` and ``voice``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kivy.properties import BooleanProperty, ColorProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
@@ -19,7 +19,10 @@ from kiosk.theme import rgba, theme
 from kiosk.widgets import icons  # noqa: F401  (kv rule uses ShapeIcon)
 from kiosk.widgets.kv import load_kv_beside
 
-__all__ = ["BigButton", "IconButton", "NavBar", "SpeechButton"]
+if TYPE_CHECKING:
+    from kiosk.read_aloud import ReadAloud
+
+__all__ = ["BigButton", "IconButton", "NavBar", "Navigator", "SpeechButton"]
 
 
 class BigButton(ButtonBehavior, Label):
@@ -54,6 +57,15 @@ class SpeechButton(IconButton):
     quiet_tap = True
 
 
+class Navigator(Protocol):
+    """What the bottom bar needs of the app: the way back, the way home, the voice."""
+
+    def back(self) -> None: ...
+    def home(self) -> None: ...
+    @property
+    def voice(self) -> ReadAloud: ...
+
+
 class NavBar(GridLayout):
     """The bottom bar: 返回 and 首页 (not on home), 朗读 or (elder mode) 重复 and 停止."""
 
@@ -86,9 +98,14 @@ class NavBar(GridLayout):
         self.height = rows * theme.target + (rows - 1) * theme.gap + theme.nav_height - theme.target
 
     def speak(self, what: str) -> None:
-        voice = getattr(self.navigator, "voice", None)
-        if voice is not None:
-            getattr(voice, what)()
+        """朗读 / 重复 (``"repeat"``) or 停止 (``"stop"``) through the navigator's voice."""
+        navigator: Navigator | None = self.navigator
+        if navigator is None:
+            return
+        if what == "stop":
+            navigator.voice.stop()
+        else:
+            navigator.voice.repeat()
 
 
 load_kv_beside(__file__)

@@ -74,7 +74,8 @@ def _tight_render(core: Any, render: Any, real: bool = False) -> tuple[int, int]
 
 def safe(text: object) -> str:
     """``text`` with Kivy markup characters escaped, so ``[b]`` shows as ``[b]``."""
-    return escape_markup(str(text))
+    escaped: str = escape_markup(str(text))
+    return escaped
 
 
 class WrapLabel(Label):

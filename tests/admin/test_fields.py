@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from kiosk.core.clock import HALL_TZ
 from kiosk.server.admin.fields import (
     DATE_PATTERN,
     DATETIME_PATTERN,
@@ -21,7 +21,7 @@ from kiosk.server.admin.fields import (
 from tests.admin.conftest import kiosk_content, staff_client
 from tests.utils.servers import RunningServer
 
-CN = ZoneInfo("Asia/Shanghai")
+CN = HALL_TZ
 HALL = "youyi-yuan"
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.admin.conftest import counters_of, issue_ticket, staff_client
-from tests.admin.test_browser import CHROMIUM_ARGS
+from tests.utils.browser import CHROMIUM_ARGS
 from tests.utils.servers import RunningServer
 
 HALL = "huayang"

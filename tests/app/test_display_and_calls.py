@@ -20,10 +20,10 @@ from kivy.clock import Clock
 from kiosk.core.wire import EventPublic
 from kiosk.display.board import DisplayBoard
 from kiosk.display.calls import Call, CallSequence
-from kiosk.display.waiting import WaitingCounts
 from kiosk.sync.client import HallClient
 from kiosk.sync.service import ContentSync
 from kiosk.sync.store import ContentStore
+from kiosk.sync.waiting import WaitingCounts
 from kiosk.voice import SilentSpeaker
 from tests.utils.servers import RunningServer, start_server
 

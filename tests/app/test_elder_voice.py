@@ -20,8 +20,8 @@ import pytest
 from kiosk.core import clock
 from kiosk.core.speech import normalise, say_call, say_ticket
 from kiosk.core.wire import EventPublic, EventType
+from kiosk.desk import TicketDesk
 from kiosk.read_aloud import screen_prompt
-from kiosk.screens.take_number import TicketDesk
 from kiosk.theme import theme
 from kiosk.voice import SpeechWorker, VoiceSettings
 from tests.app.test_take_number import hall_server, take_a_number, use_desk  # noqa: F401

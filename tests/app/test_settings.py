@@ -58,9 +58,9 @@ def test_no_server_means_demo_content() -> None:
 def test_hall_timezone_defaults_to_the_halls_zone_and_empty_means_the_systems() -> None:
     from zoneinfo import ZoneInfo
 
-    from kiosk.core.clock import DEFAULT_TIMEZONE
+    from kiosk.core.clock import HALL_TZ
 
-    assert load_settings(EXAMPLE).zone() == ZoneInfo(DEFAULT_TIMEZONE) == load_settings().zone()
+    assert load_settings(EXAMPLE).zone() == HALL_TZ == load_settings().zone()
     assert load_settings(None, hall_timezone="Asia/Urumqi").zone() == ZoneInfo("Asia/Urumqi")
     system = load_settings(None, hall_timezone="").zone()
     assert system.utcoffset(None) == dt.datetime.now().astimezone().utcoffset()

@@ -2,7 +2,7 @@
 
 The session app (tests/app/conftest.py) runs offline; for these tests its ticket desk is
 pointed at a real ``kiosk-server demo`` on loopback (the same wiring as
-:meth:`TicketDesk.for_app`, with this test's server address), which the offline test
+:meth:`KioskApp.on_start`, with this test's server address), which the offline test
 kills with SIGKILL and brings back on its port.
 """
 
@@ -18,7 +18,7 @@ import pytest
 from kivy.clock import Clock
 from kivy.uix.label import Label
 
-from kiosk.screens.take_number import TicketDesk, open_queues
+from kiosk.desk import TicketDesk, open_queues
 from kiosk.sync.backoff import Backoff
 from tests.app.test_offline_and_navigation import find
 from tests.utils.servers import RunningServer, start_server

@@ -76,7 +76,7 @@ def test_a_child_process_shares_the_parents_now(restored: None) -> None:
 
 
 def test_hall_zone_is_the_one_reader_of_zone_names() -> None:
-    assert clock.hall_zone(clock.DEFAULT_TIMEZONE) == SH
+    assert clock.hall_zone(clock.DEFAULT_TIMEZONE) == SH == clock.HALL_TZ
     assert clock.hall_zone(dt.UTC) is dt.UTC
     with pytest.raises(ValueError, match="未知的时区"):
         clock.hall_zone("Mars/Olympus")

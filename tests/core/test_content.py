@@ -8,10 +8,10 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from kiosk.core.clock import DEFAULT_TIMEZONE, HALL_TZ
 from kiosk.core.content import (
     CATEGORIES,
     CATEGORY_NAMES,
@@ -20,12 +20,12 @@ from kiosk.core.content import (
     Notice,
     NoticeBoard,
     StaffStatus,
-    is_slug,
     parse_content,
     parse_snapshot,
 )
+from kiosk.core.values import is_slug
 
-SH = ZoneInfo("Asia/Shanghai")
+SH = HALL_TZ
 PHOTO = "ab" * 32
 
 
@@ -39,7 +39,7 @@ def good_content() -> dict[str, Any]:
             "short_name": "明石好庭",
             "street": "姚家街道",
             "address": "济南市历下区姚家街道明石好庭小区1号",
-            "timezone": "Asia/Shanghai",
+            "timezone": DEFAULT_TIMEZONE,
             "phone": "0531-88886666",
             "intro": "服务居民，温暖邻里。",
             "brand": {"title": "邻里守望", "text": "志愿者结对帮扶独居老人。"},
@@ -146,6 +146,16 @@ def test_good_content_parses() -> None:
     assert content.rooms[0].events[0].date == dt.date(2026, 11, 26)
     assert content.notices[0].board is NoticeBoard.PUBLICITY
     assert content.media_hashes() == {PHOTO}
+
+
+def test_look_ups_by_id() -> None:
+    content = parse_content(good_content())
+    assert content.queue("B") is content.queues[1]
+    assert content.service("yanglao-butie") is content.services[1]
+    assert content.staff_member("li-qiang") is content.staff[1]
+    assert content.room("shuhua") is content.rooms[0]
+    assert content.queue("Z") is None
+    assert content.service("A") is content.staff_member("dibao") is content.room("x") is None
 
 
 def test_json_text_and_bytes_parse_the_same() -> None:

@@ -9,10 +9,10 @@ import shutil
 import struct
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from kiosk.core.clock import HALL_TZ
 from kiosk.core.content import CATEGORIES, ContentError, HallContent
 from kiosk.core.demo import (
     DEMO_DIR,
@@ -23,7 +23,7 @@ from kiosk.core.demo import (
     resolve_datetime,
 )
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+SHANGHAI = HALL_TZ
 TODAY = dt.date(2026, 3, 4)  # a Wednesday
 NOW = dt.datetime(2026, 3, 4, 10, 0, tzinfo=SHANGHAI)
 SEVEN = [
@@ -150,8 +150,8 @@ def test_hall_specific_services_stay_in_their_hall(halls: list[HallContent]) -> 
 def test_counter_text_names_the_queue_windows(halls: list[HallContent]) -> None:
     hall = halls[0]
     queues = {q.code: q for q in hall.queues}
-    service = next(s for s in hall.services if s.id == "minimum-living")
-    assert service.queue is not None
+    service = hall.service("minimum-living")
+    assert service is not None and service.queue is not None
     for window in queues[service.queue].windows:
         assert f"{window}号窗口" in service.where or str(window) in service.where
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from kiosk.core.clock import DEFAULT_TIMEZONE, HALL_TZ
 from kiosk.core.content import OpeningHours, Room
 from kiosk.core.schedule import (
     NowNext,
@@ -20,7 +20,7 @@ from kiosk.core.schedule import (
     weekdays_text,
 )
 
-SH = ZoneInfo("Asia/Shanghai")
+SH = HALL_TZ
 # 2026-11-23 is a Monday; the 26th a Thursday.
 MON, TUE, WED, THU = (dt.date(2026, 11, d) for d in (23, 24, 25, 26))
 FRI, SAT, SUN = (dt.date(2026, 11, d) for d in (27, 28, 29))
@@ -95,7 +95,7 @@ def test_occurrences_on_a_day_with_activities_and_an_event() -> None:
     ],
 )
 def test_occurrences_by_weekday(day: dt.date, expected: list[str]) -> None:
-    assert titles(occurrences_on(calligraphy_room(), day, "Asia/Shanghai")) == expected
+    assert titles(occurrences_on(calligraphy_room(), day, DEFAULT_TIMEZONE)) == expected
 
 
 def test_occurrences_are_in_the_given_zone() -> None:
@@ -183,7 +183,7 @@ def test_week() -> None:
     assert [d for d, _ in days] == [MON, TUE, WED, THU, FRI, SAT, SUN]
     assert [len(items) for _, items in days] == [0, 1, 0, 3, 0, 1, 0]
     assert titles(days[3][1]) == ["书法班", "迎新春书法展", "国画班"]
-    later = week(calligraphy_room(), THU, "Asia/Shanghai")
+    later = week(calligraphy_room(), THU, DEFAULT_TIMEZONE)
     assert later[0][0] == THU and later[-1][0] == dt.date(2026, 12, 2)
     assert titles(later[4][1]) == ["剪纸体验"]
 
@@ -213,8 +213,8 @@ def test_is_open(now: dt.datetime, expected: bool) -> None:
 def test_is_open_reads_now_in_its_own_zone_by_default() -> None:
     now = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)  # 17:00 in Shanghai
     assert is_open(OFFICE, now)
-    assert is_open(OFFICE, now, "Asia/Shanghai")
-    assert not is_open(OFFICE, now.replace(hour=10), "Asia/Shanghai")
+    assert is_open(OFFICE, now, DEFAULT_TIMEZONE)
+    assert not is_open(OFFICE, now.replace(hour=10), DEFAULT_TIMEZONE)
 
 
 def test_is_open_refuses_naive_time() -> None:

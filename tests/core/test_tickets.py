@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kiosk.core.clock import DEFAULT_TIMEZONE, HALL_TZ
 from kiosk.core.tickets import (
     FINAL_STATES,
     Action,
@@ -143,7 +144,7 @@ def test_fallback_series_of_two_kiosks_never_clash(
         assert fallback_number(prefix, k1, s1) != fallback_number(prefix, k2, s2)
 
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+SHANGHAI = HALL_TZ
 
 
 @pytest.mark.parametrize(
@@ -151,7 +152,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
     [
         (dt.datetime(2026, 11, 25, 15, 59, tzinfo=dt.UTC), SHANGHAI, dt.date(2026, 11, 25)),
         (dt.datetime(2026, 11, 25, 16, 0, tzinfo=dt.UTC), SHANGHAI, dt.date(2026, 11, 26)),
-        (dt.datetime(2026, 11, 25, 16, 0, tzinfo=dt.UTC), "Asia/Shanghai", dt.date(2026, 11, 26)),
+        (dt.datetime(2026, 11, 25, 16, 0, tzinfo=dt.UTC), DEFAULT_TIMEZONE, dt.date(2026, 11, 26)),
         (dt.datetime(2026, 11, 26, 0, 0, tzinfo=SHANGHAI), "UTC", dt.date(2026, 11, 25)),
         (dt.datetime(2026, 11, 26, 23, 59, 59, tzinfo=SHANGHAI), SHANGHAI, dt.date(2026, 11, 26)),
         (dt.datetime(2026, 1, 1, 0, 0, tzinfo=SHANGHAI), SHANGHAI, dt.date(2026, 1, 1)),

@@ -98,7 +98,8 @@ def test_staff_status_change_reaches_a_running_kiosk(
                 (
                     s
                     for s in rec.contents
-                    if next(m for m in s.content.staff if m.id == member.id).status == new_status
+                    if (m := s.content.staff_member(member.id)) is not None
+                    and m.status == new_status
                 ),
                 None,
             ),

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import requests
 
+from kiosk.core.clock import HALL_TZ
 from kiosk.sync.backoff import Backoff
 from kiosk.sync.client import HallClient
 from kiosk.sync.courier import TicketCourier
@@ -134,6 +135,4 @@ def own_server(tmp_path: Path) -> Iterator[ServerBox]:
 
 
 def shanghai(y: int, mo: int, d: int, h: int, mi: int, s: int = 0) -> dt.datetime:
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime(y, mo, d, h, mi, s, tzinfo=ZoneInfo("Asia/Shanghai"))
+    return dt.datetime(y, mo, d, h, mi, s, tzinfo=HALL_TZ)

@@ -18,7 +18,7 @@ import requests
 
 from kiosk.core.wire import PUBLIC_ID_PATTERN
 from kiosk.sync.outbox import TicketOutbox
-from tests.admin.test_browser import CHROMIUM_ARGS
+from tests.utils.browser import CHROMIUM_ARGS
 
 from .conftest import ServerBox, demo_kiosk, make_courier, open_queues, wait_until
 

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from kiosk.core import clock
-from kiosk.core.clock import DEFAULT_TIMEZONE, hall_zone
+from kiosk.core.clock import HALL_TZ
 from kiosk.sync.outbox import TicketOutbox
 
 from .conftest import (
@@ -34,7 +34,7 @@ def test_kiosk_and_server_number_in_the_same_hall_day(
     own_server: ServerBox, tmp_path: Path, hall_time: str
 ) -> None:
     server = own_server.server
-    zone = hall_zone(DEFAULT_TIMEZONE)
+    zone = HALL_TZ
     start = dt.datetime.fromisoformat(hall_time)
     # A loaded machine may take a while to start the server: the hall day is the one of
     # the instant each check runs (the day after, past midnight), never the real one.

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from kiosk.core.clock import HALL_TZ
 from kiosk.core.content import Staff, StaffStatus, Step
 
 pytestmark = pytest.mark.ui
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+SHANGHAI = HALL_TZ
 
 
 def settle(widget, frames: int = 6) -> None:  # type: ignore[no-untyped-def]
@@ -140,6 +140,14 @@ def test_safe_text_renders_literally(kivy_window) -> None:  # type: ignore[no-un
     label.texture_update()
     shown = "".join(w.text for line in label._label._cached_lines for w in line.words)
     assert shown == "[b]x[/b][color=ff0000]"
+
+
+def test_unescape_markup_undoes_safe() -> None:
+    from kiosk.core.markup import unescape_markup
+    from kiosk.widgets.text import safe
+
+    for text in ("[b]x[/b]", "&bl;", "a & b ] [", "&amp;br;", "办事指南"):
+        assert unescape_markup(safe(text)) == text
 
 
 def test_shape_icons_draw_inside_their_box(kivy_window) -> None:  # type: ignore[no-untyped-def]

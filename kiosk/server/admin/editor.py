@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from kiosk.core.clock import DEFAULT_TIMEZONE
+from kiosk.core.clock import HALL_TZ
 from kiosk.core.values import Position
 from kiosk.server.admin.drafts import Draft, EditRefused, edit_draft, load_draft
 from kiosk.server.admin.fields import (
@@ -70,7 +70,7 @@ class Collection:
 
 async def _zone(request: Request, hall_id: str) -> ZoneInfo:
     entry = await runtime_of(request).halls.get(hall_id)
-    return entry.zone if entry is not None else ZoneInfo(DEFAULT_TIMEZONE)
+    return entry.zone if entry is not None else HALL_TZ
 
 
 def _index(items: list[dict[str, Any]], item_id: str) -> int:

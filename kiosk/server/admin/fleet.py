@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
@@ -18,6 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Connection
 
 from kiosk.core import clock
+from kiosk.core.clock import HALL_TZ
 from kiosk.core.content import OpeningHours
 from kiosk.core.values import RowId
 from kiosk.core.wire import CareCommandName
@@ -169,10 +169,10 @@ async def fleet(request: Request, session: CurrentSession) -> HTMLResponse:
             "rows": rows,
             "counts": counts,
             "ago": ago,
-            "zone": ZoneInfo("Asia/Shanghai"),
+            "zone": HALL_TZ,
             "revoke_seconds": settings.auth_cache_seconds,
             "quota": runtime_of(request).quota,
-            "updated": clock.now().astimezone(ZoneInfo("Asia/Shanghai")),
+            "updated": clock.now().astimezone(HALL_TZ),
             "stuck_hours": settings.stuck_screen_hours,
             "command_names": COMMAND_NAMES,
         },

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Connection
 
-from kiosk.core.clock import DEFAULT_TIMEZONE
+from kiosk.core.clock import HALL_TZ
 from kiosk.core.content import CATEGORIES, HallContent
 from kiosk.core.schedule import now_and_next, occurrences_on, opening_text, weekdays_text
 from kiosk.core.values import RowId
@@ -201,10 +201,8 @@ async def hall_audit(request: Request, hall: HallScope) -> HTMLResponse:
 @router.get("/audit", response_class=HTMLResponse, name="audit")
 async def all_audit(request: Request, session: DistrictAdmin) -> HTMLResponse:
     rows = await runtime_of(request).db.read(lambda c: _audit_rows(c, None, 90))
-    from zoneinfo import ZoneInfo
-
     return render(
         request,
         "admin/audit.html",
-        {"hall": None, "rows": rows, "zone": ZoneInfo(DEFAULT_TIMEZONE)},
+        {"hall": None, "rows": rows, "zone": HALL_TZ},
     )

@@ -124,7 +124,8 @@ async def change_status(
             },
             snapshot.version,
         )
-        name = next((s.name for s in snapshot.content.staff if s.id == item_id), item_id)
+        member = snapshot.content.staff_member(item_id)
+        name = member.name if member is not None else item_id
         when = f"，{until.astimezone(entry.zone):%m-%d %H:%M} 返回" if until else ""
         audit(conn, post.session, "staff_status", hall.id, f"{name}：{status.label}{when}")
         return name, snapshot.version, seq

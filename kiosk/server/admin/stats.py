@@ -22,6 +22,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Connection
 
+from kiosk.core.clock import HALL_TZ, hall_zone
 from kiosk.core.schedule import weekdays_text
 from kiosk.core.wire import TicketState
 from kiosk.server import models as m
@@ -119,7 +120,7 @@ def compute_stats(
                 if begin is not None and finished >= begin:
                     g.services.append((finished - begin).total_seconds())
         if issued is not None:
-            hours[issued.astimezone(zones.get(r.hall_id, ZoneInfo("Asia/Shanghai"))).hour] += 1
+            hours[issued.astimezone(zones.get(r.hall_id, HALL_TZ)).hour] += 1
         days[r.service_day] += 1
     ordered = sorted(
         groups.values(), key=lambda g: (g.day, g.hall_id, g.queue, g.window or 0), reverse=False
@@ -177,7 +178,7 @@ async def _query(
     else:
         visible = [h for h in all_halls if h.id == session.staff.hall_id]
     names = {h.id: h.name for h in visible}
-    zones = {h.id: ZoneInfo(h.timezone) for h in visible}
+    zones = {h.id: hall_zone(h.timezone) for h in visible}
     if hall_param:
         if not session.staff.may_manage(hall_param):
             raise AdminPageError(403, "您没有查看这个大厅的权限")
@@ -186,7 +187,7 @@ async def _query(
         hall_ids = [hall_param]
     else:
         hall_ids = list(names)
-    today = utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()
+    today = utcnow().astimezone(HALL_TZ).date()
     end = report_day(end_text, "结束日期") if end_text else today
     start = report_day(start_text, "开始日期") if start_text else end - dt.timedelta(days=6)
     if start > end:

@@ -13,7 +13,8 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
 
-from kiosk.core.values import RowId
+from kiosk.core.values import SLUG_PATTERN, RowId
+from kiosk.core.wire import IDEMPOTENCY_KEY_PATTERN
 from kiosk.server.auth import KioskPrincipal, Principal, StaffPrincipal
 from kiosk.server.errors import ApiError
 from kiosk.server.runtime import ServerRuntime
@@ -77,15 +78,16 @@ IdempotencyKey = Annotated[
     str,
     Header(
         alias="Idempotency-Key",
-        pattern=r"^[A-Za-z0-9_.:-]{8,100}$",
+        pattern=IDEMPOTENCY_KEY_PATTERN,
         description="Client-chosen key: the same key always yields the same ticket.",
     ),
 ]
 
 
-_SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
-HallId = Annotated[str, Path(pattern=_SLUG, description="the hall's id (a slug)")]
-StaffId = Annotated[str, Path(pattern=_SLUG, description="the staff member's id in the content")]
+HallId = Annotated[str, Path(pattern=SLUG_PATTERN, description="the hall's id (a slug)")]
+StaffId = Annotated[
+    str, Path(pattern=SLUG_PATTERN, description="the staff member's id in the content")
+]
 CounterId = Annotated[RowId, Path(description="the counter's id")]
 #: Ticket public ids are ``kiosk.core.tickets.new_public_id()``; anything else cannot be one.
 PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{8,40}$")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 
 from kiosk.core.tickets import Action
+from kiosk.core.values import SLUG_PATTERN
 from kiosk.core.wire import CallNext, CountersPublic, ErrorPublic, TicketPublic, Transfer
 from kiosk.server.api.deps import CounterId, CurrentStaff, Runtime
 
@@ -23,9 +24,7 @@ _ERRORS: dict[int | str, dict[str, object]] = {
 async def list_all(
     staff: CurrentStaff,
     runtime: Runtime,
-    hall_id: str | None = Query(
-        None, pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="only this hall's windows"
-    ),
+    hall_id: str | None = Query(None, pattern=SLUG_PATTERN, description="only this hall's windows"),
 ) -> CountersPublic:
     from kiosk.server.counters import list_counters
 

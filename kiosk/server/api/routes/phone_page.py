@@ -66,7 +66,7 @@ async def phone_page(public_id: str, request: Request, runtime: Runtime) -> HTML
     service_name = ""
     hall_name = hall.name if hall is not None else ticket.hall_id
     if hall is not None and hall.content is not None and ticket.service_id:
-        service = next((s for s in hall.content.services if s.id == ticket.service_id), None)
+        service = hall.content.service(ticket.service_id)
         service_name = service.name if service is not None else ""
     final = ticket.state.value in ("done", "no_show", "cancelled")
     moved = None

@@ -1,0 +1,123 @@
+"""The kiosk's ticket desk: the machinery behind the 取号 and ticket screens.
+
+:class:`TicketDesk` holds the durable :class:`~kiosk.sync.outbox.TicketOutbox` (a ticket is
+written to disk before it is shown, no network call on the UI thread), the
+:class:`~kiosk.sync.courier.TicketCourier` that delivers tickets and leases numbers ahead
+in the background, and the receipt printer. The app makes one at start and hands it to
+the screens as ``host.tickets``; with no server (demo) it numbers from kiosk 1's own
+series and delivers nothing.
+
+Beside :mod:`kiosk.feed` (content) as its counterpart for tickets; imports no kivy.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from kiosk.core.content import HallContent, Queue
+from kiosk.printer import PrinterSettings, ReceiptPrinter, open_printer
+from kiosk.settings import KioskSettings
+from kiosk.sync.outbox import TicketOutbox
+from kiosk.sync.ticket import KioskTicket, NoNumberLeft
+
+if TYPE_CHECKING:  # imported when there is a server: the demo needs no HTTP client
+    from kiosk.sync.courier import TicketCourier
+
+__all__ = ["KioskTicket", "NoNumberLeft", "TicketDesk", "open_queues"]
+
+log = logging.getLogger("kiosk.tickets")
+
+
+def open_queues(content: HallContent | None) -> list[Queue]:
+    """The hall's queues that take tickets today, in the hall's order."""
+    if content is None:
+        return []
+    return [q for q in content.queues if q.open]
+
+
+class TicketDesk:
+    """The outbox, its courier and the printer of one kiosk.
+
+    ``on_update`` gets tickets the server confirmed (called on the courier thread; the app
+    moves it to the UI thread); ``on_backlog`` is called whenever the outbox backlog may
+    have changed (the sync status re-reads it).
+    """
+
+    def __init__(
+        self,
+        settings: KioskSettings,
+        content: Callable[[], HallContent | None],
+        *,
+        on_update: Callable[[list[KioskTicket]], None] | None = None,
+        on_backlog: Callable[[], None] | None = None,
+    ) -> None:
+        current = content()
+        zone = current.hall.zone if current is not None else settings.zone()
+        path = settings.data_dir / "tickets" / "outbox.sqlite3"
+        self.outbox = TicketOutbox(
+            path,
+            zone=zone,
+            kiosk_no=1 if settings.demo else None,
+            public_base_url=None if settings.demo else settings.server_url,
+        )
+        self._content = content
+        self._on_update = on_update
+        self._on_backlog = on_backlog
+        self.courier: TicketCourier | None = None
+        #: Why no ticket may be numbered now (the clock check, kiosk/care_hooks.py).
+        self.clock_refusal: Callable[[], str | None] | None = None
+        if not settings.demo:
+            from kiosk.sync.client import HallClient
+            from kiosk.sync.courier import TicketCourier
+
+            self.courier = TicketCourier(
+                self.outbox,
+                HallClient(settings.server_url, settings.token),
+                queues=lambda: [q.code for q in open_queues(self._content())],
+                on_delivered=self._delivered,
+            )
+        self.printer: ReceiptPrinter = open_printer(PrinterSettings.from_mapping(settings.printer))
+
+    def start(self) -> None:
+        if self.courier is not None:
+            self.courier.start()
+
+    def stop(self) -> None:
+        if self.courier is not None:
+            self.courier.stop()
+
+    def backlog(self) -> int:
+        """Tickets taken here that the server has not confirmed yet."""
+        return self.outbox.backlog()
+
+    def take(self, queue: str, service_id: str | None, priority: bool) -> KioskTicket:
+        """Number and store a ticket (durably, no network), then wake the courier.
+
+        Raises :class:`NoNumberLeft` (its ``message`` is for the resident)."""
+        refusal = self.clock_refusal() if self.clock_refusal is not None else None
+        if refusal:
+            raise NoNumberLeft(refusal)
+        content = self._content()
+        windows = 1
+        if content is not None:
+            q = content.queue(queue)
+            windows = max(1, len(q.windows)) if q is not None else 1
+        ticket = self.outbox.take(queue, service_id, priority, windows=windows)
+        if self.courier is not None:
+            self.courier.wake()
+        self._backlog_changed()
+        return ticket
+
+    def _backlog_changed(self) -> None:
+        if self._on_backlog is not None:
+            try:
+                self._on_backlog()
+            except Exception:
+                log.exception("backlog callback failed")
+
+    def _delivered(self, tickets: list[KioskTicket]) -> None:
+        if self._on_update is not None:
+            self._on_update(tickets)
+        self._backlog_changed()
