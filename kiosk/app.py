@@ -174,6 +174,9 @@ class KioskApp(App):
         )
         self.tickets = desk
         desk.start()
+        from kiosk.care_hooks import start_care  # remote care, clock check (care_hooks.py)
+
+        self.care = start_care(self)
         self.feed.start(
             on_content=lambda snap: Clock.schedule_once(lambda _dt: self.apply_snapshot(snap)),
             on_event=lambda ev: Clock.schedule_once(lambda _dt: self.apply_event(ev)),
@@ -199,6 +202,8 @@ class KioskApp(App):
             return
 
     def on_stop(self) -> None:
+        if getattr(self, "care", None) is not None:
+            self.care.stop()
         self.voice.close()
         self.feed.stop()
         if self.tickets is not None:
@@ -344,6 +349,8 @@ class KioskApp(App):
 
     def apply_event(self, event: EventPublic) -> None:
         """A server event: calls go on the "now calling" strip."""
+        if event.type is EventType.CARE and getattr(self, "care", None) is not None:
+            self.care.wake()  # the fleet page asks something of a kiosk of this hall
         if event.type is EventType.CALL:
             number = str(event.data.get("number", ""))
             window = event.data.get("window")

@@ -122,7 +122,7 @@ def run_app(settings: KioskSettings) -> int:
     watchdog = SystemdWatchdog(settings.mode)  # held here: Kivy binds methods weakly
     watchdog.attach(app)
     app.run()
-    return 0
+    return int(getattr(app, "exit_code", 0))  # 75: restart asked from the fleet page
 
 
 def main(argv: list[str] | None = None) -> int:

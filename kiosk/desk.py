@@ -66,6 +66,8 @@ class TicketDesk:
         self._on_update = on_update
         self._on_backlog = on_backlog
         self.courier: TicketCourier | None = None
+        #: Why no ticket may be numbered now (the clock check, kiosk/care_hooks.py).
+        self.clock_refusal: Callable[[], str | None] | None = None
         if not settings.demo:
             from kiosk.sync.client import HallClient
             from kiosk.sync.courier import TicketCourier
@@ -94,6 +96,9 @@ class TicketDesk:
         """Number and store a ticket (durably, no network), then wake the courier.
 
         Raises :class:`NoNumberLeft` (its ``message`` is for the resident)."""
+        refusal = self.clock_refusal() if self.clock_refusal is not None else None
+        if refusal:
+            raise NoNumberLeft(refusal)
         content = self._content()
         windows = 1
         if content is not None:

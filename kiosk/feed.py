@@ -8,6 +8,7 @@ the Kivy main thread. This module imports no kivy.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import replace
@@ -60,6 +61,8 @@ class ServerFeed:
         self._settings = settings
         self.store = ContentStore(settings.data_dir / "content")
         self._sync: ContentSync | None = None
+        #: What is drawn and since when (kiosk.care_hooks), for the heartbeat.
+        self.screen_state: Callable[[], tuple[str, dt.datetime] | None] | None = None
 
     def current(self) -> Snapshot | None:
         return self.store.current()
@@ -100,6 +103,7 @@ class ServerFeed:
             on_status=lambda s: on_status(self._with_store(s)),
             app_version=__version__,
             outbox_backlog=outbox_backlog,
+            screen_state=self.screen_state,
         )
         self._sync = sync
         sync.start()

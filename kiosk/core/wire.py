@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from annotated_types import Ge, Le
+from annotated_types import Ge, Le, Len
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -27,6 +27,10 @@ __all__ = [
     "IDEMPOTENCY_KEY_PATTERN",
     "PUBLIC_ID_PATTERN",
     "CallNext",
+    "CareCommandName",
+    "CareCommandPublic",
+    "CareCommandsPublic",
+    "CareLogCreate",
     "CounterPublic",
     "CountersPublic",
     "Day",
@@ -250,6 +254,7 @@ class EventType(StrEnum):
     TICKET = "ticket"  # data: number, queue, state, window — any other state change
     CONTENT = "content"  # data: version
     STAFF_STATUS = "staff_status"  # data: staff_id, status, status_until, version
+    CARE = "care"  # data: kiosk (device id) — that kiosk fetches GET /kiosk/care/commands
 
 
 class EventPublic(_Wire):
@@ -274,6 +279,31 @@ class Heartbeat(_Wire):
     last_error: Annotated[str, StringConstraints(max_length=500), MultiLine] | None = None
     uptime_s: Annotated[Measure, Ge(0)] = 0
     mode: Literal["kiosk", "display"] = "kiosk"
+    #: A cheap hash of what is drawn (screen name and its visible text), and when it last
+    #: changed: the fleet page's stuck-screen warning (kiosk/server/kiosk_care.py).
+    screen_fingerprint: Annotated[str, StringConstraints(max_length=64), OneLine] | None = None
+    screen_changed_at: SentTimestamp | None = None
+
+
+#: What the fleet page may ask a kiosk to do over the event channel.
+CareCommandName = Literal["screenshot", "logs", "restart"]
+
+
+class CareCommandPublic(_Wire):
+    id: str
+    command: CareCommandName
+
+
+class CareCommandsPublic(_Wire):
+    """``GET /kiosk/care/commands``: the commands waiting for this kiosk (taken once)."""
+
+    commands: list[CareCommandPublic]
+
+
+class CareLogCreate(_Wire):
+    """``POST /kiosk/care/logs``: the kiosk's recent log lines, oldest first."""
+
+    lines: Annotated[list[Annotated[str, StringConstraints(max_length=500), OneLine]], Len(0, 300)]
 
 
 class StaffStatusUpdate(_Wire):

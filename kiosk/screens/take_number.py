@@ -104,6 +104,10 @@ class TakeNumberScreen(KioskScreen):
         self.add_items(grid, queues, queue_button)
         if not queues:
             self.prompt = _("No queue takes numbers today. Please ask at a window.")
+        desk = self.host.tickets
+        refusal = desk.clock_refusal() if desk is not None and desk.clock_refusal else None
+        if refusal:
+            self.prompt = refusal  # 时间校准中 (kiosk/care_hooks.py), instead of numbering
         return True
 
     def _even_rows(self, *_args: Any) -> None:

@@ -71,6 +71,11 @@ class ServerSettings(BaseSettings):
     #: Numbers one kiosk may take from a queue's day counter (leases): the rest of the
     #: day's 999 stay for the others; past it the kiosk numbers from its fallback series.
     kiosk_numbers_per_queue_day: int = Field(default=300, ge=1, le=999)
+    #: Fleet page: a kiosk whose screen has not changed for so many hours while the hall
+    #: was open and something should have changed it is flagged 屏幕可能卡住.
+    stuck_screen_hours: float = Field(default=3.0, gt=0, le=168)
+    #: Fleet page: seconds between two remote-care commands to one kiosk (rate limit).
+    care_command_seconds: float = Field(default=5.0, ge=0, le=3600)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> ServerSettings:

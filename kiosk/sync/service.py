@@ -73,7 +73,9 @@ class ContentSync:
         long_poll_wait: float = 25.0,
         outbox_backlog: Callable[[], int] | None = None,
         backoff: Callable[[], Backoff] = Backoff,
+        screen_state: Callable[[], tuple[str, dt.datetime] | None] | None = None,
     ) -> None:
+        self._screen_state = screen_state
         self._client = client
         self._store = store
         self._on_content = on_content
@@ -253,6 +255,7 @@ class ContentSync:
         try:
             status = self._publish()
             started = self._started_at if self._started_at is not None else self._clock()
+            screen = self._screen_state() if self._screen_state is not None else None
             heartbeat = Heartbeat(
                 app_version=printable(self._app_version[:40]),
                 content_version=status.content_version,
@@ -262,6 +265,8 @@ class ContentSync:
                 if status.last_error
                 else None,
                 uptime_s=max(0.0, self._clock() - started),
+                screen_fingerprint=screen[0] if screen else None,
+                screen_changed_at=screen[1] if screen else None,
             )
             self._client.heartbeat(heartbeat)
         except SyncError as exc:

@@ -1,4 +1,5 @@
-"""A brand-new kiosk (empty cache, server away) shows the hall's time, not UTC.
+"""A brand-new kiosk (empty cache, server away) shows the hall's time, not UTC; and one
+whose machine clock is years off numbers no ticket (时间校准中) until the time is plausible.
 
 Each case starts a real kiosk window in a child process on the suite's display, with
 ``KIOSK_CLOCK_AT`` at 11:44 in Jinan and the computer's zone set to UTC (as on the hall
@@ -46,13 +47,23 @@ driver.pump(5)
 if shot:
     Window.screenshot(name=shot)
 bar = app.status_bar
+refusal = app.care.clock_refusal() if app.care is not None else "no care hooks"
+try:
+    app.tickets.take("A", None, False)
+    took = "taken"
+except Exception as exc:
+    took = f"{type(exc).__name__}: {exc}"
+app.open("take_number")
+driver.pump(2)
+prompt = app.screens["take_number"].prompt
 print("RESULT " + json.dumps({"clock": bar.clock_text, "date": bar.date_line,
-      "content": app.content is not None, "now": app.now().isoformat()}, ensure_ascii=False))
+      "content": app.content is not None, "now": app.now().isoformat(),
+      "refusal": refusal, "took": took, "prompt": prompt}, ensure_ascii=False))
 app.feed.stop()
 """
 
 
-def _first_start(tmp_path: Path, zone: str, shot: str = "") -> dict[str, object]:
+def _first_start(tmp_path: Path, zone: str, shot: str = "", at: str = AT) -> dict[str, object]:
     if not os.environ.get("DISPLAY"):
         pytest.skip("needs a display: run under xvfb-run (make test does)")
     tmp_path.mkdir(parents=True, exist_ok=True)
@@ -60,7 +71,7 @@ def _first_start(tmp_path: Path, zone: str, shot: str = "") -> dict[str, object]
     assert not data.exists()  # an empty cache: nothing has ever been synced
     env = {k: v for k, v in os.environ.items() if k != clock.ENV_SET_VAR}
     env.update(
-        KIOSK_CLOCK_AT=AT,
+        KIOSK_CLOCK_AT=at,
         TZ="UTC",
         KIVY_NO_ARGS="1",
         KIVY_NO_CONFIG="1",
@@ -99,3 +110,21 @@ def test_empty_hall_timezone_falls_back_to_the_systems_zone(tmp_path: Path) -> N
     assert shown["clock"] == "03:44", shown  # the computer says UTC, and nothing else does
     shown = _first_start(tmp_path / "urumqi", "Asia/Urumqi")
     assert shown["clock"] == "09:44", shown
+
+
+def test_a_clock_years_off_numbers_no_ticket_and_says_the_time_is_being_set(
+    tmp_path: Path,
+) -> None:
+    """After a power cut the hall PC boots in 2000: no new service day is started."""
+    shown = _first_start(tmp_path, "-", at="2000-01-01T08:00:00+08:00")
+    assert shown["clock"] == "08:00", shown  # the wrong time is what the machine says
+    assert "时间校准中" in str(shown["refusal"]), shown
+    assert "NoNumberLeft" in str(shown["took"]) and "时间校准中" in str(shown["took"]), shown
+    assert "时间校准中" in str(shown["prompt"]), shown  # said on the 取号 screen itself
+
+
+def test_a_plausible_clock_is_not_refused(tmp_path: Path) -> None:
+    shown = _first_start(tmp_path, "-")
+    assert shown["refusal"] is None, shown
+    assert "时间校准中" not in str(shown["took"]), shown  # refused, if at all, for no number
+    assert "时间校准中" not in str(shown["prompt"]), shown

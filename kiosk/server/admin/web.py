@@ -71,6 +71,9 @@ templates.env.globals.update(
         "account_password": "重设密码",
         "kiosk_create": "登记自助机",
         "kiosk_revoke": "注销自助机",
+        "kiosk_screenshot": "查看自助机屏幕",
+        "kiosk_logs": "查看自助机日志",
+        "kiosk_restart": "重启自助机",
     },
     utc=dt.UTC,
 )

@@ -12,6 +12,7 @@ from kiosk.server.api.routes import (
     halls,
     health,
     heartbeat,
+    kiosk_care,
     kiosk_content,
     leases,
     media,
@@ -33,6 +34,7 @@ for module in (
     tickets,
     events,
     heartbeat,
+    kiosk_care,
     counters,
 ):
     api_router.include_router(module.router)

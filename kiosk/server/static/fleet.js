@@ -2,6 +2,8 @@
 // <meta http-equiv="refresh">, which reloaded the whole page under a screen reader's feet).
 // It fetches the page itself and swaps only the parts marked data-fleet-part, so the rows
 // are drawn by one template. Without script the page still works: its 刷新 link reloads it.
+// While a remote-care command waits for its kiosk's answer (a screenshot, log lines), it
+// polls every 2 s instead, for up to a minute, so the answer shows as soon as it arrives.
 (function () {
   var live = document.querySelector("[data-fleet-live]");
   if (!live || !window.fetch || !window.DOMParser) return;
@@ -40,7 +42,21 @@
       })
       .catch(function () {});
   }
-  setInterval(refresh, every);
+  var FAST = 2000;
+  var fastUntil = 0;
+  function waiting() {
+    return !!live.querySelector("[data-care-pending]");
+  }
+  if (waiting()) fastUntil = Date.now() + 60000;
+  function tick() {
+    var fast = Date.now() < fastUntil && waiting();
+    if (fast || Date.now() - last >= every) {
+      last = Date.now();
+      refresh();
+    }
+  }
+  var last = Date.now();
+  setInterval(tick, FAST);
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") refresh();
   });
