@@ -44,18 +44,19 @@ def _charge_kiosks(
             seen.add(ident)
             fresh.setdefault(req.principal.device_id, []).append(i)
     refused: dict[int, ApiError] = {}
+    rates = quota.take_tickets_many(conn, {d: len(members) for d, members in fresh.items()})
+    wanting: dict[tuple[int, str, dt.date], list[int]] = {}
     for device_id, members in sorted(fresh.items()):
-        granted, wait = quota.take_tickets(conn, device_id, len(members))
+        granted, wait = rates[device_id]
         refused.update((i, quota.too_fast(wait)) for i in members[granted:])
-        wanting: dict[tuple[str, dt.date], list[int]] = {}
         for i in members[:granted]:
             hall = halls.get_sync(conn, requests[i].hall_id)
             if requests[i].body.number is None and hall is not None:
                 day = service_day(now, hall.zone)
-                wanting.setdefault((requests[i].body.queue, day), []).append(i)
-        for (queue, day), idx in sorted(wanting.items()):
-            got = quota.take_numbers(conn, device_id, queue, day, len(idx))
-            refused.update((i, quota.allowance_spent(queue)) for i in idx[got:])
+                wanting.setdefault((device_id, requests[i].body.queue, day), []).append(i)
+    got = quota.take_numbers_many(conn, {key: len(idx) for key, idx in wanting.items()})
+    for key, idx in sorted(wanting.items()):
+        refused.update((i, quota.allowance_spent(key[1])) for i in idx[got[key] :])
     return refused
 
 
