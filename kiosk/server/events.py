@@ -30,7 +30,14 @@ from kiosk.core.wire import EventPublic, EventsPublic, EventType
 from kiosk.server import models as m
 from kiosk.server.db import Database, as_utc, utcnow
 
-__all__ = ["EventHub", "HallSeen", "lock_hall_events", "read_events", "record_event"]
+__all__ = [
+    "EventHub",
+    "HallSeen",
+    "lock_hall_events",
+    "lock_halls_events",
+    "read_events",
+    "record_event",
+]
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +58,28 @@ CHANNEL = "kiosk_events"
 _LOCK_HALL_EVENTS = sa.text(f"SELECT pg_advisory_xact_lock(:k), pg_notify('{CHANNEL}', :hall)")
 
 
+_LOCK_HALLS_EVENTS = sa.text(
+    f"SELECT pg_advisory_xact_lock(u.k), pg_notify('{CHANNEL}', u.hall) "
+    "FROM unnest(CAST(:ks AS bigint[]), CAST(:halls AS text[])) AS u(k, hall)"
+)
+
+
+def _events_lock_key(hall_id: str) -> int:
+    return zlib.crc32(f"events:{hall_id}".encode())
+
+
 def lock_hall_events(conn: Connection, hall_id: str) -> None:
     """PostgreSQL: serialise event writers of one hall until commit (see module doc),
     and NOTIFY every server process's hub — delivered when this transaction commits."""
-    key = zlib.crc32(f"events:{hall_id}".encode())
-    conn.execute(_LOCK_HALL_EVENTS, {"k": key, "hall": hall_id})
+    conn.execute(_LOCK_HALL_EVENTS, {"k": _events_lock_key(hall_id), "hall": hall_id})
+
+
+def lock_halls_events(conn: Connection, hall_ids: list[str]) -> None:
+    """:func:`lock_hall_events` for several halls in one round trip, in sorted order (the
+    one order every writer takes them in: no deadlocks)."""
+    halls = sorted(set(hall_ids))
+    params = {"ks": [_events_lock_key(h) for h in halls], "halls": halls}
+    conn.execute(_LOCK_HALLS_EVENTS, params).all()
 
 
 def record_event(conn: Connection, hall_id: str, type_: EventType, data: dict[str, Any]) -> int:

@@ -4,6 +4,7 @@ commit (:mod:`~kiosk.server.tickets.writer`) and ``POST /tickets/batch`` run."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -11,12 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from kiosk.core.tickets import format_number, new_public_id, service_day
 from kiosk.core.wire import EventType, TicketState
 from kiosk.server.auth import KioskPrincipal
-from kiosk.server.content_store import HallDirectory
+from kiosk.server.content_store import HallDirectory, HallEntry
 from kiosk.server.db import utcnow
 from kiosk.server.errors import ApiError
-from kiosk.server.events import lock_hall_events
+from kiosk.server.events import lock_halls_events
 from kiosk.server.kiosk_quota import KioskQuota
-from kiosk.server.numbering import MAX_SEQ, allocate
+from kiosk.server.numbering import MAX_SEQ, allocate_many
 from kiosk.server.tickets import sql
 from kiosk.server.tickets.issue import IssueRequest, IssueResult, issue_one, request_hash, validate
 from kiosk.server.tickets.reads import TicketView
@@ -31,7 +32,7 @@ def _charge_kiosks(
     existing: set[tuple[str, str]],
     quota: KioskQuota,
     halls: HallDirectory,
-    now: dt.datetime,
+    today: Callable[[HallEntry], dt.date],
 ) -> dict[int, ApiError]:
     """Each kiosk's new tickets against its rate and its daily allowance of counter numbers
     (kiosk/server/kiosk_quota.py); returns the refusals by request index."""
@@ -52,7 +53,7 @@ def _charge_kiosks(
         for i in members[:granted]:
             hall = halls.get_sync(conn, requests[i].hall_id)
             if requests[i].body.number is None and hall is not None:
-                day = service_day(now, hall.zone)
+                day = today(hall)
                 wanting.setdefault((device_id, requests[i].body.queue, day), []).append(i)
     got = quota.take_numbers_many(conn, {key: len(idx) for key, idx in wanting.items()})
     for key, idx in sorted(wanting.items()):
@@ -92,8 +93,17 @@ def issue_many(
     if wanted_ids:
         taken_ids = set(conn.execute(sql.IDS_TAKEN, {"public_ids": wanted_ids}).scalars())
     now = utcnow()
+    days: dict[str, dt.date] = {}
+
+    def today(hall: HallEntry) -> dt.date:
+        """The hall's service day at ``now`` (worked out once per hall and batch)."""
+        day = days.get(hall.hall_id)
+        if day is None:
+            day = days[hall.hall_id] = service_day(now, hall.zone)
+        return day
+
     if quota is not None:
-        for i, refusal in _charge_kiosks(conn, requests, existing, quota, halls, now).items():
+        for i, refusal in _charge_kiosks(conn, requests, existing, quota, halls, today).items():
             results[i] = refusal
     later: list[int] = []
     groups: dict[tuple[str, str, dt.date], list[int]] = {}
@@ -120,12 +130,11 @@ def issue_many(
         seen.add(ident)
         if own_id is not None:
             seen_ids.add(own_id)
-        groups.setdefault((req.hall_id, req.body.queue, service_day(now, hall.zone)), []).append(i)
+        groups.setdefault((req.hall_id, req.body.queue, today(hall)), []).append(i)
     if groups:
         if conn.dialect.name == "postgresql":
             # Every writer takes its halls' event locks first, in one order: no deadlocks.
-            for hall_id in sorted({hall for hall, _, _ in groups}):
-                lock_hall_events(conn, hall_id)
+            lock_halls_events(conn, [hall for hall, _, _ in groups])
             groups = dict(sorted(groups.items()))
         try:
             with conn.begin_nested():
@@ -158,12 +167,21 @@ def _bulk(
     rows: list[TicketRow] = []
     order: list[int] = []
     before: dict[tuple[str, str, dt.date], tuple[int, int]] = {}
-    for (hall_id, queue, day), members in groups.items():
-        total, priority = conn.execute(
-            sql.WAITING_COUNTS, {"hall": hall_id, "day": day, "queue": queue}
-        ).one()
-        before[(hall_id, queue, day)] = (int(total), int(priority))
-        last = allocate(conn, hall_id, queue, day, len(members))
+    # One count of what waits and one counter bump for all the batch's queues.
+    waiting = conn.execute(
+        sql.WAITING_BY_QUEUE,
+        {
+            "halls": sorted({hall for hall, _, _ in groups}),
+            "days": sorted({day for _, _, day in groups}),
+            "queues": sorted({queue for _, queue, _ in groups}),
+        },
+    )
+    for hall_id, queue, day, total, priority in waiting:
+        if (hall_id, queue, day) in groups:
+            before[(hall_id, queue, day)] = (int(total), int(priority))
+    lasts = allocate_many(conn, [(*group, len(members)) for group, members in groups.items()])
+    for ((hall_id, queue, day), members), last in zip(groups.items(), lasts, strict=True):
+        before.setdefault((hall_id, queue, day), (0, 0))
         first = last - len(members) + 1
         for seq, i in zip(range(first, last + 1), members, strict=True):
             if seq > MAX_SEQ:

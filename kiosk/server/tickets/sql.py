@@ -35,10 +35,24 @@ AHEAD_OF_NORMAL = (
         sa.or_(_t.c.priority.is_(True), sa.and_(_t.c.priority.is_(False), _EARLIER)),
     )
 )
-#: (all, priority) waiting in a queue.
-WAITING_COUNTS = sa.select(
-    sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case((_t.c.priority, 1), else_=0)), 0)
-).where(WAITING_IN_QUEUE)
+#: (hall, queue, day, all, priority) waiting, per queue of the halls, queues and days given
+#: (a superset of the groups asked about; the caller picks its own).
+WAITING_BY_QUEUE = (
+    sa.select(
+        _t.c.hall_id,
+        _t.c.queue,
+        _t.c.service_day,
+        sa.func.count(),
+        sa.func.coalesce(sa.func.sum(sa.case((_t.c.priority, 1), else_=0)), 0),
+    )
+    .where(
+        _t.c.hall_id.in_(sa.bindparam("halls", expanding=True)),
+        _t.c.service_day.in_(sa.bindparam("days", expanding=True)),
+        _t.c.queue.in_(sa.bindparam("queues", expanding=True)),
+        _t.c.state == TicketState.WAITING.value,
+    )
+    .group_by(_t.c.hall_id, _t.c.queue, _t.c.service_day)
+)
 BY_KEY = sa.select(_t).where(
     _t.c.principal == sa.bindparam("principal"), _t.c.idempotency_key == sa.bindparam("key")
 )
