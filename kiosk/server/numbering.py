@@ -64,7 +64,7 @@ def _bump_many_statement(dialect: Any) -> Any:
     return insert.on_conflict_do_update(
         index_elements=[table.c.hall_id, table.c.queue, table.c.service_day],
         set_={"last_seq": table.c.last_seq + insert.excluded.last_seq},
-    ).returning(table.c.last_seq, sort_by_parameter_order=True)
+    ).returning(table.c.hall_id, table.c.queue, table.c.service_day, table.c.last_seq)
 
 
 _BUMP_MANY = {
@@ -89,7 +89,13 @@ def allocate_many(conn: Connection, wants: list[tuple[str, str, dt.date, int]]) 
         {"hall_id": hall, "queue": queue, "service_day": day, "last_seq": count}
         for hall, queue, day, count in wants
     ]
-    return [int(last) for last in conn.execute(_BUMP_MANY[conn.dialect.name], rows).scalars()]
+    # RETURNING in any order (asking for the parameters' order would make SQLAlchemy send
+    # one statement per row), matched up by key.
+    last = {
+        (hall, queue, day): int(seq)
+        for hall, queue, day, seq in conn.execute(_BUMP_MANY[conn.dialect.name], rows)
+    }
+    return [last[(hall, queue, day)] for hall, queue, day, _ in wants]
 
 
 def _queue_full(queue: str) -> ApiError:

@@ -212,7 +212,11 @@ def _bulk(
             )
     if not rows:
         return
-    ids = list(conn.execute(sql.INSERT_TICKETS, [row.values() for row in rows]).scalars())
+    inserted = {
+        public_id: int(ticket_id)
+        for public_id, ticket_id in conn.execute(sql.INSERT_TICKETS, [r.values() for r in rows])
+    }
+    ids = [inserted[row.public_id] for row in rows]
     conn.execute(
         sql.INSERT_AUDIT,
         [
@@ -228,8 +232,9 @@ def _bulk(
             for ticket_id, row in zip(ids, rows, strict=True)
         ],
     )
-    seqs = list(
-        conn.execute(
+    written = {
+        (hall_id, data["number"]): int(seq)
+        for hall_id, data, seq in conn.execute(
             sql.INSERT_EVENTS,
             [
                 {
@@ -245,8 +250,9 @@ def _bulk(
                 }
                 for row in rows
             ],
-        ).scalars()
-    )
+        )
+    }
+    seqs = [written[(row.hall_id, row.number)] for row in rows]
     # People ahead: all waiting priority tickets are ahead of a normal one; of one's own
     # rank, those already waiting and those earlier in this batch.
     new_normal: dict[tuple[str, str, dt.date], int] = {}

@@ -65,6 +65,8 @@ IDS_TAKEN = sa.select(_t.c.public_id).where(
     _t.c.public_id.in_(sa.bindparam("public_ids", expanding=True))
 )
 INSERT_TICKET = sa.insert(_t).returning(_t.c.id)
-INSERT_TICKETS = sa.insert(_t).returning(_t.c.id, sort_by_parameter_order=True)
+# Multi-row INSERTs return their rows in any order, matched up by a key (asking for the
+# parameters' order makes SQLAlchemy send one statement per row on SQLite).
+INSERT_TICKETS = sa.insert(_t).returning(_t.c.public_id, _t.c.id)
 INSERT_AUDIT = sa.insert(m.ticket_audit)
-INSERT_EVENTS = sa.insert(m.events).returning(m.events.c.seq, sort_by_parameter_order=True)
+INSERT_EVENTS = sa.insert(m.events).returning(m.events.c.hall_id, m.events.c.data, m.events.c.seq)
