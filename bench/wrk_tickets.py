@@ -236,8 +236,9 @@ def one_run(backend: str, workers: int, connections: int, seconds: float) -> Wrk
         queues = sum(len(h.queues) for h in server.halls)
         capacity = 999 * queues
         warm = run_wrk(server, Path(tmp), connections, 1)
-        if warm.requests - warm.not_201 == 0:
-            raise SystemExit(f"warm-up issued no ticket: {warm.line()}")
+        if warm.tickets == 0:
+            # On a very busy machine a 1 s warm-up can end before the first answer.
+            print(f"!!! the 1 s warm-up issued no ticket: {warm.line()}", flush=True)
         result = run_wrk(server, Path(tmp), connections, seconds)
         if warm.requests + result.requests > capacity:
             print(f"!!! {queues} queues hold {capacity} numbers a day: run was cut short")
