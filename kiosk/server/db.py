@@ -2,20 +2,27 @@
 
 Writes go through one thread per process (:meth:`Database.write`), so on SQLite a process
 never fights itself for the write lock and every write transaction starts with
-``BEGIN IMMEDIATE`` (no lock upgrades, no surprise ``database is locked``); other
-processes wait on ``busy_timeout``. Reads run on the shared thread pool.
+``BEGIN IMMEDIATE`` (no lock upgrades, no surprise ``database is locked``). Several
+server processes on one SQLite file take turns through an ``flock`` on
+``<database>.write-lock`` first: the kernel hands the lock to the next writer the moment
+one commits, where SQLite's ``busy_timeout`` would sleep and poll (a lock convoy that
+made two workers slower than one). ``busy_timeout`` stays for every other writer (the
+CLI, migrations). Reads run on the shared thread pool.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import datetime as dt
 import errno
+import fcntl
 import functools
+import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -113,16 +120,30 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
     return engine
 
 
+def _open_write_lock(url: str) -> int | None:
+    """The fd of ``<database>.write-lock`` (None: in memory, or the folder is read-only —
+    then ``busy_timeout`` alone orders the writers, as before)."""
+    path = sa.engine.make_url(url).database
+    if not path or path == ":memory:":
+        return None
+    try:
+        return os.open(f"{path}.write-lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return None
+
+
 class Database:
     """The engines of one process, and the single writer thread."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.kind: Literal["sqlite", "postgresql"]
+        self._lock_fd: int | None = None
         if url.startswith("sqlite"):
             self.kind = "sqlite"
             self.reader = _sqlite_engine(url, immediate=False)
             self.writer = _sqlite_engine(url, immediate=True)
+            self._lock_fd = _open_write_lock(url)
         elif url.startswith("postgresql"):
             self.kind = "postgresql"
             self.reader = sa.create_engine(url, pool_size=10, max_overflow=30, pool_pre_ping=True)
@@ -146,7 +167,7 @@ class Database:
         """
         for attempt in range(4):
             try:
-                with self.writer.begin() as conn:
+                with self._writers_take_turns(), self.writer.begin() as conn:
                     result = fn(conn)
                 self.full_since = None
                 return result
@@ -157,6 +178,18 @@ class Database:
                 if attempt == 3 or getattr(exc.orig, "sqlstate", None) not in _RETRYABLE:
                     raise
         raise AssertionError("unreachable")
+
+    @contextlib.contextmanager
+    def _writers_take_turns(self) -> Iterator[None]:
+        """SQLite: hold the processes' write lock file for one transaction (module doc)."""
+        if self._lock_fd is None:
+            yield
+            return
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     def storage_check(self) -> list[tuple[str, str]]:
         """``(code, message)`` of what is wrong with the storage now (empty: nothing).
@@ -206,6 +239,9 @@ class Database:
 
     def close(self) -> None:
         self._write_thread.shutdown(wait=True)
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
         self.reader.dispose()
         if self.writer is not self.reader:
             self.writer.dispose()

@@ -20,8 +20,8 @@ import contextlib
 import datetime as dt
 import logging
 import zlib
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -30,12 +30,26 @@ from kiosk.core.wire import EventPublic, EventsPublic, EventType
 from kiosk.server import models as m
 from kiosk.server.db import Database, as_utc, utcnow
 
-__all__ = ["EventHub", "lock_hall_events", "read_events", "record_event"]
+__all__ = [
+    "EventHub",
+    "HallSeen",
+    "lock_hall_events",
+    "lock_halls_events",
+    "read_events",
+    "record_event",
+]
 
 log = logging.getLogger(__name__)
 
-#: (hall id, newest event seq, newest content/staff-status event seq) seen by a scan.
-_HallSeen = tuple[str, int, int]
+
+class HallSeen(NamedTuple):
+    """What a scan (or a local commit) saw of one hall."""
+
+    hall_id: str
+    #: The hall's newest event seq.
+    seq: int
+    #: The hall's newest content/staff-status event seq (0: no publication seen).
+    published: int = 0
 
 
 _INSERT_EVENT = sa.insert(m.events).returning(m.events.c.seq)
@@ -44,11 +58,28 @@ CHANNEL = "kiosk_events"
 _LOCK_HALL_EVENTS = sa.text(f"SELECT pg_advisory_xact_lock(:k), pg_notify('{CHANNEL}', :hall)")
 
 
+_LOCK_HALLS_EVENTS = sa.text(
+    f"SELECT pg_advisory_xact_lock(u.k), pg_notify('{CHANNEL}', u.hall) "
+    "FROM unnest(CAST(:ks AS bigint[]), CAST(:halls AS text[])) AS u(k, hall)"
+)
+
+
+def _events_lock_key(hall_id: str) -> int:
+    return zlib.crc32(f"events:{hall_id}".encode())
+
+
 def lock_hall_events(conn: Connection, hall_id: str) -> None:
     """PostgreSQL: serialise event writers of one hall until commit (see module doc),
     and NOTIFY every server process's hub — delivered when this transaction commits."""
-    key = zlib.crc32(f"events:{hall_id}".encode())
-    conn.execute(_LOCK_HALL_EVENTS, {"k": key, "hall": hall_id})
+    conn.execute(_LOCK_HALL_EVENTS, {"k": _events_lock_key(hall_id), "hall": hall_id})
+
+
+def lock_halls_events(conn: Connection, hall_ids: list[str]) -> None:
+    """:func:`lock_hall_events` for several halls in one round trip, in sorted order (the
+    one order every writer takes them in: no deadlocks)."""
+    halls = sorted(set(hall_ids))
+    params = {"ks": [_events_lock_key(h) for h in halls], "halls": halls}
+    conn.execute(_LOCK_HALLS_EVENTS, params).all()
 
 
 def record_event(conn: Connection, hall_id: str, type_: EventType, data: dict[str, Any]) -> int:
@@ -108,7 +139,7 @@ class EventHub:
 
     async def start(self) -> None:
         newest, halls = await self.db.read(lambda c: self._scan(c, startup=True))
-        self.notice(newest, halls)
+        self.notice(halls, newest=newest)
         self._task = asyncio.create_task(self._watch(), name="event-hub")
         if self.db.kind == "postgresql":
             self._listener = asyncio.create_task(self._listen(), name="event-hub-listen")
@@ -129,7 +160,7 @@ class EventHub:
 
     async def _scan_and_notice(self) -> None:
         newest, halls = await self.db.read(self._scan)
-        self.notice(newest, halls)
+        self.notice(halls, newest=newest)
 
     async def _listen(self) -> None:
         """PostgreSQL: LISTEN for writers' NOTIFY and scan at once instead of at the next
@@ -177,7 +208,7 @@ class EventHub:
     def latest(self, hall_id: str) -> int:
         return self.hall_latest.get(hall_id, 0)
 
-    def _scan(self, conn: Connection, *, startup: bool = False) -> tuple[int, list[_HallSeen]]:
+    def _scan(self, conn: Connection, *, startup: bool = False) -> tuple[int, list[HallSeen]]:
         newest = conn.execute(sa.select(sa.func.max(m.events.c.seq))).scalar() or 0
         ordered = conn.dialect.name == "sqlite"  # one writer at a time: seq = commit order
         if ordered and not startup and newest <= self.last_seq:
@@ -194,13 +225,13 @@ class EventHub:
             .where(e.seq > max(0, floor))
             .group_by(e.hall_id)
         ).all()
-        return newest, [(h, int(s), int(p or 0)) for h, s, p in rows]
+        return newest, [HallSeen(h, int(s), int(p or 0)) for h, s, p in rows]
 
     async def _watch(self) -> None:
         while True:
             try:
                 newest, halls = await self.db.read(self._scan)
-                self.notice(newest, halls)
+                self.notice(halls, newest=newest)
                 self.last_scan_at = asyncio.get_running_loop().time()
             except asyncio.CancelledError:
                 raise
@@ -211,10 +242,10 @@ class EventHub:
                 await asyncio.wait_for(self._poke.wait(), self.interval)
             self._poke.clear()
 
-    def notice(self, newest: int, halls: list[_HallSeen]) -> None:
-        """Record what a scan saw: (hall, newest seq, newest publication seq) per hall.
+    def notice(self, halls: Iterable[HallSeen], *, newest: int = 0) -> None:
+        """Record what a scan saw of each hall, and the newest seq of all (``newest``).
 
-        Also called right after a local commit, with ``newest=0``, to skip the wait.
+        Also called right after a local commit (no ``newest``), to skip the wait.
         """
         for hall_id, seq, published in halls:
             if seq > self.hall_latest.get(hall_id, 0):
@@ -250,7 +281,7 @@ class EventHub:
             (e.seq for e in events if e.type in (EventType.CONTENT, EventType.STAFF_STATUS)),
             default=0,
         )
-        self.notice(0, [(hall_id, events[-1].seq, published)])
+        self.notice([HallSeen(hall_id, seq=events[-1].seq, published=published)])
         return EventsPublic(events=events, last_seq=events[-1].seq).model_dump_json().encode()
 
     async def wait_for(self, hall_id: str, after: int, seconds: float) -> bool:

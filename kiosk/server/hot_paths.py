@@ -13,24 +13,26 @@ kind of request to both; ``fast_paths = false`` turns the lane off).
 from __future__ import annotations
 
 import json
-import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from pydantic import ValidationError
 from starlette.types import Message, Receive, Scope, Send
 
-from kiosk.core.wire import API_PREFIX, IDEMPOTENCY_KEY_PATTERN, TicketCreate
+from kiosk.core.wire import API_PREFIX, TicketCreate
+from kiosk.server.api.headers import IDEMPOTENCY_KEY, bearer_token
 from kiosk.server.auth import KioskPrincipal, StaffPrincipal
 from kiosk.server.content_store import newer_than_cached
 from kiosk.server.errors import ApiError, storage_error
 from kiosk.server.tickets import IssueRequest
 
+if TYPE_CHECKING:
+    from kiosk.server.runtime import ServerRuntime
+
 __all__ = ["HotPaths"]
 
 _CONTENT = f"{API_PREFIX}/kiosk/content".encode()
 _TICKETS = f"{API_PREFIX}/tickets".encode()
-_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 _JSON = (b"content-type", b"application/json")
 _MAX_TICKET_BODY = 16_384
 
@@ -50,10 +52,7 @@ def _headers(scope: Scope) -> dict[bytes, bytes]:
 
 def _bearer(headers: dict[bytes, bytes]) -> str | None:
     value = headers.get(b"authorization")
-    if value is None or value[:7].lower() != b"bearer ":
-        return None
-    token = value[7:].strip()
-    return token.decode("latin-1") if 0 < len(token) <= 200 else None
+    return None if value is None else bearer_token(value.decode("latin-1"))
 
 
 async def _answer(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
@@ -85,8 +84,9 @@ class HotPaths:
                 return
         await self.app(scope, receive, send)
 
-    def _runtime(self) -> Any:
-        return getattr(self.fastapi_app.state, "runtime", None)
+    def _runtime(self) -> ServerRuntime | None:
+        runtime: ServerRuntime | None = getattr(self.fastapi_app.state, "runtime", None)
+        return runtime
 
     async def _content(self, scope: Scope, send: Send) -> bool:
         runtime = self._runtime()
@@ -122,12 +122,12 @@ class HotPaths:
         usable = (
             who is not None
             and _is_json(headers.get(b"content-type"))
-            and _KEY.match(key) is not None
+            and IDEMPOTENCY_KEY.match(key) is not None
             and declared is not None
             and declared.isdigit()
             and int(declared) <= _MAX_TICKET_BODY
         )
-        if not usable:
+        if runtime is None or who is None or not usable:
             await self.app(scope, receive, send)
             return
         # Read the (small) body, then decide; the routes get it replayed if we pass.
@@ -154,7 +154,7 @@ class HotPaths:
                 create = TicketCreate.model_validate_json(body)
             except ValidationError:
                 create = None
-        if create is None:
+        if create is None or hall is None:
             await self.app(scope, _replay(body, receive), send)
             return
         try:

@@ -55,6 +55,58 @@ kiosk_allowance = sa.Table(
 )
 
 
+def _upsert_nothing(table: sa.Table) -> dict[str, Any]:
+    return {
+        "postgresql": postgresql.insert(table).on_conflict_do_nothing(),
+        "sqlite": sqlite.insert(table).on_conflict_do_nothing(),
+    }
+
+
+# The batch statements of a ticket batch (take_tickets_many, take_numbers_many), built once.
+_NEW_RATES = _upsert_nothing(kiosk_rate)
+_NEW_ALLOWANCES = _upsert_nothing(kiosk_allowance)
+_RATES = (
+    sa.select(kiosk_rate)
+    .where(kiosk_rate.c.device_id.in_(sa.bindparam("devices", expanding=True)))
+    .order_by(kiosk_rate.c.device_id)
+)
+_ALLOWANCES = (
+    sa.select(kiosk_allowance)
+    .where(
+        kiosk_allowance.c.device_id.in_(sa.bindparam("devices", expanding=True)),
+        kiosk_allowance.c.queue.in_(sa.bindparam("queues", expanding=True)),
+        kiosk_allowance.c.service_day.in_(sa.bindparam("days", expanding=True)),
+    )
+    .order_by(kiosk_allowance.c.device_id, kiosk_allowance.c.queue, kiosk_allowance.c.service_day)
+)
+_NOW = sa.bindparam("b_now", type_=Time)
+_REFUSED = sa.bindparam("b_refused", type_=sa.Integer)
+_SET_RATE = (
+    sa.update(kiosk_rate)
+    .where(kiosk_rate.c.device_id == sa.bindparam("b_device"))
+    .values(
+        tokens=sa.bindparam("b_tokens", type_=sa.Float),
+        updated_at=_NOW,
+        refused=kiosk_rate.c.refused + _REFUSED,
+        refused_at=sa.case((_REFUSED > 0, _NOW), else_=kiosk_rate.c.refused_at),
+    )
+)
+_ADD_REFUSED = (
+    sa.update(kiosk_rate)
+    .where(kiosk_rate.c.device_id == sa.bindparam("b_device"))
+    .values(refused=kiosk_rate.c.refused + _REFUSED, refused_at=_NOW)
+)
+_ADD_TAKEN = (
+    sa.update(kiosk_allowance)
+    .where(
+        kiosk_allowance.c.device_id == sa.bindparam("b_device"),
+        kiosk_allowance.c.queue == sa.bindparam("b_queue"),
+        kiosk_allowance.c.service_day == sa.bindparam("b_day"),
+    )
+    .values(taken=kiosk_allowance.c.taken + sa.bindparam("b_granted", type_=sa.Integer))
+)
+
+
 def _locked(
     conn: Connection, table: sa.Table, key: dict[str, object], fresh: dict[str, object]
 ) -> sa.Row[Any]:
@@ -135,6 +187,86 @@ class KioskQuota:
         )
         wait = math.ceil((1.0 - tokens) * 60.0 / self.per_minute) if tokens < 1 else 0
         return granted, max(1, wait)
+
+    def take_tickets_many(
+        self, conn: Connection, counts: dict[int, int]
+    ) -> dict[int, tuple[int, int]]:
+        """:meth:`take_tickets` for several kiosks at once (device id → count), in a fixed
+        number of statements; the rate rows are locked in device order."""
+        if not counts:
+            return {}
+        now = utcnow()
+        devices = sorted(counts)
+        fresh = [
+            {"device_id": d, "tokens": float(self.burst), "updated_at": now, "refused": 0}
+            for d in devices
+        ]
+        conn.execute(_NEW_RATES[conn.dialect.name], fresh)
+        query = _RATES.with_for_update() if conn.dialect.name == "postgresql" else _RATES
+        rows = {int(r.device_id): r for r in conn.execute(query, {"devices": devices})}
+        out: dict[int, tuple[int, int]] = {}
+        updates = []
+        for device_id in devices:
+            row, count = rows[device_id], counts[device_id]
+            last = as_utc(row.updated_at) or now
+            elapsed = max(0.0, (now - last).total_seconds())
+            tokens = min(float(self.burst), float(row.tokens) + elapsed * self.per_minute / 60.0)
+            granted = max(0, min(count, math.floor(tokens)))
+            tokens -= granted
+            refused = count - granted
+            updates.append(
+                {"b_device": device_id, "b_tokens": tokens, "b_now": now, "b_refused": refused}
+            )
+            wait = math.ceil((1.0 - tokens) * 60.0 / self.per_minute) if tokens < 1 else 0
+            out[device_id] = (granted, max(1, wait))
+        conn.execute(_SET_RATE, updates)
+        return out
+
+    def take_numbers_many(
+        self, conn: Connection, wants: dict[tuple[int, str, dt.date], int]
+    ) -> dict[tuple[int, str, dt.date], int]:
+        """:meth:`take_numbers` for several (device, queue, day) at once, in a fixed number
+        of statements. The caller holds the kiosks' rate rows (:meth:`take_tickets_many`
+        in the same transaction): the one lock order, rate row before allowance."""
+        if not wants:
+            return {}
+        keys = sorted(wants)
+        conn.execute(
+            _NEW_ALLOWANCES[conn.dialect.name],
+            [{"device_id": d, "queue": q, "service_day": day, "taken": 0} for d, q, day in keys],
+        )
+        query = _ALLOWANCES.with_for_update() if conn.dialect.name == "postgresql" else _ALLOWANCES
+        params = {
+            "devices": sorted({d for d, _, _ in keys}),
+            "queues": sorted({q for _, q, _ in keys}),
+            "days": sorted({day for _, _, day in keys}),
+        }
+        taken = {
+            (int(r.device_id), r.queue, r.service_day): int(r.taken)
+            for r in conn.execute(query, params)
+        }
+        out: dict[tuple[int, str, dt.date], int] = {}
+        refused: dict[int, int] = {}
+        for key in keys:
+            count = wants[key]
+            granted = max(0, min(count, self.numbers_per_queue_day - taken[key]))
+            out[key] = granted
+            if granted < count:
+                refused[key[0]] = refused.get(key[0], 0) + count - granted
+        grants = [
+            {"b_device": d, "b_queue": q, "b_day": day, "b_granted": out[(d, q, day)]}
+            for d, q, day in keys
+            if out[(d, q, day)]
+        ]
+        if grants:
+            conn.execute(_ADD_TAKEN, grants)
+        if refused:
+            now = utcnow()
+            conn.execute(
+                _ADD_REFUSED,
+                [{"b_device": d, "b_refused": n, "b_now": now} for d, n in sorted(refused.items())],
+            )
+        return out
 
     def too_fast(self, retry_after: int) -> ApiError:
         return ApiError(

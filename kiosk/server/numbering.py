@@ -58,10 +58,44 @@ def _bump_statement(dialect: Any) -> Any:
 _BUMP = {"postgresql": _bump_statement(postgresql), "sqlite": _bump_statement(sqlite)}
 
 
+def _bump_many_statement(dialect: Any) -> Any:
+    table = m.queue_counters
+    insert = dialect.insert(table)
+    return insert.on_conflict_do_update(
+        index_elements=[table.c.hall_id, table.c.queue, table.c.service_day],
+        set_={"last_seq": table.c.last_seq + insert.excluded.last_seq},
+    ).returning(table.c.hall_id, table.c.queue, table.c.service_day, table.c.last_seq)
+
+
+_BUMP_MANY = {
+    "postgresql": _bump_many_statement(postgresql),
+    "sqlite": _bump_many_statement(sqlite),
+}
+
+
 def allocate(conn: Connection, hall_id: str, queue: str, day: dt.date, count: int = 1) -> int:
     """Reserve ``count`` numbers; returns the last one reserved (may exceed MAX_SEQ)."""
     params = {"hall": hall_id, "queue": queue, "day": day, "n": count}
     return int(conn.execute(_BUMP[conn.dialect.name], params).scalar_one())
+
+
+def allocate_many(conn: Connection, wants: list[tuple[str, str, dt.date, int]]) -> list[int]:
+    """:func:`allocate` for several (hall, queue, day, count) at once, in one statement;
+    the last number reserved of each, in the order asked. Each (hall, queue, day) may be
+    asked once; the counters are locked in the order given."""
+    if not wants:
+        return []
+    rows = [
+        {"hall_id": hall, "queue": queue, "service_day": day, "last_seq": count}
+        for hall, queue, day, count in wants
+    ]
+    # RETURNING in any order (asking for the parameters' order would make SQLAlchemy send
+    # one statement per row), matched up by key.
+    last = {
+        (hall, queue, day): int(seq)
+        for hall, queue, day, seq in conn.execute(_BUMP_MANY[conn.dialect.name], rows)
+    }
+    return [last[(hall, queue, day)] for hall, queue, day, _ in wants]
 
 
 def _queue_full(queue: str) -> ApiError:

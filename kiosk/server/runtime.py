@@ -13,7 +13,7 @@ from kiosk.server.auth import PrincipalCache
 from kiosk.server.content_store import HallDirectory, PublicationSignal
 from kiosk.server.counters import CounterDesk
 from kiosk.server.db import Database
-from kiosk.server.events import EventHub
+from kiosk.server.events import EventHub, HallSeen
 from kiosk.server.jobs import JOBS, JobRunner
 from kiosk.server.kiosk_quota import KioskQuota
 from kiosk.server.settings import ServerSettings
@@ -82,4 +82,4 @@ class ServerRuntime:
         for hall_id, seq in events:
             if publication:
                 self.halls.forget(hall_id)
-            self.hub.notice(0, [(hall_id, seq, seq if publication else 0)])
+            self.hub.notice([HallSeen(hall_id, seq=seq, published=seq if publication else 0)])

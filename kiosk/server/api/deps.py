@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Path, Request
 
 from kiosk.core.values import SLUG_PATTERN, RowId
-from kiosk.core.wire import IDEMPOTENCY_KEY_PATTERN
+from kiosk.server.api.headers import IDEMPOTENCY_KEY_PATTERN, bearer_token
 from kiosk.server.auth import KioskPrincipal, Principal, StaffPrincipal
 from kiosk.server.errors import ApiError
 from kiosk.server.runtime import ServerRuntime
@@ -48,9 +48,8 @@ async def _principal(request: Request, runtime: Runtime) -> Principal:
         raise ApiError(
             401, "unauthorized", "需要令牌（Authorization: Bearer …）", headers=_UNAUTHORIZED
         )
-    scheme, _, token = header.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token or len(token) > 200:
+    token = bearer_token(header)
+    if token is None:
         raise ApiError(401, "unauthorized", "令牌格式不对，应为 Bearer 令牌", headers=_UNAUTHORIZED)
     found = await runtime.principals.resolve(token)
     if found is None:

@@ -1,0 +1,137 @@
+"""Benchmark: what one group-commit batch of tickets costs, in statements and in time.
+
+In-process, no HTTP: the demo halls on a fresh SQLite file (or a private PostgreSQL),
+then 40 batches of 10 new tickets over 10 queues of the demo halls, each run through
+``issue_many`` in one write transaction as ``IssueWriter`` does. Prints the statements a
+batch sends (SQLAlchemy's ``before_cursor_execute``; BEGIN and COMMIT not counted) and the
+median wall and writer-thread CPU time per batch. The statement count does not depend on
+the machine's load; the times do.
+
+    .venv/bin/python bench/ticket_batch.py [--backend sqlite|postgres|both]
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import sqlalchemy as sa
+from _server_under_test import backends_from_argv, conditions
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+
+from kiosk.core.wire import TicketCreate
+from kiosk.server import models as m
+from kiosk.server import seeding
+from kiosk.server.auth import KioskPrincipal
+from kiosk.server.content_store import HallDirectory
+from kiosk.server.db import Database, migrate
+from kiosk.server.kiosk_quota import KioskQuota
+from kiosk.server.tickets import IssueRequest, TicketView, issue_many
+from tests.utils.postgres import PrivatePostgres
+
+BATCHES = 40
+BATCH = 10
+
+
+def _requests(db: Database, halls: HallDirectory) -> list[IssueRequest]:
+    """Two queues of each demo hall's kiosk, the first BATCH of them."""
+    devices = db.read_sync(lambda c: c.execute(sa.select(m.kiosk_devices)).all())
+    out = []
+    for dev in devices:
+        entry = db.read_sync(functools.partial(halls.get_sync, hall_id=dev.hall_id))
+        if entry is None or entry.content is None:
+            continue
+        kiosk = KioskPrincipal(dev.id, dev.hall_id, dev.kiosk_no, dev.name)
+        for queue in [q.code for q in entry.content.queues][:2]:
+            out.append(IssueRequest(kiosk, dev.hall_id, "", TicketCreate(queue=queue)))
+    return out[:BATCH]
+
+
+def _issue(
+    conn: Connection,
+    *,
+    requests: list[IssueRequest],
+    halls: HallDirectory,
+    view: TicketView,
+    quota: KioskQuota,
+) -> None:
+    issue_many(conn, requests, halls, view, quota)
+
+
+def measure(url: str) -> str:
+    migrate(url)
+    db = Database(url)
+    try:
+        db.write_sync(seeding.load_demo)
+        with tempfile.TemporaryDirectory() as tmp:
+            seeding.ensure_demo_logins(db, Path(tmp), "http://bench")
+        halls = HallDirectory(db)
+        view = TicketView("http://bench", 5, halls)
+        quota = KioskQuota(1_000_000, 1_000_000.0, 999)
+        template = _requests(db, halls)
+
+        def batch() -> list[IssueRequest]:
+            return [
+                IssueRequest(r.principal, r.hall_id, uuid.uuid4().hex, r.body) for r in template
+            ]
+
+        first = batch()
+        db.write_sync(lambda c: issue_many(c, first, halls, view, quota))  # warm the caches
+        statements = [0]
+
+        def count(*_args: Any) -> None:
+            statements[0] += 1
+
+        event.listen(db.writer, "before_cursor_execute", count)
+        wall, cpu = [], []
+        for _ in range(BATCHES):
+            requests = batch()
+            t0, c0 = time.perf_counter(), time.thread_time()
+            db.write_sync(
+                functools.partial(_issue, requests=requests, halls=halls, view=view, quota=quota)
+            )
+            wall.append(time.perf_counter() - t0)
+            cpu.append(time.thread_time() - c0)
+        queues = len({(r.hall_id, r.body.queue) for r in template})
+        return (
+            f"{len(template)} tickets over {queues} queues: "
+            f"{statements[0] / BATCHES:.0f} statements a batch, median "
+            f"{statistics.median(wall) * 1000:.1f} ms wall, "
+            f"{statistics.median(cpu) * 1000:.1f} ms writer CPU"
+        )
+    finally:
+        db.close()
+
+
+def main(argv: list[str]) -> int:
+    print("== one group-commit batch of tickets ==", conditions(), flush=True)
+    for backend in backends_from_argv(argv):
+        if backend == "sqlite":
+            folder = tempfile.mkdtemp(prefix="ticket-batch-")
+            try:
+                line = measure(f"sqlite:///{os.path.join(folder, 'kiosk.sqlite3')}")
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+        else:
+            pg = PrivatePostgres().start()
+            try:
+                line = measure(pg.create_database())
+            finally:
+                pg.stop()
+        print(f"[{backend:8}] {line}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

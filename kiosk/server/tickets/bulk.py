@@ -1,0 +1,278 @@
+"""A batch of tickets in a handful of statements: :func:`issue_many`, which the group
+commit (:mod:`~kiosk.server.tickets.writer`) and ``POST /tickets/batch`` run."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from kiosk.core.tickets import format_number, new_public_id, service_day
+from kiosk.core.wire import EventType, TicketState
+from kiosk.server.auth import KioskPrincipal
+from kiosk.server.content_store import HallDirectory, HallEntry
+from kiosk.server.db import utcnow
+from kiosk.server.errors import ApiError
+from kiosk.server.events import lock_halls_events
+from kiosk.server.kiosk_quota import KioskQuota
+from kiosk.server.numbering import MAX_SEQ, allocate_many
+from kiosk.server.tickets import sql
+from kiosk.server.tickets.issue import IssueRequest, IssueResult, issue_one, request_hash, validate
+from kiosk.server.tickets.reads import TicketView
+from kiosk.server.tickets.rows import TicketRow, new_ticket_row
+
+__all__ = ["issue_many"]
+
+
+def _charge_kiosks(
+    conn: Connection,
+    requests: list[IssueRequest],
+    existing: set[tuple[str, str]],
+    quota: KioskQuota,
+    halls: HallDirectory,
+    today: Callable[[HallEntry], dt.date],
+) -> dict[int, ApiError]:
+    """Each kiosk's new tickets against its rate and its daily allowance of counter numbers
+    (kiosk/server/kiosk_quota.py); returns the refusals by request index."""
+    fresh: dict[int, list[int]] = {}
+    seen: set[tuple[str, str]] = set()
+    for i, req in enumerate(requests):
+        ident = (req.principal.principal, req.key)
+        new = ident not in existing and ident not in seen
+        if isinstance(req.principal, KioskPrincipal) and new:
+            seen.add(ident)
+            fresh.setdefault(req.principal.device_id, []).append(i)
+    refused: dict[int, ApiError] = {}
+    rates = quota.take_tickets_many(conn, {d: len(members) for d, members in fresh.items()})
+    wanting: dict[tuple[int, str, dt.date], list[int]] = {}
+    for device_id, members in sorted(fresh.items()):
+        granted, wait = rates[device_id]
+        refused.update((i, quota.too_fast(wait)) for i in members[granted:])
+        for i in members[:granted]:
+            hall = halls.get_sync(conn, requests[i].hall_id)
+            if requests[i].body.number is None and hall is not None:
+                day = today(hall)
+                wanting.setdefault((device_id, requests[i].body.queue, day), []).append(i)
+    got = quota.take_numbers_many(conn, {key: len(idx) for key, idx in wanting.items()})
+    for key, idx in sorted(wanting.items()):
+        refused.update((i, quota.allowance_spent(key[1])) for i in idx[got[key] :])
+    return refused
+
+
+def issue_many(
+    conn: Connection,
+    requests: list[IssueRequest],
+    halls: HallDirectory,
+    view: TicketView,
+    quota: KioskQuota | None = None,
+) -> list[IssueResult | ApiError]:
+    """Issue many tickets in the caller's transaction with a handful of statements.
+
+    The common case — a new, server-numbered ticket — is done in bulk: one look-up of
+    the idempotency keys, one counter bump and one count per queue, one multi-row INSERT
+    each for tickets, audit rows and events. People ahead follow from the counts taken
+    before the insert (priority first, then arrival). Everything else (replays, offline
+    numbers, a key repeated within the batch) and any bulk step that hits a constraint
+    goes through :func:`issue_one`, one by one, afterwards.
+    """
+    results: list[IssueResult | ApiError | None] = [None] * len(requests)
+    existing = {
+        (row.principal, row.idempotency_key)
+        for row in conn.execute(
+            sql.EXISTING_KEYS,
+            {
+                "principals": sorted({r.principal.principal for r in requests}),
+                "keys": sorted({r.key for r in requests}),
+            },
+        )
+    }
+    wanted_ids = sorted({r.body.public_id for r in requests if r.body.public_id is not None})
+    taken_ids: set[str] = set()
+    if wanted_ids:
+        taken_ids = set(conn.execute(sql.IDS_TAKEN, {"public_ids": wanted_ids}).scalars())
+    now = utcnow()
+    days: dict[str, dt.date] = {}
+
+    def today(hall: HallEntry) -> dt.date:
+        """The hall's service day at ``now`` (worked out once per hall and batch)."""
+        day = days.get(hall.hall_id)
+        if day is None:
+            day = days[hall.hall_id] = service_day(now, hall.zone)
+        return day
+
+    if quota is not None:
+        for i, refusal in _charge_kiosks(conn, requests, existing, quota, halls, today).items():
+            results[i] = refusal
+    later: list[int] = []
+    groups: dict[tuple[str, str, dt.date], list[int]] = {}
+    seen: set[tuple[str, str]] = set()
+    seen_ids: set[str] = set()
+    for i, req in enumerate(requests):
+        if results[i] is not None:
+            continue  # refused for the kiosk's rate or allowance
+        ident = (req.principal.principal, req.key)
+        own_id = req.body.public_id
+        if (
+            ident in existing
+            or ident in seen
+            or req.body.number is not None
+            or (own_id is not None and (own_id in taken_ids or own_id in seen_ids))
+        ):
+            later.append(i)
+            continue
+        try:
+            hall = validate(halls.get_sync(conn, req.hall_id), req.hall_id, req.body)
+        except ApiError as exc:
+            results[i] = exc
+            continue
+        seen.add(ident)
+        if own_id is not None:
+            seen_ids.add(own_id)
+        groups.setdefault((req.hall_id, req.body.queue, today(hall)), []).append(i)
+    if groups:
+        if conn.dialect.name == "postgresql":
+            # Every writer takes its halls' event locks first, in one order: no deadlocks.
+            lock_halls_events(conn, [hall for hall, _, _ in groups])
+            groups = dict(sorted(groups.items()))
+        try:
+            with conn.begin_nested():
+                _bulk(conn, requests, groups, results, now, halls, view)
+        except IntegrityError:
+            # A race with another process on a key: do this batch the careful way.
+            for members in groups.values():
+                for i in members:
+                    results[i] = None
+                    later.append(i)
+            later.sort()
+    for i in later:
+        try:
+            results[i] = issue_one(conn, requests[i], halls, view)
+        except ApiError as exc:
+            results[i] = exc
+    assert all(r is not None for r in results)
+    return [r for r in results if r is not None]
+
+
+def _bulk(
+    conn: Connection,
+    requests: list[IssueRequest],
+    groups: dict[tuple[str, str, dt.date], list[int]],
+    results: list[IssueResult | ApiError | None],
+    now: dt.datetime,
+    halls: HallDirectory,
+    view: TicketView,
+) -> None:
+    rows: list[TicketRow] = []
+    order: list[int] = []
+    before: dict[tuple[str, str, dt.date], tuple[int, int]] = {}
+    # One count of what waits and one counter bump for all the batch's queues.
+    waiting = conn.execute(
+        sql.WAITING_BY_QUEUE,
+        {
+            "halls": sorted({hall for hall, _, _ in groups}),
+            "days": sorted({day for _, _, day in groups}),
+            "queues": sorted({queue for _, queue, _ in groups}),
+        },
+    )
+    for hall_id, queue, day, total, priority in waiting:
+        if (hall_id, queue, day) in groups:
+            before[(hall_id, queue, day)] = (int(total), int(priority))
+    lasts = allocate_many(conn, [(*group, len(members)) for group, members in groups.items()])
+    for ((hall_id, queue, day), members), last in zip(groups.items(), lasts, strict=True):
+        before.setdefault((hall_id, queue, day), (0, 0))
+        first = last - len(members) + 1
+        for seq, i in zip(range(first, last + 1), members, strict=True):
+            if seq > MAX_SEQ:
+                results[i] = ApiError(
+                    409, "queue_full", f"{queue} 队列今天的号码已经发完（最多 {MAX_SEQ} 个）"
+                )
+                continue
+            req = requests[i]
+            order.append(i)
+            rows.append(
+                new_ticket_row(
+                    public_id=req.body.public_id or new_public_id(),
+                    hall_id=hall_id,
+                    queue=queue,
+                    service_id=req.body.service_id,
+                    service_day=day,
+                    seq=seq,
+                    number=format_number(queue, seq),
+                    origin="server",
+                    lease_id=None,
+                    priority=req.body.priority,
+                    now=now,
+                    kiosk_issued_at=req.body.issued_at,
+                    principal=req.principal.principal,
+                    idempotency_key=req.key,
+                    request_hash=request_hash(req.body),
+                )
+            )
+    if not rows:
+        return
+    inserted = {
+        public_id: int(ticket_id)
+        for public_id, ticket_id in conn.execute(sql.INSERT_TICKETS, [r.values() for r in rows])
+    }
+    ids = [inserted[row.public_id] for row in rows]
+    conn.execute(
+        sql.INSERT_AUDIT,
+        [
+            {
+                "ticket_id": ticket_id,
+                "at": now,
+                "actor": row.principal,
+                "action": "issue",
+                "from_state": None,
+                "to_state": TicketState.WAITING.value,
+                "data": {"origin": "server"},
+            }
+            for ticket_id, row in zip(ids, rows, strict=True)
+        ],
+    )
+    written = {
+        (hall_id, data["number"]): int(seq)
+        for hall_id, data, seq in conn.execute(
+            sql.INSERT_EVENTS,
+            [
+                {
+                    "hall_id": row.hall_id,
+                    "type": EventType.TICKET.value,
+                    "at": now,
+                    "data": {
+                        "number": row.number,
+                        "queue": row.queue,
+                        "state": "waiting",
+                        "window": None,
+                    },
+                }
+                for row in rows
+            ],
+        )
+    }
+    seqs = [written[(row.hall_id, row.number)] for row in rows]
+    # People ahead: all waiting priority tickets are ahead of a normal one; of one's own
+    # rank, those already waiting and those earlier in this batch.
+    new_normal: dict[tuple[str, str, dt.date], int] = {}
+    new_priority: dict[tuple[str, str, dt.date], int] = {}
+    for row in rows:
+        group = (row.hall_id, row.queue, row.service_day)
+        counter = new_priority if row.priority else new_normal
+        counter[group] = counter.get(group, 0) + 1
+    seen_normal: dict[tuple[str, str, dt.date], int] = {}
+    seen_priority: dict[tuple[str, str, dt.date], int] = {}
+    for i, ticket_id, row, seq in zip(order, ids, rows, seqs, strict=True):
+        group = (row.hall_id, row.queue, row.service_day)
+        total, priority = before[group]
+        if row.priority:
+            ahead = priority + seen_priority.get(group, 0)
+            seen_priority[group] = seen_priority.get(group, 0) + 1
+        else:
+            ahead = total + new_priority.get(group, 0) + seen_normal.get(group, 0)
+            seen_normal[group] = seen_normal.get(group, 0) + 1
+        hall = halls.get_sync(conn, row.hall_id)
+        results[i] = IssueResult(
+            view.public(conn, row.with_id(ticket_id), hall, ahead=ahead), True, (row.hall_id, seq)
+        )
