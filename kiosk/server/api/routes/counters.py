@@ -5,18 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 
 from kiosk.core.tickets import Action
-from kiosk.core.wire import CallNext, CountersPublic, ErrorPublic, TicketPublic, Transfer
+from kiosk.core.wire import CallNext, CountersPublic, TicketPublic, Transfer
 from kiosk.server.api.deps import CounterId, CurrentStaff, Runtime
+from kiosk.server.api.responses import error_responses
 
 router = APIRouter(tags=["counters"])
 
-_ERRORS: dict[int | str, dict[str, object]] = {
-    401: {"model": ErrorPublic},
-    403: {"model": ErrorPublic},
-    404: {"model": ErrorPublic},
-    409: {"model": ErrorPublic},
-    422: {"model": ErrorPublic},
-}
+_ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
 @router.get("/counters", response_model=CountersPublic, responses=_ERRORS)

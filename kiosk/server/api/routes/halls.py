@@ -8,20 +8,16 @@ from fastapi.responses import Response
 from sqlalchemy.engine import Connection
 
 from kiosk.core.content import ContentError, Snapshot, StaffStatus, parse_content
-from kiosk.core.wire import ErrorPublic, HallPublic, HallsPublic, StaffStatusUpdate
+from kiosk.core.wire import HallPublic, HallsPublic, StaffStatusUpdate
 from kiosk.server import models as m
 from kiosk.server.api.deps import CurrentStaff, HallId, Runtime, StaffId, require_hall_access
+from kiosk.server.api.responses import error_responses
 from kiosk.server.content_store import publish_content, publish_staff_status
 from kiosk.server.errors import ApiError
 
 router = APIRouter(tags=["halls"])
 
-_ERRORS: dict[int | str, dict[str, object]] = {
-    401: {"model": ErrorPublic},
-    403: {"model": ErrorPublic},
-    404: {"model": ErrorPublic},
-    422: {"model": ErrorPublic},
-}
+_ERRORS = error_responses(401, 403, 404, 422)
 _JSON = "application/json"
 
 

@@ -6,9 +6,10 @@ import sqlalchemy as sa
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from kiosk.core.wire import ErrorPublic, Heartbeat
+from kiosk.core.wire import Heartbeat
 from kiosk.server import models as m
 from kiosk.server.api.deps import CurrentKiosk, Runtime
+from kiosk.server.api.responses import error_responses
 from kiosk.server.db import utcnow
 
 router = APIRouter(tags=["kiosk"])
@@ -18,7 +19,7 @@ router = APIRouter(tags=["kiosk"])
     "/kiosk/heartbeat",
     status_code=204,
     response_class=Response,
-    responses={401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}},
+    responses=error_responses(401, 403),
 )
 async def heartbeat(body: Heartbeat, kiosk: CurrentKiosk, runtime: Runtime) -> Response:
     report = body.model_dump(mode="json")

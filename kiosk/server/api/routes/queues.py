@@ -14,8 +14,9 @@ from sqlalchemy.engine import Connection
 
 from kiosk.core.queueing import estimate_wait_minutes
 from kiosk.core.tickets import service_day
-from kiosk.core.wire import ErrorPublic, KioskQueuesPublic, QueueWaitingPublic
+from kiosk.core.wire import KioskQueuesPublic, QueueWaitingPublic
 from kiosk.server.api.deps import CurrentKiosk, Runtime
+from kiosk.server.api.responses import error_responses
 from kiosk.server.db import utcnow
 
 router = APIRouter(tags=["kiosk"])
@@ -24,7 +25,7 @@ router = APIRouter(tags=["kiosk"])
 @router.get(
     "/kiosk/queues",
     response_model=KioskQueuesPublic,
-    responses={401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}},
+    responses=error_responses(401, 403),
 )
 async def kiosk_queues(kiosk: CurrentKiosk, runtime: Runtime) -> KioskQueuesPublic:
     """Every queue of the kiosk's hall with its waiting count and wait for a new ticket."""

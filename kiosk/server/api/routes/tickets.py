@@ -8,7 +8,6 @@ from fastapi.responses import Response
 
 from kiosk.core.wire import (
     ErrorBody,
-    ErrorPublic,
     TicketBatchCreate,
     TicketBatchPublic,
     TicketBatchResult,
@@ -22,20 +21,14 @@ from kiosk.server.api.deps import (
     IdempotencyKey,
     Runtime,
 )
+from kiosk.server.api.responses import error_responses
 from kiosk.server.auth import KioskPrincipal
 from kiosk.server.errors import ApiError
 from kiosk.server.tickets import IssueRequest, IssueResult, issue_many
 
 router = APIRouter(tags=["tickets"])
 
-_ERRORS: dict[int | str, dict[str, object]] = {
-    401: {"model": ErrorPublic},
-    403: {"model": ErrorPublic},
-    404: {"model": ErrorPublic},
-    409: {"model": ErrorPublic},
-    422: {"model": ErrorPublic},
-    429: {"model": ErrorPublic},
-}
+_ERRORS = error_responses(401, 403, 404, 409, 422, 429)
 
 
 @router.post(
@@ -113,7 +106,7 @@ async def deliver_batch(
 @router.get(
     "/public/tickets/{public_id}",
     response_model=TicketPublic,
-    responses={404: {"model": ErrorPublic}},
+    responses=error_responses(404),
 )
 async def public_ticket(public_id: str, runtime: Runtime) -> TicketPublic:
     """Anyone holding the unguessable id may see the ticket's state (no personal data)."""
