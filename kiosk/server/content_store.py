@@ -24,7 +24,7 @@ from kiosk.core.salvage import salvage_snapshot
 from kiosk.core.wire import EventType
 from kiosk.server import models as m
 from kiosk.server.db import Database, utcnow
-from kiosk.server.errors import ApiError
+from kiosk.server.domain_errors import Invalid, NotFound
 from kiosk.server.events import record_event
 from kiosk.server.media import accepted_media
 
@@ -127,7 +127,7 @@ class HallDirectory:
     async def require(self, hall_id: str) -> HallEntry:
         entry = await self.get(hall_id)
         if entry is None:
-            raise ApiError(404, "unknown_hall", f"没有编号为 {hall_id} 的大厅", field="hall_id")
+            raise NotFound("unknown_hall", f"没有编号为 {hall_id} 的大厅", field="hall_id")
         return entry
 
     def forget(self, hall_id: str) -> None:
@@ -194,8 +194,7 @@ def _check_media(conn: Connection, content: HallContent) -> None:
     have = accepted_media(conn, wanted)
     for i, staff in enumerate(content.staff):
         if staff.photo and staff.photo not in have:
-            raise ApiError(
-                422,
+            raise Invalid(
                 "unknown_media",
                 f"staff[{i}].photo：没有这个图片（{staff.photo[:12]}…），"
                 "或文件未通过图片检查，请重新上传",
@@ -242,7 +241,7 @@ def _store_version(
     now = utcnow()
     if hall is None:
         if not create:
-            raise ApiError(404, "unknown_hall", f"没有编号为 {hall_id} 的大厅", field="hall_id")
+            raise NotFound("unknown_hall", f"没有编号为 {hall_id} 的大厅", field="hall_id")
         conn.execute(
             sa.insert(m.halls).values(
                 id=hall_id, name=content.hall.name, timezone=content.hall.timezone, created_at=now
@@ -295,13 +294,13 @@ def publish_staff_status(
     """A new version with one staff member's on-duty status changed, and its event."""
     current = _load_entry(conn, hall_id)
     if current is None:
-        raise ApiError(404, "unknown_hall", f"没有编号为 {hall_id} 的大厅", field="hall_id")
+        raise NotFound("unknown_hall", f"没有编号为 {hall_id} 的大厅", field="hall_id")
     if current.content is None:
-        raise ApiError(404, "unknown_staff", f"大厅 {hall_id} 还没有发布内容", field="staff_id")
+        raise NotFound("unknown_staff", f"大厅 {hall_id} 还没有发布内容", field="staff_id")
     staff = list(current.content.staff)
     index = next((i for i, s in enumerate(staff) if s.id == staff_id), None)
     if index is None:
-        raise ApiError(404, "unknown_staff", f"没有编号为 {staff_id} 的工作人员", field="staff_id")
+        raise NotFound("unknown_staff", f"没有编号为 {staff_id} 的工作人员", field="staff_id")
     staff[index] = staff[index].model_copy(
         update={"status": status, "status_until": status_until, "status_note": status_note}
     )

@@ -27,7 +27,7 @@ from kiosk.server.admin.web import (
 )
 from kiosk.server.counters import list_counters
 from kiosk.server.db import utcnow
-from kiosk.server.errors import ApiError
+from kiosk.server.domain_errors import DomainError
 
 __all__ = ["router"]
 
@@ -191,7 +191,7 @@ async def _do(request: Request, counter_id: RowId, post: Any, op: Any, done: str
 
     try:
         ticket, events = await runtime.db.write(run)
-    except ApiError as exc:
+    except DomainError as exc:
         return redirect(back, exc.message)
     runtime.published(events)
     return redirect(back, f"{ticket.number}：{done}")

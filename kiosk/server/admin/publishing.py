@@ -34,7 +34,7 @@ from kiosk.server.admin.web import (
     runtime_of,
 )
 from kiosk.server.db import as_utc, utcnow
-from kiosk.server.errors import ApiError
+from kiosk.server.domain_errors import DomainError
 
 __all__ = ["router"]
 
@@ -90,7 +90,7 @@ async def publish(request: Request, hall: HallScope, post: PostedForm) -> Respon
         snapshot, seq = await runtime.db.write(lambda c: publish_draft(c, post.session, hall.id))
     except EditRefused as exc:
         return redirect(f"/admin/halls/{hall.id}", f"未发布：{exc}")
-    except ApiError as exc:
+    except DomainError as exc:
         return redirect(f"/admin/halls/{hall.id}", f"未发布：{exc.message}")
     runtime.published([(hall.id, seq)], publication=True)
     return redirect(
@@ -169,7 +169,7 @@ async def restore(request: Request, hall: HallScope, version: RowId, post: Poste
         snapshot, seq = await runtime.db.write(
             lambda c: restore_version(c, post.session, hall.id, version)
         )
-    except ApiError as exc:
+    except DomainError as exc:
         return redirect(f"/admin/halls/{hall.id}/versions", f"未恢复：{exc.message}")
     runtime.published([(hall.id, seq)], publication=True)
     return redirect(

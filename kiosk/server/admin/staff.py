@@ -28,7 +28,7 @@ from kiosk.server.admin.fields import Field, typed_date, typed_time
 from kiosk.server.admin.web import AdminPageError, HallScope, PostedForm, redirect, runtime_of
 from kiosk.server.content_store import publish_staff_status
 from kiosk.server.db import utcnow
-from kiosk.server.errors import ApiError
+from kiosk.server.domain_errors import DomainError
 from kiosk.server.media import check_media, media_response, read_media, store_media
 
 __all__ = ["router"]
@@ -131,7 +131,7 @@ async def change_status(
 
     try:
         name, version, seq = await runtime.db.write(change)
-    except ApiError as exc:
+    except DomainError as exc:
         return redirect(back, exc.message)
     runtime.published([(hall.id, seq)], publication=True)
     return redirect(back, f"{name} 已改为“{status.label}”，自助机即刻更新（第 {version} 版）")
