@@ -32,10 +32,11 @@ from kiosk.server.admin.web import (
     AdminPageError,
     HallScope,
     PostedForm,
+    Runtime,
     redirect,
     render,
-    runtime_of,
 )
+from kiosk.server.runtime import ServerRuntime
 
 __all__ = ["Collection", "ItemList", "register_collection"]
 
@@ -68,8 +69,8 @@ class Collection:
     list_template: str = "admin/collection_list.html"
 
 
-async def _zone(request: Request, hall_id: str) -> ZoneInfo:
-    entry = await runtime_of(request).halls.get(hall_id)
+async def _zone(runtime: ServerRuntime, hall_id: str) -> ZoneInfo:
+    entry = await runtime.halls.get(hall_id)
     return entry.zone if entry is not None else ZoneInfo(DEFAULT_TIMEZONE)
 
 
@@ -89,8 +90,8 @@ def _move(items: list[Any], index: int, direction: str) -> None:
 def register_collection(router: APIRouter, coll: Collection) -> None:
     base = "/halls/{hall_id}/" + coll.key
 
-    async def draft_of(request: Request, hall_id: str) -> Draft:
-        return await runtime_of(request).db.read(lambda c: load_draft(c, hall_id))
+    async def draft_of(runtime: ServerRuntime, hall_id: str) -> Draft:
+        return await runtime.db.read(lambda c: load_draft(c, hall_id))
 
     def url(hall_id: str, item_id: str | None = None) -> str:
         out = f"/admin/halls/{hall_id}/{coll.key}"
@@ -98,6 +99,7 @@ def register_collection(router: APIRouter, coll: Collection) -> None:
 
     async def show_edit(
         request: Request,
+        runtime: ServerRuntime,
         hall: Any,
         draft: Draft,
         item: dict[str, Any] | None,
@@ -108,7 +110,7 @@ def register_collection(router: APIRouter, coll: Collection) -> None:
         sub_state: dict[str, Any] | None = None,
         status_code: int = 200,
     ) -> HTMLResponse:
-        zone = await _zone(request, hall.id)
+        zone = await _zone(runtime, hall.id)
         creating = item is None
         fields = coll.fields + (coll.new_fields if creating else [])
         shown = form_values(fields, item or {}, zone)
@@ -167,8 +169,8 @@ def register_collection(router: APIRouter, coll: Collection) -> None:
         )
 
     @router.get(base, response_class=HTMLResponse, name=f"{coll.key}_list")
-    async def list_items(request: Request, hall: HallScope) -> HTMLResponse:
-        draft = await draft_of(request, hall.id)
+    async def list_items(request: Request, runtime: Runtime, hall: HallScope) -> HTMLResponse:
+        draft = await draft_of(runtime, hall.id)
         items = draft.content.get(coll.key, [])
         return render(
             request,
@@ -178,17 +180,19 @@ def register_collection(router: APIRouter, coll: Collection) -> None:
                 "draft": draft,
                 "coll": coll,
                 "items": [{"item": it, "summary": coll.summary(it)} for it in items],
-                "zone": await _zone(request, hall.id),
+                "zone": await _zone(runtime, hall.id),
             },
         )
 
     @router.get(base + "/new", response_class=HTMLResponse, name=f"{coll.key}_new_form")
-    async def new_form(request: Request, hall: HallScope) -> HTMLResponse:
-        return await show_edit(request, hall, await draft_of(request, hall.id), None)
+    async def new_form(request: Request, runtime: Runtime, hall: HallScope) -> HTMLResponse:
+        return await show_edit(request, runtime, hall, await draft_of(runtime, hall.id), None)
 
     @router.post(base + "/new", response_class=HTMLResponse, name=f"{coll.key}_create")
-    async def create(request: Request, hall: HallScope, post: PostedForm) -> Response:
-        zone = await _zone(request, hall.id)
+    async def create(
+        request: Request, runtime: Runtime, hall: HallScope, post: PostedForm
+    ) -> Response:
+        zone = await _zone(runtime, hall.id)
         fields = coll.fields + coll.new_fields
         values, errors, shown = read_fields(fields, post, zone, creating=True)
         if not errors:
@@ -208,11 +212,9 @@ def register_collection(router: APIRouter, coll: Collection) -> None:
                 return f"新增{coll.item_label}：{item.get('name') or item.get('title') or ''}"
 
             try:
-                await runtime_of(request).db.write(
-                    lambda c: edit_draft(c, post.session, hall.id, add)
-                )
+                await runtime.db.write(lambda c: edit_draft(c, post.session, hall.id, add))
             except EditRefused as exc:
-                index = len((await draft_of(request, hall.id)).content.get(coll.key, []))
+                index = len((await draft_of(runtime, hall.id)).content.get(coll.key, []))
                 problems = [
                     (
                         _alias(path, f"{coll.key}[{index}]", coll.new_aliases),
@@ -221,9 +223,10 @@ def register_collection(router: APIRouter, coll: Collection) -> None:
                     for path, message in exc.problems
                 ]
                 errors, general = problems_by_field(problems, f"{coll.key}[{index}]", fields)
-                draft = await draft_of(request, hall.id)
+                draft = await draft_of(runtime, hall.id)
                 return await show_edit(
                     request,
+                    runtime,
                     hall,
                     draft,
                     None,
@@ -235,22 +238,26 @@ def register_collection(router: APIRouter, coll: Collection) -> None:
             return redirect(
                 url(hall.id, str(item.get("id", ""))), f"已新增{coll.item_label}（草稿）"
             )
-        draft = await draft_of(request, hall.id)
+        draft = await draft_of(runtime, hall.id)
         return await show_edit(
-            request, hall, draft, None, values=shown, errors=errors, status_code=422
+            request, runtime, hall, draft, None, values=shown, errors=errors, status_code=422
         )
 
     @router.get(base + "/{item_id}", response_class=HTMLResponse, name=f"{coll.key}_edit_form")
-    async def edit_form(request: Request, hall: HallScope, item_id: str) -> HTMLResponse:
-        draft = await draft_of(request, hall.id)
+    async def edit_form(
+        request: Request, runtime: Runtime, hall: HallScope, item_id: str
+    ) -> HTMLResponse:
+        draft = await draft_of(runtime, hall.id)
         items = draft.content.get(coll.key, [])
-        return await show_edit(request, hall, draft, items[_index(items, item_id)])
+        return await show_edit(request, runtime, hall, draft, items[_index(items, item_id)])
 
     @router.post(base + "/{item_id}", response_class=HTMLResponse, name=f"{coll.key}_save")
-    async def save(request: Request, hall: HallScope, item_id: str, post: PostedForm) -> Response:
-        zone = await _zone(request, hall.id)
+    async def save(
+        request: Request, runtime: Runtime, hall: HallScope, item_id: str, post: PostedForm
+    ) -> Response:
+        zone = await _zone(runtime, hall.id)
         values, errors, shown = read_fields(coll.fields, post, zone, creating=False)
-        draft = await draft_of(request, hall.id)
+        draft = await draft_of(runtime, hall.id)
         items = draft.content.get(coll.key, [])
         index = _index(items, item_id)
         if not errors:
@@ -262,9 +269,7 @@ def register_collection(router: APIRouter, coll: Collection) -> None:
                 return f"修改{coll.item_label}：{target.get('name') or target.get('title') or ''}"
 
             try:
-                await runtime_of(request).db.write(
-                    lambda c: edit_draft(c, post.session, hall.id, change)
-                )
+                await runtime.db.write(lambda c: edit_draft(c, post.session, hall.id, change))
                 return redirect(url(hall.id, item_id), "已保存到草稿，发布后自助机才会显示")
             except EditRefused as exc:
                 errors, general = problems_by_field(
@@ -272,6 +277,7 @@ def register_collection(router: APIRouter, coll: Collection) -> None:
                 )
                 return await show_edit(
                     request,
+                    runtime,
                     hall,
                     draft,
                     items[index],
@@ -281,26 +287,31 @@ def register_collection(router: APIRouter, coll: Collection) -> None:
                     status_code=422,
                 )
         return await show_edit(
-            request, hall, draft, items[index], values=shown, errors=errors, status_code=422
+            request,
+            runtime,
+            hall,
+            draft,
+            items[index],
+            values=shown,
+            errors=errors,
+            status_code=422,
         )
 
     @router.post(base + "/{item_id}/delete", name=f"{coll.key}_delete")
-    async def delete(request: Request, hall: HallScope, item_id: str, post: PostedForm) -> Response:
+    async def delete(runtime: Runtime, hall: HallScope, item_id: str, post: PostedForm) -> Response:
         def remove(content: dict[str, Any]) -> str:
             items = content.get(coll.key, [])
             gone = items.pop(_index(items, item_id))
             return f"删除{coll.item_label}：{gone.get('name') or gone.get('title') or item_id}"
 
         try:
-            await runtime_of(request).db.write(
-                lambda c: edit_draft(c, post.session, hall.id, remove)
-            )
+            await runtime.db.write(lambda c: edit_draft(c, post.session, hall.id, remove))
         except EditRefused as exc:
             return redirect(url(hall.id), "不能删除：" + str(exc))
         return redirect(url(hall.id), f"已删除{coll.item_label}（草稿）")
 
     @router.post(base + "/{item_id}/move", name=f"{coll.key}_move")
-    async def move(request: Request, hall: HallScope, item_id: str, post: PostedForm) -> Response:
+    async def move(runtime: Runtime, hall: HallScope, item_id: str, post: PostedForm) -> Response:
         direction = post.text("direction")
 
         def reorder(content: dict[str, Any]) -> str:
@@ -308,7 +319,7 @@ def register_collection(router: APIRouter, coll: Collection) -> None:
             _move(items, _index(items, item_id), direction)
             return f"调整{coll.item_label}顺序：{item_id}"
 
-        await runtime_of(request).db.write(lambda c: edit_draft(c, post.session, hall.id, reorder))
+        await runtime.db.write(lambda c: edit_draft(c, post.session, hall.id, reorder))
         return redirect(url(hall.id), "顺序已调整（草稿）")
 
     for sub in coll.subs:
@@ -336,6 +347,7 @@ def _register_sub(
 
     async def refused(
         request: Request,
+        runtime: ServerRuntime,
         hall: Any,
         item_id: str,
         state_key: str,
@@ -344,7 +356,7 @@ def _register_sub(
         errors: dict[str, str],
         problems: list[tuple[str, str]],
     ) -> HTMLResponse:
-        draft = await draft_of(request, hall.id)
+        draft = await draft_of(runtime, hall.id)
         items = draft.content.get(coll.key, [])
         item_index = _index(items, item_id)
         general: list[str] = []
@@ -354,16 +366,20 @@ def _register_sub(
             errors, general = problems_by_field(problems, prefix, sub.fields)
         state = {state_key: {"values": shown, "errors": errors, "general": general}}
         response: HTMLResponse = await show_edit(
-            request, hall, draft, items[item_index], sub_state=state, status_code=422
+            request, runtime, hall, draft, items[item_index], sub_state=state, status_code=422
         )
         return response
 
     @router.post(sub_base + "/new", name=f"{coll.key}_{sub.key}_add")
-    async def add(request: Request, hall: HallScope, item_id: str, post: PostedForm) -> Response:
-        zone = await _zone(request, hall.id)
+    async def add(
+        request: Request, runtime: Runtime, hall: HallScope, item_id: str, post: PostedForm
+    ) -> Response:
+        zone = await _zone(runtime, hall.id)
         values, errors, shown = read_fields(sub.fields, post, zone, creating=True)
         if errors:
-            return await refused(request, hall, item_id, f"{sub.key}:new", None, shown, errors, [])
+            return await refused(
+                request, runtime, hall, item_id, f"{sub.key}:new", None, shown, errors, []
+            )
         entry: dict[str, Any] = {}
         for name, value in values.items():
             set_path(entry, name, value)
@@ -374,24 +390,27 @@ def _register_sub(
             return f"新增{sub.item_label}：{item_id}"
 
         try:
-            await runtime_of(request).db.write(
-                lambda c: edit_draft(c, post.session, hall.id, change)
-            )
+            await runtime.db.write(lambda c: edit_draft(c, post.session, hall.id, change))
         except EditRefused as exc:
             return await refused(
-                request, hall, item_id, f"{sub.key}:new", None, shown, {}, exc.problems
+                request, runtime, hall, item_id, f"{sub.key}:new", None, shown, {}, exc.problems
             )
         return redirect(url(hall.id, item_id) + anchor, f"已新增{sub.item_label}（草稿）")
 
     @router.post(sub_base + "/{index}", name=f"{coll.key}_{sub.key}_save")
     async def save(
-        request: Request, hall: HallScope, item_id: str, index: Position, post: PostedForm
+        request: Request,
+        runtime: Runtime,
+        hall: HallScope,
+        item_id: str,
+        index: Position,
+        post: PostedForm,
     ) -> Response:
-        zone = await _zone(request, hall.id)
+        zone = await _zone(runtime, hall.id)
         values, errors, shown = read_fields(sub.fields, post, zone, creating=True)
         if errors:
             return await refused(
-                request, hall, item_id, f"{sub.key}:{index}", index, shown, errors, []
+                request, runtime, hall, item_id, f"{sub.key}:{index}", index, shown, errors, []
             )
 
         def change(content: dict[str, Any]) -> str:
@@ -406,18 +425,28 @@ def _register_sub(
             return f"修改{sub.item_label}：{item_id} 第 {index + 1} 项"
 
         try:
-            await runtime_of(request).db.write(
-                lambda c: edit_draft(c, post.session, hall.id, change)
-            )
+            await runtime.db.write(lambda c: edit_draft(c, post.session, hall.id, change))
         except EditRefused as exc:
             return await refused(
-                request, hall, item_id, f"{sub.key}:{index}", index, shown, {}, exc.problems
+                request,
+                runtime,
+                hall,
+                item_id,
+                f"{sub.key}:{index}",
+                index,
+                shown,
+                {},
+                exc.problems,
             )
         return redirect(url(hall.id, item_id) + anchor, f"已保存{sub.item_label}（草稿）")
 
     @router.post(sub_base + "/{index}/delete", name=f"{coll.key}_{sub.key}_delete")
     async def delete(
-        request: Request, hall: HallScope, item_id: str, index: Position, post: PostedForm
+        runtime: Runtime,
+        hall: HallScope,
+        item_id: str,
+        index: Position,
+        post: PostedForm,
     ) -> Response:
         def change(content: dict[str, Any]) -> str:
             target = content[coll.key][_index(content[coll.key], item_id)]
@@ -428,9 +457,7 @@ def _register_sub(
             return f"删除{sub.item_label}：{item_id} 第 {index + 1} 项"
 
         try:
-            await runtime_of(request).db.write(
-                lambda c: edit_draft(c, post.session, hall.id, change)
-            )
+            await runtime.db.write(lambda c: edit_draft(c, post.session, hall.id, change))
         except EditRefused as exc:
             message = "；".join(msg for _, msg in exc.problems)
             return redirect(url(hall.id, item_id) + anchor, f"不能删除：{message}")
@@ -438,7 +465,11 @@ def _register_sub(
 
     @router.post(sub_base + "/{index}/move", name=f"{coll.key}_{sub.key}_move")
     async def move(
-        request: Request, hall: HallScope, item_id: str, index: Position, post: PostedForm
+        runtime: Runtime,
+        hall: HallScope,
+        item_id: str,
+        index: Position,
+        post: PostedForm,
     ) -> Response:
         direction = post.text("direction")
 
@@ -450,5 +481,5 @@ def _register_sub(
             _move(rows, index, direction)
             return f"调整{sub.item_label}顺序：{item_id}"
 
-        await runtime_of(request).db.write(lambda c: edit_draft(c, post.session, hall.id, change))
+        await runtime.db.write(lambda c: edit_draft(c, post.session, hall.id, change))
         return redirect(url(hall.id, item_id) + anchor, "顺序已调整（草稿）")

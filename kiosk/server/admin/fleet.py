@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from kiosk.core import clock
 from kiosk.server import models as m
-from kiosk.server.admin.web import CurrentSession, render, runtime_of
+from kiosk.server.admin.web import CurrentSession, Runtime, render
 from kiosk.server.db import as_utc, utcnow
 from kiosk.server.kiosk_quota import refusals
 
@@ -108,12 +108,12 @@ def ago(delta: dt.timedelta | None) -> str:
 
 
 @router.get("/fleet", response_class=HTMLResponse, name="fleet")
-async def fleet(request: Request, session: CurrentSession) -> HTMLResponse:
+async def fleet(request: Request, runtime: Runtime, session: CurrentSession) -> HTMLResponse:
     hall_id = None if session.staff.is_admin else session.staff.hall_id
-    rows = await runtime_of(request).db.read(lambda c: fleet_rows(c, hall_id))
+    rows = await runtime.db.read(lambda c: fleet_rows(c, hall_id))
     rows = [r for r in rows if not r["revoked"]]
     counts = {s: sum(1 for r in rows if r["state"] == s) for s in ("online", "offline", "never")}
-    settings = runtime_of(request).settings
+    settings = runtime.settings
     return render(
         request,
         "admin/fleet.html",
@@ -123,7 +123,7 @@ async def fleet(request: Request, session: CurrentSession) -> HTMLResponse:
             "ago": ago,
             "zone": ZoneInfo("Asia/Shanghai"),
             "revoke_seconds": settings.auth_cache_seconds,
-            "quota": runtime_of(request).quota,
+            "quota": runtime.quota,
             "updated": clock.now().astimezone(ZoneInfo("Asia/Shanghai")),
         },
     )

@@ -29,9 +29,9 @@ from kiosk.server.admin.web import (
     DistrictAdmin,
     HallScope,
     PostedForm,
+    Runtime,
     redirect,
     render,
-    runtime_of,
 )
 from kiosk.server.db import as_utc, utcnow
 from kiosk.server.domain_errors import DomainError
@@ -73,16 +73,15 @@ def _preview_context(content: HallContent, hall_id: str) -> dict[str, Any]:
 
 
 @router.get("/halls/{hall_id}/preview", response_class=HTMLResponse, name="preview")
-async def preview(request: Request, hall: HallScope) -> HTMLResponse:
-    draft = await runtime_of(request).db.read(lambda c: load_draft(c, hall.id))
+async def preview(request: Request, runtime: Runtime, hall: HallScope) -> HTMLResponse:
+    draft = await runtime.db.read(lambda c: load_draft(c, hall.id))
     ctx = _preview_context(draft.model(), hall.id)
     ctx.update({"hall": hall, "draft": draft, "title": "草稿预览（发布后自助机显示的内容）"})
     return render(request, "admin/preview.html", ctx)
 
 
 @router.post("/halls/{hall_id}/publish", name="publish")
-async def publish(request: Request, hall: HallScope, post: PostedForm) -> Response:
-    runtime = runtime_of(request)
+async def publish(runtime: Runtime, hall: HallScope, post: PostedForm) -> Response:
     draft = await runtime.db.read(lambda c: load_draft(c, hall.id))
     if not draft.changed:
         return redirect(f"/admin/halls/{hall.id}", "没有未发布的修改，无需发布")
@@ -100,8 +99,8 @@ async def publish(request: Request, hall: HallScope, post: PostedForm) -> Respon
 
 
 @router.post("/halls/{hall_id}/discard", name="discard")
-async def discard(request: Request, hall: HallScope, post: PostedForm) -> Response:
-    await runtime_of(request).db.write(lambda c: discard_draft(c, post.session, hall.id))
+async def discard(runtime: Runtime, hall: HallScope, post: PostedForm) -> Response:
+    await runtime.db.write(lambda c: discard_draft(c, post.session, hall.id))
     return redirect(f"/admin/halls/{hall.id}", "已放弃未发布的修改")
 
 
@@ -138,8 +137,7 @@ def _versions(conn: Connection, hall_id: str) -> list[dict[str, Any]]:
 
 
 @router.get("/halls/{hall_id}/versions", response_class=HTMLResponse, name="versions")
-async def versions(request: Request, hall: HallScope) -> HTMLResponse:
-    runtime = runtime_of(request)
+async def versions(request: Request, runtime: Runtime, hall: HallScope) -> HTMLResponse:
     rows = await runtime.db.read(lambda c: _versions(c, hall.id))
     draft = await runtime.db.read(lambda c: load_draft(c, hall.id))
     entry = await runtime.halls.require(hall.id)
@@ -153,8 +151,9 @@ async def versions(request: Request, hall: HallScope) -> HTMLResponse:
 @router.get(
     "/halls/{hall_id}/versions/{version}", response_class=HTMLResponse, name="version_preview"
 )
-async def version_preview(request: Request, hall: HallScope, version: RowId) -> HTMLResponse:
-    runtime = runtime_of(request)
+async def version_preview(
+    request: Request, runtime: Runtime, hall: HallScope, version: RowId
+) -> HTMLResponse:
     snapshot, _ = await runtime.db.read(lambda c: load_version(c, hall.id, version))
     draft = await runtime.db.read(lambda c: load_draft(c, hall.id))
     ctx = _preview_context(snapshot.content, hall.id)
@@ -163,8 +162,7 @@ async def version_preview(request: Request, hall: HallScope, version: RowId) -> 
 
 
 @router.post("/halls/{hall_id}/versions/{version}/restore", name="restore")
-async def restore(request: Request, hall: HallScope, version: RowId, post: PostedForm) -> Response:
-    runtime = runtime_of(request)
+async def restore(runtime: Runtime, hall: HallScope, version: RowId, post: PostedForm) -> Response:
     try:
         snapshot, seq = await runtime.db.write(
             lambda c: restore_version(c, post.session, hall.id, version)
@@ -191,16 +189,15 @@ def _audit_rows(conn: Connection, hall_id: str | None, days: int) -> list[Any]:
 
 
 @router.get("/halls/{hall_id}/audit", response_class=HTMLResponse, name="hall_audit")
-async def hall_audit(request: Request, hall: HallScope) -> HTMLResponse:
-    runtime = runtime_of(request)
+async def hall_audit(request: Request, runtime: Runtime, hall: HallScope) -> HTMLResponse:
     rows = await runtime.db.read(lambda c: _audit_rows(c, hall.id, 90))
     entry = await runtime.halls.require(hall.id)
     return render(request, "admin/audit.html", {"hall": hall, "rows": rows, "zone": entry.zone})
 
 
 @router.get("/audit", response_class=HTMLResponse, name="audit")
-async def all_audit(request: Request, session: DistrictAdmin) -> HTMLResponse:
-    rows = await runtime_of(request).db.read(lambda c: _audit_rows(c, None, 90))
+async def all_audit(request: Request, runtime: Runtime, session: DistrictAdmin) -> HTMLResponse:
+    rows = await runtime.db.read(lambda c: _audit_rows(c, None, 90))
     from zoneinfo import ZoneInfo
 
     return render(

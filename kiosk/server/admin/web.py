@@ -5,7 +5,8 @@ Routes declare what they need through the ``Annotated`` aliases here:
 ``CurrentSession`` (any logged-in staff member; a GET without one is sent to the login
 page), ``PostedForm`` (a POST whose CSRF token matched: every admin POST takes it),
 ``HallScope`` (the ``{hall_id}`` of the path, which the staff member must be allowed to
-manage) and ``DistrictAdmin`` (district administrators only).
+manage), ``DistrictAdmin`` (district administrators only) and ``Runtime`` (the server's
+shared state: database, caches, event hub).
 """
 
 from __future__ import annotations
@@ -37,10 +38,10 @@ __all__ = [
     "LoginRequired",
     "Posted",
     "PostedForm",
+    "Runtime",
     "flash",
     "redirect",
     "render",
-    "runtime_of",
     "templates",
 ]
 
@@ -113,23 +114,25 @@ class LoginRequired(Exception):
     """No (live) session: GET → login page, anything else → 403 page."""
 
 
-def runtime_of(request: Request) -> ServerRuntime:
+def _runtime(request: Request) -> ServerRuntime:
     runtime: ServerRuntime = request.app.state.runtime
     return runtime
 
 
+Runtime = Annotated[ServerRuntime, Depends(_runtime)]
+
+
 def secure_cookies(request: Request) -> bool:
-    return runtime_of(request).settings.base_url.startswith("https://")
+    return _runtime(request).settings.base_url.startswith("https://")
 
 
-async def _session(request: Request) -> StaffSession:
+async def _session(request: Request, runtime: Runtime) -> StaffSession:
     cached = getattr(request.state, "admin_session", None)
     if isinstance(cached, StaffSession):
         return cached
     token = request.cookies.get(COOKIE, "")
     if not token:
         raise LoginRequired()
-    runtime = runtime_of(request)
     found = await runtime.db.read(lambda c: find_session(c, token))
     if found is None:
         raise LoginRequired()
@@ -183,10 +186,10 @@ class Hall:
     session: StaffSession
 
 
-async def _hall(hall_id: str, request: Request, session: CurrentSession) -> Hall:
+async def _hall(hall_id: str, runtime: Runtime, session: CurrentSession) -> Hall:
     if not session.staff.may_manage(hall_id):
         raise AdminPageError(403, "您没有管理这个大厅的权限")
-    entry = await runtime_of(request).halls.get(hall_id)
+    entry = await runtime.halls.get(hall_id)
     if entry is None:
         raise AdminPageError(404, "没有这个大厅")
     return Hall(hall_id, entry.name, session)
