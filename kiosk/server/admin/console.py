@@ -24,11 +24,11 @@ from kiosk.server.admin.web import (
     Runtime,
     redirect,
     render,
+    write_or_back,
 )
 from kiosk.server.counters import list_counters
 from kiosk.server.db import utcnow
-from kiosk.server.domain_errors import DomainError
-from kiosk.server.runtime import ServerRuntime
+from kiosk.server.runtime import Outbox, ServerRuntime
 
 __all__ = ["router"]
 
@@ -183,15 +183,13 @@ async def console_live(
 async def _do(runtime: ServerRuntime, counter_id: RowId, post: Any, op: Any, done: str) -> Response:
     back = f"/admin/counters/{counter_id}"
 
-    def run(conn: Connection) -> Any:
+    def run(conn: Connection, outbox: Outbox) -> Any:
         _counter_row(conn, counter_id, post.session)
-        return op(conn)
+        ticket, events = op(conn)
+        outbox.add(events)
+        return ticket
 
-    try:
-        ticket, events = await runtime.db.write(run)
-    except DomainError as exc:
-        return redirect(back, exc.message)
-    runtime.published(events)
+    ticket = await write_or_back(runtime, run, back=back)
     return redirect(back, f"{ticket.number}：{done}")
 
 

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Connection
 
 from kiosk.core.clock import DEFAULT_TIMEZONE
-from kiosk.core.content import CATEGORIES, HallContent
+from kiosk.core.content import CATEGORIES, HallContent, Snapshot
 from kiosk.core.schedule import now_and_next, occurrences_on, opening_text, weekdays_text
 from kiosk.core.values import RowId
 from kiosk.server import models as m
@@ -32,9 +32,10 @@ from kiosk.server.admin.web import (
     Runtime,
     redirect,
     render,
+    write_or_back,
 )
 from kiosk.server.db import as_utc, utcnow
-from kiosk.server.domain_errors import DomainError
+from kiosk.server.runtime import Outbox
 
 __all__ = ["router"]
 
@@ -85,13 +86,18 @@ async def publish(runtime: Runtime, hall: HallScope, post: PostedForm) -> Respon
     draft = await runtime.db.read(lambda c: load_draft(c, hall.id))
     if not draft.changed:
         return redirect(f"/admin/halls/{hall.id}", "没有未发布的修改，无需发布")
+
+    def publish(conn: Connection, outbox: Outbox) -> Snapshot:
+        snapshot, seq = publish_draft(conn, post.session, hall.id)
+        outbox.publication(hall.id, seq)
+        return snapshot
+
     try:
-        snapshot, seq = await runtime.db.write(lambda c: publish_draft(c, post.session, hall.id))
+        snapshot = await write_or_back(
+            runtime, publish, back=f"/admin/halls/{hall.id}", refused="未发布："
+        )
     except EditRefused as exc:
         return redirect(f"/admin/halls/{hall.id}", f"未发布：{exc}")
-    except DomainError as exc:
-        return redirect(f"/admin/halls/{hall.id}", f"未发布：{exc.message}")
-    runtime.published([(hall.id, seq)], publication=True)
     return redirect(
         f"/admin/halls/{hall.id}/versions",
         f"已发布第 {snapshot.version} 版，在线的自助机几秒内更新",
@@ -163,13 +169,15 @@ async def version_preview(
 
 @router.post("/halls/{hall_id}/versions/{version}/restore", name="restore")
 async def restore(runtime: Runtime, hall: HallScope, version: RowId, post: PostedForm) -> Response:
-    try:
-        snapshot, seq = await runtime.db.write(
-            lambda c: restore_version(c, post.session, hall.id, version)
-        )
-    except DomainError as exc:
-        return redirect(f"/admin/halls/{hall.id}/versions", f"未恢复：{exc.message}")
-    runtime.published([(hall.id, seq)], publication=True)
+
+    def restore(conn: Connection, outbox: Outbox) -> Snapshot:
+        snapshot, seq = restore_version(conn, post.session, hall.id, version)
+        outbox.publication(hall.id, seq)
+        return snapshot
+
+    snapshot = await write_or_back(
+        runtime, restore, back=f"/admin/halls/{hall.id}/versions", refused="未恢复："
+    )
     return redirect(
         f"/admin/halls/{hall.id}/versions",
         f"已把第 {version} 版恢复为第 {snapshot.version} 版并发布",

@@ -25,11 +25,18 @@ from kiosk.server.admin.drafts import (
 )
 from kiosk.server.admin.editor import Collection, register_collection
 from kiosk.server.admin.fields import Field, typed_date, typed_time
-from kiosk.server.admin.web import AdminPageError, HallScope, PostedForm, Runtime, redirect
+from kiosk.server.admin.web import (
+    AdminPageError,
+    HallScope,
+    PostedForm,
+    Runtime,
+    redirect,
+    write_or_back,
+)
 from kiosk.server.content_store import publish_staff_status
 from kiosk.server.db import utcnow
-from kiosk.server.domain_errors import DomainError
 from kiosk.server.media import check_media, media_response, read_media, store_media
+from kiosk.server.runtime import Outbox
 
 __all__ = ["router"]
 
@@ -108,7 +115,7 @@ async def change_status(
     except ValueError as exc:
         return redirect(back, f"说明{exc}")
 
-    def change(conn: Connection) -> tuple[str, int, int]:
+    def change(conn: Connection, outbox: Outbox) -> tuple[str, int]:
         snapshot, seq = publish_staff_status(
             conn, hall.id, item_id, status, until, note, post.session.staff.principal
         )
@@ -126,13 +133,10 @@ async def change_status(
         name = next((s.name for s in snapshot.content.staff if s.id == item_id), item_id)
         when = f"，{until.astimezone(entry.zone):%m-%d %H:%M} 返回" if until else ""
         audit(conn, post.session, "staff_status", hall.id, f"{name}：{status.label}{when}")
-        return name, snapshot.version, seq
+        outbox.publication(hall.id, seq)
+        return name, snapshot.version
 
-    try:
-        name, version, seq = await runtime.db.write(change)
-    except DomainError as exc:
-        return redirect(back, exc.message)
-    runtime.published([(hall.id, seq)], publication=True)
+    name, version = await write_or_back(runtime, change, back=back)
     return redirect(back, f"{name} 已改为“{status.label}”，自助机即刻更新（第 {version} 版）")
 
 

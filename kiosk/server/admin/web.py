@@ -7,6 +7,10 @@ page), ``PostedForm`` (a POST whose CSRF token matched: every admin POST takes i
 ``HallScope`` (the ``{hall_id}`` of the path, which the staff member must be allowed to
 manage), ``DistrictAdmin`` (district administrators only) and ``Runtime`` (the server's
 shared state: database, caches, event hub).
+
+A write that publishes goes through :func:`write_or_back`: a refusal of the domain
+(:class:`~kiosk.server.domain_errors.DomainError`) sends the staff member back to the
+form with the refusal's message — the admin's one translation of domain errors.
 """
 
 from __future__ import annotations
@@ -14,23 +18,27 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Connection
 from starlette.datastructures import FormData
 
 from kiosk.core.content import CATEGORIES, CATEGORY_NAMES, StaffStatus
 from kiosk.server.admin import fields as _fields
 from kiosk.server.admin.sessions import StaffSession, find_session, touch_session
-from kiosk.server.runtime import ServerRuntime
+from kiosk.server.domain_errors import DomainError
+from kiosk.server.runtime import Outbox, ServerRuntime
 
 __all__ = [
     "COOKIE",
     "AdminPageError",
+    "BackWithMessage",
     "CurrentSession",
     "DistrictAdmin",
     "Hall",
@@ -43,6 +51,7 @@ __all__ = [
     "redirect",
     "render",
     "templates",
+    "write_or_back",
 ]
 
 COOKIE = "kiosk_admin"
@@ -110,6 +119,15 @@ class AdminPageError(Exception):
         self.message = message
 
 
+class BackWithMessage(Exception):
+    """Answered with a redirect to ``url`` and ``message`` flashed (see :func:`write_or_back`)."""
+
+    def __init__(self, url: str, message: str) -> None:
+        super().__init__(message)
+        self.url = url
+        self.message = message
+
+
 class LoginRequired(Exception):
     """No (live) session: GET → login page, anything else → 403 page."""
 
@@ -120,6 +138,24 @@ def _runtime(request: Request) -> ServerRuntime:
 
 
 Runtime = Annotated[ServerRuntime, Depends(_runtime)]
+
+
+T = TypeVar("T")
+
+
+async def write_or_back(
+    runtime: ServerRuntime,
+    op: Callable[[Connection, Outbox], T],
+    *,
+    back: str,
+    refused: str = "",
+) -> T:
+    """:meth:`ServerRuntime.write` for an admin form: a domain refusal goes back to
+    ``back`` with ``refused`` and the refusal's message flashed."""
+    try:
+        return await runtime.write(op)
+    except DomainError as exc:
+        raise BackWithMessage(back, f"{refused}{exc.message}") from None
 
 
 def secure_cookies(request: Request) -> bool:
