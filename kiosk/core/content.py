@@ -27,6 +27,7 @@ from pydantic import (
 
 from kiosk.core.clock import DEFAULT_TIMEZONE, hall_zone
 from kiosk.core.moments import AwareMoment, Day, Moment
+from kiosk.core.validation_messages import error_message, field_path
 from kiosk.core.values import Flag, Line, MultiLine, OneLine, WholeNumber
 
 __all__ = [
@@ -370,57 +371,8 @@ class ContentError(ValueError):
         super().__init__(f"内容有误：{first}{more}")
 
 
-_MESSAGES = {
-    "missing": "缺少此项",
-    "extra_forbidden": "不认识的字段",
-    "string_too_short": "不能为空",
-    "string_too_long": "文字太长",
-    "string_pattern_mismatch": "格式不对",
-    "string_type": "应为文字",
-    "int_type": "应为整数",
-    "int_parsing": "应为整数",
-    "int_from_float": "应为整数",
-    "bool_type": "应为是/否",
-    "bool_parsing": "应为是/否",
-    "list_type": "应为列表",
-    "too_short": "至少需要一项",
-    "greater_than_equal": "数值太小",
-    "less_than_equal": "数值太大",
-    "datetime_type": "应为日期时间",
-    "datetime_parsing": "日期时间格式不对",
-    "datetime_from_date_parsing": "日期时间格式不对",
-    "date_type": "应为日期",
-    "date_parsing": "日期格式不对",
-    "date_from_datetime_parsing": "日期格式不对",
-    "enum": "不是允许的取值",
-    "literal_error": "不是允许的取值",
-    "model_type": "应为对象",
-    "model_attributes_type": "应为对象",
-    "dict_type": "应为对象",
-    "json_invalid": "不是有效的 JSON",
-    "json_type": "不是有效的 JSON",
-}
-
-
-def _path(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else part
-    return out
-
-
 def _problems(exc: ValidationError) -> list[tuple[str, str]]:
-    problems = []
-    for err in exc.errors(include_url=False):
-        if err["type"] == "value_error":
-            message = str(err["ctx"]["error"]) if "ctx" in err else err["msg"]
-        else:
-            message = _MESSAGES.get(err["type"], err["msg"])
-        problems.append((_path(err["loc"]), message))
-    return problems
+    return [(field_path(err["loc"]), error_message(err)) for err in exc.errors(include_url=False)]
 
 
 def parse_content(data: Any) -> HallContent:

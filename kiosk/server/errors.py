@@ -19,6 +19,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kiosk.core.validation_messages import error_message, field_path
 from kiosk.server.db import storage_problem
 from kiosk.server.domain_errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
@@ -79,73 +80,15 @@ def error_body(code: str, message: str, field: str | None = None) -> dict[str, A
     return {"error": inner}
 
 
-_MESSAGES = {
-    "missing": "缺少此项",
-    "extra_forbidden": "不认识的字段",
-    "string_too_short": "太短或为空",
-    "string_too_long": "文字太长",
-    "string_pattern_mismatch": "格式不对",
-    "string_type": "应为文字",
-    "int_type": "应为整数",
-    "int_parsing": "应为整数",
-    "int_from_float": "应为整数",
-    "float_type": "应为数字",
-    "float_parsing": "应为数字",
-    "finite_number": "应为有限的数字（不能是 Infinity 或 NaN）",
-    "bool_type": "应为是/否",
-    "bool_parsing": "应为是/否",
-    "list_type": "应为列表",
-    "too_short": "项数太少",
-    "too_long": "项数太多",
-    "greater_than_equal": "数值太小",
-    "greater_than": "数值太小",
-    "less_than_equal": "数值太大",
-    "less_than": "数值太大",
-    "datetime_type": "应为日期时间",
-    "datetime_parsing": "日期时间格式不对",
-    "datetime_from_date_parsing": "日期时间格式不对",
-    "date_type": "应为日期",
-    "date_parsing": "日期格式不对",
-    "date_from_datetime_parsing": "日期格式不对",
-    "date_from_datetime_inexact": "日期格式不对",
-    "enum": "不是允许的取值",
-    "literal_error": "不是允许的取值",
-    "model_type": "应为对象",
-    "model_attributes_type": "应为对象",
-    "dict_type": "应为对象",
-    "json_invalid": "不是有效的 JSON",
-    "json_type": "不是有效的 JSON",
-}
-
-
-def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = list(loc)
-    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
-        where = parts.pop(0)
-        if not parts:
-            return "body" if where == "body" else where
-    out = ""
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = list(exc.errors())
     if not errors:
         return JSONResponse(error_body("invalid_request", "请求有误"), status_code=422)
     first = errors[0]
-    field = _field_path(first.get("loc", ()))
-    kind = first.get("type", "")
-    if kind == "value_error" and "ctx" in first and "error" in first["ctx"]:
-        reason = str(first["ctx"]["error"])
-    else:
-        reason = _MESSAGES.get(kind, str(first.get("msg", "不正确")))
-    if kind == "json_invalid":
+    field = field_path(first.get("loc", ()), request=True)
+    reason = error_message(first)
+    if first.get("type") == "json_invalid":
         field = "body"
     more = f"（另有 {len(errors) - 1} 处）" if len(errors) > 1 else ""
     message = f"{field}：{reason}{more}"
