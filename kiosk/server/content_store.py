@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from kiosk.core.content import HallContent, Snapshot, StaffStatus
 from kiosk.core.salvage import salvage_snapshot
-from kiosk.core.wire import EventType
+from kiosk.core.wire import EventType, HallPublic
 from kiosk.server import models as m
 from kiosk.server.db import Database, utcnow
 from kiosk.server.domain_errors import Invalid, NotFound
@@ -35,6 +35,7 @@ __all__ = [
     "newer_than_cached",
     "publish_content",
     "publish_staff_status",
+    "visible_halls",
 ]
 
 log = logging.getLogger(__name__)
@@ -267,6 +268,18 @@ def _store_version(
     )
     _sync_counters(conn, hall_id, content)
     return snapshot, body
+
+
+def visible_halls(conn: Connection, only: str | None = None) -> list[HallPublic]:
+    """Every hall (or only the hall ``only``), by id, with its published version."""
+    h = m.halls
+    query = sa.select(h.c.id, h.c.name, h.c.current_version).order_by(h.c.id)
+    if only is not None:
+        query = query.where(h.c.id == only)
+    return [
+        HallPublic(id=r.id, name=r.name, content_version=r.current_version)
+        for r in conn.execute(query)
+    ]
 
 
 def publish_content(

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from fastapi import APIRouter
 from fastapi.responses import Response
 
 from kiosk.core.wire import Heartbeat
-from kiosk.server import models as m
 from kiosk.server.api.deps import CurrentKiosk, Runtime
 from kiosk.server.api.responses import error_responses
-from kiosk.server.db import utcnow
+from kiosk.server.heartbeats import record_heartbeat
 
 router = APIRouter(tags=["kiosk"])
 
@@ -23,11 +21,5 @@ router = APIRouter(tags=["kiosk"])
 )
 async def heartbeat(body: Heartbeat, kiosk: CurrentKiosk, runtime: Runtime) -> Response:
     report = body.model_dump(mode="json")
-    await runtime.db.write(
-        lambda c: c.execute(
-            sa.update(m.kiosk_devices)
-            .where(m.kiosk_devices.c.id == kiosk.device_id)
-            .values(last_seen_at=utcnow(), last_heartbeat=report)
-        )
-    )
+    await runtime.db.write(lambda c: record_heartbeat(c, kiosk.device_id, report))
     return Response(status_code=204)
