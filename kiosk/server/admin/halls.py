@@ -21,7 +21,6 @@ from kiosk.server.admin.fields import (
     set_path,
 )
 from kiosk.server.admin.fleet import fleet_rows
-from kiosk.server.admin.tables import admin_drafts
 from kiosk.server.admin.web import (
     CurrentSession,
     HallScope,
@@ -31,6 +30,7 @@ from kiosk.server.admin.web import (
     render,
 )
 from kiosk.server.db import utcnow
+from kiosk.server.models import admin_drafts
 from kiosk.server.runtime import ServerRuntime
 
 __all__ = ["router"]

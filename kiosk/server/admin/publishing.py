@@ -24,7 +24,6 @@ from kiosk.server.admin.drafts import (
     publish_draft,
     restore_version,
 )
-from kiosk.server.admin.tables import admin_audit
 from kiosk.server.admin.web import (
     DistrictAdmin,
     HallScope,
@@ -35,6 +34,7 @@ from kiosk.server.admin.web import (
     write_or_back,
 )
 from kiosk.server.db import as_utc, utcnow
+from kiosk.server.models import admin_audit
 from kiosk.server.runtime import Outbox
 
 __all__ = ["router"]
