@@ -1,5 +1,8 @@
 """The content a hall publishes to its kiosks, and its validation.
 
+The words it is written in (the ten service categories, staff statuses, notice boards)
+are :mod:`kiosk.core.hall_terms`'s, re-exported here.
+
 A snapshot is one immutable JSON document per hall and version. Both halves of the
 system parse it with :func:`parse_content`; a bad document raises
 :class:`ContentError` whose message names the offending field in Chinese, e.g.
@@ -10,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from enum import StrEnum
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -26,6 +28,7 @@ from pydantic import (
 )
 
 from kiosk.core.clock import DEFAULT_TIMEZONE, hall_zone
+from kiosk.core.hall_terms import CATEGORIES, CATEGORY_NAMES, NoticeBoard, StaffStatus
 from kiosk.core.moments import AwareMoment, Day, Moment
 from kiosk.core.validation_messages import error_message, field_path
 from kiosk.core.values import Flag, Line, MultiLine, OneLine, WholeNumber
@@ -55,21 +58,6 @@ __all__ = [
     "parse_snapshot",
 ]
 
-#: The ten service categories (十大类服务), in display order: (id, name).
-CATEGORIES: tuple[tuple[str, str], ...] = (
-    ("party", "党员教育"),
-    ("safety", "平安秩序"),
-    ("environment", "环境美化"),
-    ("employment", "就业宣传"),
-    ("assistance", "帮扶救助"),
-    ("elderly", "居家养老"),
-    ("health", "卫生计生"),
-    ("culture", "科教文体"),
-    ("organizations", "社会组织"),
-    ("family", "妇女儿童"),
-)
-CATEGORY_NAMES: dict[str, str] = dict(CATEGORIES)
-
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 Text = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), OneLine
@@ -84,36 +72,6 @@ Phone = Annotated[str, StringConstraints(pattern=r"^[0-9+\-() ]{3,30}$")]
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-
-class StaffStatus(StrEnum):
-    """On-duty status shown on the staff board (人员在岗公示)."""
-
-    ON_DUTY = "on_duty"  # 在岗
-    VISITING = "visiting"  # 外出走访
-    MEETING = "meeting"  # 会议
-    LEAVE = "leave"  # 休假
-
-    @property
-    def label(self) -> str:
-        return _STATUS_LABELS[self]
-
-
-_STATUS_LABELS = {
-    StaffStatus.ON_DUTY: "在岗",
-    StaffStatus.VISITING: "外出走访",
-    StaffStatus.MEETING: "会议",
-    StaffStatus.LEAVE: "休假",
-}
-
-
-class NoticeBoard(StrEnum):
-    PUBLICITY = "publicity"  # 宣传栏 (法制宣传、科普教育)
-    DISCLOSURE = "disclosure"  # 居民公开栏
-
-    @property
-    def label(self) -> str:
-        return "宣传栏" if self is NoticeBoard.PUBLICITY else "居民公开栏"
 
 
 class OpeningHours(_Model):
