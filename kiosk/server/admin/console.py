@@ -77,7 +77,7 @@ def _live(runtime: ServerRuntime, conn: Connection, counter_id: int, session: St
         ),
         None,
     )
-    queues = []
+    queues: list[dict[str, Any]] = []
     if hall is not None and hall.content is not None:
         for q in hall.content.queues:
             queues.append(

@@ -142,8 +142,8 @@ async def login_submit(request: Request, runtime: Runtime) -> Response:
             next_url=next_url,
             status_code=401,
         )
-    response = redirect(next_url)
-    response.set_cookie(
+    done = redirect(next_url)
+    done.set_cookie(
         COOKIE,
         outcome.result,
         max_age=IDLE_HOURS * 3600,
@@ -153,7 +153,7 @@ async def login_submit(request: Request, runtime: Runtime) -> Response:
         secure=secure_cookies(request),
     )
     # The known-device token: this browser's own login limit (docs/SERVER.md).
-    response.set_cookie(
+    done.set_cookie(
         DEVICE_COOKIE,
         outcome.device_token,
         max_age=DEVICE_DAYS * 86400,
@@ -162,8 +162,8 @@ async def login_submit(request: Request, runtime: Runtime) -> Response:
         samesite="lax",
         secure=secure_cookies(request),
     )
-    response.delete_cookie(LOGIN_COOKIE, path="/admin")
-    return response
+    done.delete_cookie(LOGIN_COOKIE, path="/admin")
+    return done
 
 
 @router.post("/logout", name="logout")

@@ -44,7 +44,7 @@ router = APIRouter()
 
 
 def _person(item: dict[str, Any]) -> str:
-    return item.get("post", "")
+    return str(item.get("post", ""))
 
 
 STAFF = Collection(
