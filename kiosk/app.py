@@ -36,6 +36,7 @@ from kiosk.theme import theme
 from kiosk.window import follow_window, lock_window
 
 if TYPE_CHECKING:
+    from kiosk.care_hooks import CareHooks
     from kiosk.desk import KioskTicket, TicketDesk
     from kiosk.read_aloud import ReadAloud
     from kiosk.voice import Speaker
@@ -82,6 +83,8 @@ class KioskApp(App):
         self.screens: dict[str, KioskScreen] = {}
         #: The ticket desk (outbox, courier, printer), made at start.
         self.tickets: TicketDesk | None = None
+        #: Remote care from the fleet page and the clock check (kiosk/care_hooks.py).
+        self.care: CareHooks | None = None
         self.idle = IdleTimer(settings.idle_seconds)
         self._warning: Any = None
         self._last_attract = 0.0
@@ -202,7 +205,7 @@ class KioskApp(App):
             return
 
     def on_stop(self) -> None:
-        if getattr(self, "care", None) is not None:
+        if self.care is not None:
             self.care.stop()
         self.voice.close()
         self.feed.stop()
@@ -349,7 +352,7 @@ class KioskApp(App):
 
     def apply_event(self, event: EventPublic) -> None:
         """A server event: calls go on the "now calling" strip."""
-        if event.type is EventType.CARE and getattr(self, "care", None) is not None:
+        if event.type is EventType.CARE and self.care is not None:
             self.care.wake()  # the fleet page asks something of a kiosk of this hall
         if event.type is EventType.CALL:
             number = str(event.data.get("number", ""))

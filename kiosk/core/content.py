@@ -1,5 +1,8 @@
 """The content a hall publishes to its kiosks, and its validation.
 
+The words it is written in (the ten service categories, staff statuses, notice boards)
+are :mod:`kiosk.core.hall_terms`'s, re-exported here.
+
 A snapshot is one immutable JSON document per hall and version. Both halves of the
 system parse it with :func:`parse_content`; a bad document raises
 :class:`ContentError` whose message names the offending field in Chinese, e.g.
@@ -9,7 +12,6 @@ system parse it with :func:`parse_content`; a bad document raises
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -25,8 +27,9 @@ from pydantic import (
 )
 
 from kiosk.core.clock import DEFAULT_TIMEZONE, hall_zone
+from kiosk.core.hall_terms import CATEGORIES, CATEGORY_NAMES, NoticeBoard, StaffStatus
 from kiosk.core.moments import AwareMoment, Day, Moment
-from kiosk.core.problems import FIELD_MESSAGES, field_path
+from kiosk.core.validation_messages import error_message, field_path
 from kiosk.core.values import Flag, Line, MultiLine, OneLine, Slug, WholeNumber
 
 __all__ = [
@@ -54,21 +57,6 @@ __all__ = [
     "parse_snapshot",
 ]
 
-#: The ten service categories (十大类服务), in display order: (id, name).
-CATEGORIES: tuple[tuple[str, str], ...] = (
-    ("party", "党员教育"),
-    ("safety", "平安秩序"),
-    ("environment", "环境美化"),
-    ("employment", "就业宣传"),
-    ("assistance", "帮扶救助"),
-    ("elderly", "居家养老"),
-    ("health", "卫生计生"),
-    ("culture", "科教文体"),
-    ("organizations", "社会组织"),
-    ("family", "妇女儿童"),
-)
-CATEGORY_NAMES: dict[str, str] = dict(CATEGORIES)
-
 Text = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), OneLine
 ]
@@ -82,36 +70,6 @@ Phone = Annotated[str, StringConstraints(pattern=r"^[0-9+\-() ]{3,30}$")]
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-
-class StaffStatus(StrEnum):
-    """On-duty status shown on the staff board (人员在岗公示)."""
-
-    ON_DUTY = "on_duty"  # 在岗
-    VISITING = "visiting"  # 外出走访
-    MEETING = "meeting"  # 会议
-    LEAVE = "leave"  # 休假
-
-    @property
-    def label(self) -> str:
-        return _STATUS_LABELS[self]
-
-
-_STATUS_LABELS = {
-    StaffStatus.ON_DUTY: "在岗",
-    StaffStatus.VISITING: "外出走访",
-    StaffStatus.MEETING: "会议",
-    StaffStatus.LEAVE: "休假",
-}
-
-
-class NoticeBoard(StrEnum):
-    PUBLICITY = "publicity"  # 宣传栏 (法制宣传、科普教育)
-    DISCLOSURE = "disclosure"  # 居民公开栏
-
-    @property
-    def label(self) -> str:
-        return "宣传栏" if self is NoticeBoard.PUBLICITY else "居民公开栏"
 
 
 class OpeningHours(_Model):
@@ -385,19 +343,8 @@ class ContentError(ValueError):
         super().__init__(f"内容有误：{first}{more}")
 
 
-# A hall's content is written by hand: an empty text or list says so in those words.
-_MESSAGES = {**FIELD_MESSAGES, "string_too_short": "不能为空", "too_short": "至少需要一项"}
-
-
 def _problems(exc: ValidationError) -> list[tuple[str, str]]:
-    problems = []
-    for err in exc.errors(include_url=False):
-        if err["type"] == "value_error":
-            message = str(err["ctx"]["error"]) if "ctx" in err else err["msg"]
-        else:
-            message = _MESSAGES.get(err["type"], err["msg"])
-        problems.append((field_path(err["loc"]), message))
-    return problems
+    return [(field_path(err["loc"]), error_message(err)) for err in exc.errors(include_url=False)]
 
 
 def parse_content(data: Any) -> HallContent:

@@ -117,7 +117,7 @@ def _lookup(conn: Connection, digest: str, now: dt.datetime) -> Principal | None
         if row.revoked_at is not None:
             return None
         return KioskPrincipal(row.id, row.hall_id, row.kiosk_no, row.name)
-    row = conn.execute(
+    staff = conn.execute(
         sa.select(
             m.staff_accounts.c.id,
             m.staff_accounts.c.username,
@@ -130,12 +130,12 @@ def _lookup(conn: Connection, digest: str, now: dt.datetime) -> Principal | None
         .select_from(m.staff_tokens.join(m.staff_accounts))
         .where(m.staff_tokens.c.token_hash == digest)
     ).first()
-    if row is None or row.disabled or row.revoked_at is not None:
+    if staff is None or staff.disabled or staff.revoked_at is not None:
         return None
-    expires = as_utc(row.expires_at)
+    expires = as_utc(staff.expires_at)
     if expires is None or expires <= now:
         return None
-    return StaffPrincipal(row.id, row.username, row.role, row.hall_id)
+    return StaffPrincipal(staff.id, staff.username, staff.role, staff.hall_id)
 
 
 class PrincipalCache:
@@ -216,7 +216,7 @@ def create_staff(
         raise ValueError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
     if role == "hall_staff" and not hall_id:
         raise ValueError("hall staff need a hall")
-    return conn.execute(
+    account_id: int = conn.execute(
         sa.insert(m.staff_accounts)
         .values(
             username=username,
@@ -229,6 +229,7 @@ def create_staff(
         )
         .returning(m.staff_accounts.c.id)
     ).scalar_one()
+    return account_id
 
 
 def issue_staff_token(conn: Connection, account_id: int, hours: float) -> tuple[str, dt.datetime]:

@@ -21,10 +21,10 @@ from sqlalchemy.engine import Connection
 from kiosk.core.clock import hall_zone
 from kiosk.core.content import HallContent, Queue, Snapshot, StaffStatus
 from kiosk.core.salvage import salvage_snapshot
-from kiosk.core.wire import EventType
+from kiosk.core.wire import EventType, HallPublic
 from kiosk.server import models as m
 from kiosk.server.db import Database, utcnow
-from kiosk.server.errors import ApiError
+from kiosk.server.domain_errors import Invalid, NotFound
 from kiosk.server.events import record_event
 from kiosk.server.media import accepted_media
 
@@ -35,6 +35,7 @@ __all__ = [
     "newer_than_cached",
     "publish_content",
     "publish_staff_status",
+    "visible_halls",
 ]
 
 log = logging.getLogger(__name__)
@@ -125,7 +126,7 @@ class HallDirectory:
     async def require(self, hall_id: str) -> HallEntry:
         entry = await self.get(hall_id)
         if entry is None:
-            raise ApiError(404, "unknown_hall", f"没有编号为 {hall_id} 的大厅", field="hall_id")
+            raise NotFound("unknown_hall", f"没有编号为 {hall_id} 的大厅", field="hall_id")
         return entry
 
     def forget(self, hall_id: str) -> None:
@@ -192,8 +193,7 @@ def _check_media(conn: Connection, content: HallContent) -> None:
     have = accepted_media(conn, wanted)
     for i, staff in enumerate(content.staff):
         if staff.photo and staff.photo not in have:
-            raise ApiError(
-                422,
+            raise Invalid(
                 "unknown_media",
                 f"staff[{i}].photo：没有这个图片（{staff.photo[:12]}…），"
                 "或文件未通过图片检查，请重新上传",
@@ -240,7 +240,7 @@ def _store_version(
     now = utcnow()
     if hall is None:
         if not create:
-            raise ApiError(404, "unknown_hall", f"没有编号为 {hall_id} 的大厅", field="hall_id")
+            raise NotFound("unknown_hall", f"没有编号为 {hall_id} 的大厅", field="hall_id")
         conn.execute(
             sa.insert(m.halls).values(
                 id=hall_id, name=content.hall.name, timezone=content.hall.timezone, created_at=now
@@ -268,6 +268,18 @@ def _store_version(
     return snapshot, body
 
 
+def visible_halls(conn: Connection, only: str | None = None) -> list[HallPublic]:
+    """Every hall (or only the hall ``only``), by id, with its published version."""
+    h = m.halls
+    query = sa.select(h.c.id, h.c.name, h.c.current_version).order_by(h.c.id)
+    if only is not None:
+        query = query.where(h.c.id == only)
+    return [
+        HallPublic(id=r.id, name=r.name, content_version=r.current_version)
+        for r in conn.execute(query)
+    ]
+
+
 def publish_content(
     conn: Connection, content: HallContent, actor: str, *, create: bool = False
 ) -> tuple[Snapshot, int]:
@@ -293,13 +305,13 @@ def publish_staff_status(
     """A new version with one staff member's on-duty status changed, and its event."""
     current = _load_entry(conn, hall_id)
     if current is None:
-        raise ApiError(404, "unknown_hall", f"没有编号为 {hall_id} 的大厅", field="hall_id")
+        raise NotFound("unknown_hall", f"没有编号为 {hall_id} 的大厅", field="hall_id")
     if current.content is None:
-        raise ApiError(404, "unknown_staff", f"大厅 {hall_id} 还没有发布内容", field="staff_id")
+        raise NotFound("unknown_staff", f"大厅 {hall_id} 还没有发布内容", field="staff_id")
     staff = list(current.content.staff)
     index = next((i for i, s in enumerate(staff) if s.id == staff_id), None)
     if index is None:
-        raise ApiError(404, "unknown_staff", f"没有编号为 {staff_id} 的工作人员", field="staff_id")
+        raise NotFound("unknown_staff", f"没有编号为 {staff_id} 的工作人员", field="staff_id")
     staff[index] = staff[index].model_copy(
         update={"status": status, "status_until": status_until, "status_note": status_note}
     )

@@ -16,7 +16,7 @@ from kiosk.server import models as m
 from kiosk.server.auth import StaffPrincipal
 from kiosk.server.content_store import HallDirectory
 from kiosk.server.db import utcnow
-from kiosk.server.errors import ApiError
+from kiosk.server.domain_errors import Conflict, Forbidden, Invalid, NotFound
 from kiosk.server.events import record_event
 from kiosk.server.tickets import TicketView
 
@@ -28,11 +28,9 @@ _ACTIVE = (TicketState.CALLED.value, TicketState.SERVING.value)
 def _counter(conn: Connection, counter_id: int, staff: StaffPrincipal) -> Row[Any]:
     row = conn.execute(sa.select(m.counters).where(m.counters.c.id == counter_id)).first()
     if row is None:
-        raise ApiError(
-            404, "unknown_counter", f"没有编号为 {counter_id} 的窗口", field="counter_id"
-        )
+        raise NotFound("unknown_counter", f"没有编号为 {counter_id} 的窗口", field="counter_id")
     if not staff.may_manage(row.hall_id):
-        raise ApiError(403, "forbidden", "不能操作其他大厅的窗口")
+        raise Forbidden("forbidden", "不能操作其他大厅的窗口")
     return row
 
 
@@ -43,7 +41,7 @@ def list_counters(
     query = sa.select(c).order_by(c.c.hall_id, c.c.window)
     if not staff.is_admin:
         if hall_id is not None and hall_id != staff.hall_id:
-            raise ApiError(403, "forbidden", "不能查看其他大厅的窗口")
+            raise Forbidden("forbidden", "不能查看其他大厅的窗口")
         hall_id = staff.hall_id
     if hall_id is not None:
         query = query.where(c.c.hall_id == hall_id)
@@ -91,7 +89,7 @@ class CounterDesk:
         try:
             new_state = next_state(TicketState(ticket.state), action)
         except TransitionError as exc:
-            raise ApiError(409, "invalid_transition", f"{ticket.number}：{exc}") from None
+            raise Conflict("invalid_transition", f"{ticket.number}：{exc}") from None
         now = utcnow()
         changed = conn.execute(
             sa.update(m.tickets)
@@ -99,7 +97,7 @@ class CounterDesk:
             .values(state=new_state.value, **values)
         ).rowcount
         if changed != 1:
-            raise ApiError(409, "ticket_changed", f"{ticket.number} 刚被其他窗口处理，请重试")
+            raise Conflict("ticket_changed", f"{ticket.number} 刚被其他窗口处理，请重试")
         conn.execute(
             sa.insert(m.ticket_audit).values(
                 ticket_id=ticket.id,
@@ -142,7 +140,7 @@ class CounterDesk:
             ).first()
             if row is not None and row.state in _ACTIVE:
                 return row
-        raise ApiError(409, "no_current_ticket", f"{counter.name}当前没有正在处理的号码")
+        raise Conflict("no_current_ticket", f"{counter.name}当前没有正在处理的号码")
 
     def call_next(
         self, conn: Connection, counter_id: int, staff: StaffPrincipal, queues: list[str] | None
@@ -155,11 +153,9 @@ class CounterDesk:
         if queues and hall is not None:
             for i, code in enumerate(queues):
                 if hall.queue(code) is None:
-                    raise ApiError(
-                        422, "unknown_queue", f"本大厅没有 {code} 队列", field=f"queues[{i}]"
-                    )
+                    raise Invalid("unknown_queue", f"本大厅没有 {code} 队列", field=f"queues[{i}]")
         if not wanted:
-            raise ApiError(404, "queue_empty", f"{counter.name}没有要服务的队列")
+            raise NotFound("queue_empty", f"{counter.name}没有要服务的队列")
         zone = hall.zone if hall is not None else None
         today = service_day(utcnow(), zone) if zone is not None else utcnow().date()
         t = m.tickets
@@ -178,7 +174,7 @@ class CounterDesk:
             query = query.with_for_update(skip_locked=True)
         ticket = conn.execute(query).first()
         if ticket is None:
-            raise ApiError(404, "queue_empty", f"{'、'.join(wanted)} 队列没有等候的号码")
+            raise NotFound("queue_empty", f"{'、'.join(wanted)} 队列没有等候的号码")
         if counter.current_ticket_id is not None:
             current = conn.execute(
                 sa.select(m.tickets).where(m.tickets.c.id == counter.current_ticket_id)
@@ -236,7 +232,7 @@ class CounterDesk:
             values = {"finished_at": now}
         elif action is Action.TRANSFER:
             if queue is None or hall is None or hall.queue(queue) is None:
-                raise ApiError(422, "unknown_queue", f"本大厅没有 {queue} 队列", field="queue")
+                raise Invalid("unknown_queue", f"本大厅没有 {queue} 队列", field="queue")
             values = {
                 "queue": queue,
                 "window": None,

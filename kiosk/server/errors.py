@@ -1,7 +1,9 @@
 """Every 4xx answer is ``{"error": {"code", "message", "field"?}}`` — the handlers live here.
 
-Routes raise :class:`ApiError`; FastAPI's own validation errors, unknown routes (404),
-wrong methods (405) and oversized bodies (413) are turned into the same shape.
+Routes raise :class:`ApiError`; the domain raises :class:`~kiosk.server.domain_errors.DomainError`,
+given its HTTP status here and nowhere else (:func:`api_error`). FastAPI's own validation
+errors, unknown routes (404), wrong methods (405) and oversized bodies (413) are turned
+into the same shape.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kiosk.core.problems import FIELD_MESSAGES, field_path
+from kiosk.core.validation_messages import error_message, field_path
 from kiosk.server.db import storage_problem
+from kiosk.server.domain_errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
 __all__ = [
     "ApiError",
     "BodySizeLimit",
+    "api_error",
     "error_body",
     "install_error_handlers",
     "storage_error",
@@ -54,20 +58,26 @@ class ApiError(Exception):
         return error_body(self.code, self.message, self.field)
 
 
+#: The HTTP status of each kind of domain refusal: the one translation, used by the API.
+_DOMAIN_STATUS: dict[type[DomainError], int] = {
+    NotFound: 404,
+    Forbidden: 403,
+    Conflict: 409,
+    Invalid: 422,
+}
+
+
+def api_error(exc: DomainError) -> ApiError:
+    """The API's answer to a refusal of the domain."""
+    status = next((s for kind, s in _DOMAIN_STATUS.items() if isinstance(exc, kind)), 422)
+    return ApiError(status, exc.code, exc.message, field=exc.field)
+
+
 def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
     inner: dict[str, Any] = {"code": code, "message": message}
     if field is not None:
         inner["field"] = field
     return {"error": inner}
-
-
-def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = list(loc)
-    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
-        where = parts.pop(0)
-        if not parts:
-            return "body" if where == "body" else where
-    return field_path(parts)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -76,13 +86,9 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     if not errors:
         return JSONResponse(error_body("invalid_request", "请求有误"), status_code=422)
     first = errors[0]
-    field = _field_path(first.get("loc", ()))
-    kind = first.get("type", "")
-    if kind == "value_error" and "ctx" in first and "error" in first["ctx"]:
-        reason = str(first["ctx"]["error"])
-    else:
-        reason = FIELD_MESSAGES.get(kind, str(first.get("msg", "不正确")))
-    if kind == "json_invalid":
+    field = field_path(first.get("loc", ()), request=True)
+    reason = error_message(first)
+    if first.get("type") == "json_invalid":
         field = "body"
     more = f"（另有 {len(errors) - 1} 处）" if len(errors) > 1 else ""
     message = f"{field}：{reason}{more}"
@@ -147,6 +153,12 @@ async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
 
+async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    found = api_error(exc)
+    return JSONResponse(found.body(), status_code=found.status)
+
+
 async def _database_refused(_request: Request, exc: Exception) -> JSONResponse:
     # Last line of defence: input the validators let through but the database refuses
     # (a NUL character for PostgreSQL, a number out of a column's range), or a unique
@@ -198,6 +210,7 @@ async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(OperationalError, _storage_failed)
     app.add_exception_handler(Exception, _unexpected)
     app.add_exception_handler(DataError, _database_refused)

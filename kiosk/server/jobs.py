@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import logging
 import os
@@ -64,7 +65,7 @@ def daily(at: dt.datetime) -> str:
 
 def purge_expired_logins(conn: Connection, now: dt.datetime) -> str:
     """Admin sessions a day past their end and staff tokens 30 days past theirs."""
-    from kiosk.server.admin.tables import admin_sessions
+    from kiosk.server.models import admin_sessions
 
     sessions = conn.execute(
         sa.delete(admin_sessions).where(admin_sessions.c.expires_at < now - dt.timedelta(days=1))
@@ -100,7 +101,7 @@ class JobRunner:
         while True:
             for job in self.jobs:
                 try:
-                    await self.db.write(lambda c, job=job: self.run_if_due(c, job))
+                    await self.db.write(functools.partial(self.run_if_due, job=job))
                 except asyncio.CancelledError:
                     raise
                 except Exception:  # logged; the claim was rolled back, the next tick retries

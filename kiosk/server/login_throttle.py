@@ -49,7 +49,7 @@ from sqlalchemy.engine import Connection
 from kiosk.server import models as m
 from kiosk.server.auth import token_hash, verify_password
 from kiosk.server.db import Database, as_utc, utcnow
-from kiosk.server.models import BigId, Time, metadata
+from kiosk.server.models import known_devices, login_backoff
 
 __all__ = [
     "FORGET_AFTER",
@@ -60,8 +60,6 @@ __all__ = [
     "LoginOk",
     "LoginRefusal",
     "forget_known_devices",
-    "known_devices",
-    "login_backoff",
     "record_login_success",
     "remember_device",
     "reserve_login_attempt",
@@ -74,31 +72,6 @@ FORGET_AFTER = dt.timedelta(hours=1)
 #: Known-device tokens kept per account (the oldest go first) and how long one lasts.
 DEVICES_PER_ACCOUNT = 20
 DEVICE_DAYS = 180
-
-#: Created by migration 0003; listed with its tables in admin/tables.py.
-login_backoff = sa.Table(
-    "login_backoff",
-    metadata,
-    # "pair:NAME|ADDRESS", "ip:ADDRESS", "user:NAME" or "device:ID"
-    sa.Column("key", sa.String(250), primary_key=True),
-    sa.Column("attempts", sa.Integer, nullable=False),
-    sa.Column("last_at", Time, nullable=False),
-    # The earliest time the next attempt of this key is accepted.
-    sa.Column("next_at", Time, nullable=False),
-)
-
-known_devices = sa.Table(
-    "known_devices",
-    metadata,
-    sa.Column("id", BigId, primary_key=True, autoincrement=True),
-    # SHA-256 of the token the owner's browser (or API client) holds.
-    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
-    sa.Column("account_id", BigId, sa.ForeignKey("staff_accounts.id"), nullable=False),
-    sa.Column("created_at", Time, nullable=False),
-    sa.Column("last_used_at", Time, nullable=False),
-    sa.Index("ix_known_devices_account", "account_id"),
-    sqlite_autoincrement=True,
-)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,13 +10,18 @@ import sqlalchemy as sa
 from kiosk.core.clock import DEFAULT_TIMEZONE
 
 __all__ = [
+    "admin_audit",
+    "admin_drafts",
+    "admin_sessions",
     "content_versions",
     "counters",
     "events",
     "halls",
     "job_runs",
     "kiosk_devices",
+    "known_devices",
     "leases",
+    "login_backoff",
     "media",
     "metadata",
     "queue_counters",
@@ -226,4 +231,73 @@ job_runs = sa.Table(
     sa.Column("started_at", Time, nullable=False),
     sa.Column("worker", sa.String(100), nullable=False),
     sa.Column("result", sa.String(500), nullable=False, server_default=""),
+)
+
+
+# The staff admin web's own tables (kiosk/server/admin/); migration 0002 creates them.
+
+admin_sessions = sa.Table(
+    "admin_sessions",
+    metadata,
+    # SHA-256 of the cookie value: a leaked database does not hand out live sessions.
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("account_id", BigId, sa.ForeignKey("staff_accounts.id"), nullable=False),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("last_seen_at", Time, nullable=False),
+    sa.Column("expires_at", Time, nullable=False),
+    sa.Column("client_ip", sa.String(64), nullable=False, server_default=""),
+    sa.Index("ix_admin_sessions_account", "account_id"),
+)
+
+admin_drafts = sa.Table(
+    "admin_drafts",
+    metadata,
+    sa.Column("hall_id", sa.String(63), sa.ForeignKey("halls.id"), primary_key=True),
+    # The published version the draft started from.
+    sa.Column("base_version", sa.Integer, nullable=True),
+    # HallContent as JSON text (always valid: every edit is validated before it is saved).
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("updated_at", Time, nullable=False),
+    sa.Column("updated_by", sa.String(64), nullable=False),
+)
+
+admin_audit = sa.Table(
+    "admin_audit",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("at", Time, nullable=False),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("hall_id", sa.String(63), nullable=True),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("target", sa.String(200), nullable=False, server_default=""),
+    sa.Column("detail", sa.Text, nullable=False, server_default=""),
+    sa.Index("ix_admin_audit_hall_at", "hall_id", "at"),
+    sqlite_autoincrement=True,
+)
+
+#: The login throttle's (kiosk/server/login_throttle.py, shared by the admin's login
+#: form and POST /auth/token); created by migration 0003.
+login_backoff = sa.Table(
+    "login_backoff",
+    metadata,
+    # "pair:NAME|ADDRESS", "ip:ADDRESS", "user:NAME" or "device:ID"
+    sa.Column("key", sa.String(250), primary_key=True),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("last_at", Time, nullable=False),
+    # The earliest time the next attempt of this key is accepted.
+    sa.Column("next_at", Time, nullable=False),
+)
+
+known_devices = sa.Table(
+    "known_devices",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    # SHA-256 of the token the owner's browser (or API client) holds.
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("account_id", BigId, sa.ForeignKey("staff_accounts.id"), nullable=False),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("last_used_at", Time, nullable=False),
+    sa.Index("ix_known_devices_account", "account_id"),
+    sqlite_autoincrement=True,
 )

@@ -41,10 +41,7 @@ class MoveResult:
 
 
 def _our_metadata() -> sa.MetaData:
-    # Every module that defines tables on the shared metadata.
-    import kiosk.server.admin.tables
-    import kiosk.server.login_throttle  # noqa: F401
-    from kiosk.server import models
+    from kiosk.server import models  # every table lives there
 
     return models.metadata
 

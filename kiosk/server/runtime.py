@@ -1,13 +1,20 @@
 """What one server process holds while it runs: engines, caches, the event hub, the
 ticket writer and the runner of jobs that must run once. Built in the app's lifespan;
-routes reach it through ``api/deps.py``.
+routes reach it through ``api/deps.py`` (the admin through ``admin/web.py``).
+
+Every write that records events goes through :meth:`ServerRuntime.write`: it commits,
+then wakes this process's waiters with the events the write put in its :class:`Outbox`,
+so no write can forget to.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from kiosk.server.auth import PrincipalCache
 from kiosk.server.content_store import HallDirectory, PublicationSignal
@@ -19,7 +26,28 @@ from kiosk.server.kiosk_quota import KioskQuota
 from kiosk.server.settings import ServerSettings
 from kiosk.server.tickets import IssueWriter, TicketView
 
-__all__ = ["ServerRuntime"]
+__all__ = ["Outbox", "ServerRuntime"]
+
+T = TypeVar("T")
+
+
+class Outbox:
+    """The events one write recorded, ``(hall_id, seq)``; told to waiters after the commit."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, int]] = []
+        #: Content publications: caches of the hall are dropped, other processes told.
+        self.publications: list[tuple[str, int]] = []
+
+    def add(self, events: Iterable[tuple[str, int]]) -> None:
+        self.events.extend(events)
+
+    def publication(self, hall_id: str, seq: int) -> None:
+        self.publications.append((hall_id, seq))
+
+    def clear(self) -> None:
+        self.events.clear()
+        self.publications.clear()
 
 
 class ServerRuntime:
@@ -73,6 +101,23 @@ class ServerRuntime:
         await self.writer.stop()
         await self.hub.stop()
         self.db.close()
+
+    async def write(self, op: Callable[[Connection, Outbox], T]) -> T:
+        """Run ``op`` in one write transaction, then publish the events it put in the outbox.
+
+        The database may run ``op`` again (a PostgreSQL serialisation conflict): the
+        outbox starts empty each time, so only the committed attempt's events are told.
+        """
+        outbox = Outbox()
+
+        def attempt(conn: Connection) -> T:
+            outbox.clear()
+            return op(conn, outbox)
+
+        result = await self.db.write(attempt)
+        self.published(outbox.events)
+        self.published(outbox.publications, publication=True)
+        return result
 
     def published(self, events: list[tuple[str, int]], *, publication: bool = False) -> None:
         """Tell this process's waiters at once about events it just committed

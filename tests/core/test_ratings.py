@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kiosk.core.clock import HALL_TZ
 from kiosk.core.ratings import (
     DEVICE_TIMEOUT,
     Channel,
@@ -32,7 +32,7 @@ from kiosk.core.ratings import (
 )
 from kiosk.core.workdays import WorkCalendar
 
-SH = ZoneInfo("Asia/Shanghai")
+SH = HALL_TZ
 CAL = WorkCalendar()
 ASKED = dt.datetime(2026, 12, 4, 15, 0, tzinfo=SH)  # a Friday
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kiosk.core.clock import HALL_TZ
 from kiosk.core.request_deadlines import (
     DEFAULT_CATEGORIES,
     Clock,
@@ -38,7 +38,7 @@ from kiosk.core.service_requests import (
 )
 from kiosk.core.workdays import WORKDAY, WorkCalendar
 
-SH = ZoneInfo("Asia/Shanghai")
+SH = HALL_TZ
 CAL = WorkCalendar()
 STAFF = Actor(Role.STAFF, "staff-1")
 RESIDENT = Actor(Role.RESIDENT)

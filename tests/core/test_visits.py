@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kiosk.core.clock import HALL_TZ
 from kiosk.core.privacy import mask_id_number, mask_phone
 from kiosk.core.visits import (
     HIGH_RISK_TAGS,
@@ -27,7 +27,7 @@ from kiosk.core.visits import (
     visit_light,
 )
 
-SH = ZoneInfo("Asia/Shanghai")
+SH = HALL_TZ
 DAY = dt.timedelta(days=1)
 
 

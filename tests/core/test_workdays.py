@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kiosk.core.clock import HALL_TZ
 from kiosk.core.workdays import WORKDAY, UnknownCalendarYear, WorkCalendar, library_years
 
-SH = ZoneInfo("Asia/Shanghai")
+SH = HALL_TZ
 CAL = WorkCalendar()
 
 

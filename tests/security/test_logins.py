@@ -14,7 +14,8 @@ import requests
 import sqlalchemy as sa
 
 from kiosk.server.db import as_utc
-from kiosk.server.login_throttle import RULES, SLOW_AFTER, login_backoff
+from kiosk.server.login_throttle import RULES, SLOW_AFTER
+from kiosk.server.models import login_backoff
 from tests.security.auth_support import (
     BACKENDS,
     PASSWORD,

@@ -13,7 +13,7 @@ import requests
 import sqlalchemy as sa
 
 from kiosk.server import models as m
-from kiosk.server.login_throttle import known_devices
+from kiosk.server.models import known_devices
 from tests.security.auth_support import (
     BACKENDS,
     PASSWORD,

@@ -94,8 +94,8 @@ def test_a_failed_job_gives_its_period_back_and_a_done_one_never_runs_again(
 
 
 def test_housekeeping_removes_what_expired_and_keeps_the_rest(tmp_path: Path) -> None:
-    from kiosk.server.admin.tables import admin_sessions
     from kiosk.server.auth import create_staff
+    from kiosk.server.models import admin_sessions
 
     url = f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
     migrate(url)

@@ -28,7 +28,13 @@ from kiosk.server.admin import (
     staff,
     stats,
 )
-from kiosk.server.admin.web import AdminPageError, LoginRequired, render
+from kiosk.server.admin.web import (
+    AdminPageError,
+    BackWithMessage,
+    LoginRequired,
+    redirect,
+    render,
+)
 
 __all__ = ["admin_router", "mount_admin"]
 
@@ -62,6 +68,11 @@ async def _page_error(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _back_with_message(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, BackWithMessage)
+    return redirect(exc.url, exc.message)
+
+
 async def _login_required(request: Request, exc: Exception) -> Response:
     if request.method in ("GET", "HEAD"):
         target = request.url.path
@@ -85,3 +96,4 @@ def mount_admin(app: FastAPI) -> None:
     app.mount("/admin/static", StaticFiles(directory=str(STATIC_DIR)), name="admin_static")
     app.add_exception_handler(AdminPageError, _page_error)
     app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(BackWithMessage, _back_with_message)

@@ -20,12 +20,13 @@ from kiosk.server.admin.web import (
     AdminPageError,
     DistrictAdmin,
     PostedForm,
+    Runtime,
     redirect,
     render,
-    runtime_of,
 )
 from kiosk.server.auth import create_kiosk, create_staff, hash_password
 from kiosk.server.db import utcnow
+from kiosk.server.runtime import ServerRuntime
 
 __all__ = ["router"]
 
@@ -52,12 +53,12 @@ def _accounts(conn: Connection) -> list[Any]:
 
 async def _accounts_page(
     request: Request,
+    runtime: ServerRuntime,
     *,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    runtime = runtime_of(request)
     rows = await runtime.db.read(_accounts)
     halls = await runtime.db.read(_halls)
     return render(
@@ -76,12 +77,14 @@ async def _accounts_page(
 
 
 @router.get("/accounts", response_class=HTMLResponse, name="accounts")
-async def accounts(request: Request, session: DistrictAdmin) -> HTMLResponse:
-    return await _accounts_page(request)
+async def accounts(request: Request, runtime: Runtime, session: DistrictAdmin) -> HTMLResponse:
+    return await _accounts_page(request, runtime)
 
 
 @router.post("/accounts/new", response_class=HTMLResponse, name="account_create")
-async def account_create(request: Request, session: DistrictAdmin, post: PostedForm) -> Response:
+async def account_create(
+    request: Request, runtime: Runtime, session: DistrictAdmin, post: PostedForm
+) -> Response:
     values = {k: post.text(k) for k in ("username", "display_name", "role", "hall_id")}
     password = post.form.get("password")
     password = password if isinstance(password, str) else ""
@@ -98,12 +101,11 @@ async def account_create(request: Request, session: DistrictAdmin, post: PostedF
         check_text(values["display_name"])
     except ValueError as exc:
         errors["display_name"] = str(exc)
-    runtime = runtime_of(request)
     halls = {h.id for h in await runtime.db.read(_halls)}
     if values["role"] == "hall_staff" and values["hall_id"] not in halls:
         errors["hall_id"] = "请选择所属大厅"
     if errors:
-        return await _accounts_page(request, values=values, errors=errors, status_code=422)
+        return await _accounts_page(request, runtime, values=values, errors=errors, status_code=422)
 
     def add(conn: Connection) -> int | None:
         exists = conn.execute(
@@ -126,7 +128,7 @@ async def account_create(request: Request, session: DistrictAdmin, post: PostedF
 
     if await runtime.db.write(add) is None:
         errors["username"] = "这个用户名已被使用"
-        return await _accounts_page(request, values=values, errors=errors, status_code=422)
+        return await _accounts_page(request, runtime, values=values, errors=errors, status_code=422)
     return redirect("/admin/accounts", f"已创建账号 {values['username']}")
 
 
@@ -153,11 +155,11 @@ def _account_change(
 
 @router.post("/accounts/{account_id}/disable", name="account_disable")
 async def account_disable(
-    request: Request, session: DistrictAdmin, account_id: RowId, post: PostedForm
+    runtime: Runtime, session: DistrictAdmin, account_id: RowId, post: PostedForm
 ) -> Response:
     if account_id == session.staff.account_id:
         return redirect("/admin/accounts", "不能停用自己的账号")
-    name = await runtime_of(request).db.write(
+    name = await runtime.db.write(
         lambda c: _account_change(c, post, account_id, {"disabled": True}, "account_disable")
     )
     return redirect("/admin/accounts", f"已停用 {name}，其登录和令牌立即失效（再次启用也不会恢复）")
@@ -165,9 +167,9 @@ async def account_disable(
 
 @router.post("/accounts/{account_id}/enable", name="account_enable")
 async def account_enable(
-    request: Request, session: DistrictAdmin, account_id: RowId, post: PostedForm
+    runtime: Runtime, session: DistrictAdmin, account_id: RowId, post: PostedForm
 ) -> Response:
-    name = await runtime_of(request).db.write(
+    name = await runtime.db.write(
         lambda c: _account_change(c, post, account_id, {"disabled": False}, "account_enable")
     )
     return redirect("/admin/accounts", f"已启用 {name}")
@@ -175,13 +177,13 @@ async def account_enable(
 
 @router.post("/accounts/{account_id}/password", name="account_password")
 async def account_password(
-    request: Request, session: DistrictAdmin, account_id: RowId, post: PostedForm
+    runtime: Runtime, session: DistrictAdmin, account_id: RowId, post: PostedForm
 ) -> Response:
     password = post.form.get("password")
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
         return redirect("/admin/accounts", f"新密码至少 {MIN_PASSWORD} 个字符，未修改")
     digest = hash_password(password)
-    name = await runtime_of(request).db.write(
+    name = await runtime.db.write(
         lambda c: _account_change(
             c, post, account_id, {"password_hash": digest}, "account_password"
         )
@@ -191,9 +193,9 @@ async def account_password(
 
 @router.post("/accounts/{account_id}/logout-everywhere", name="account_logout_everywhere")
 async def account_logout_everywhere(
-    request: Request, session: DistrictAdmin, account_id: RowId, post: PostedForm
+    runtime: Runtime, session: DistrictAdmin, account_id: RowId, post: PostedForm
 ) -> Response:
-    name = await runtime_of(request).db.write(
+    name = await runtime.db.write(
         lambda c: _account_change(c, post, account_id, None, "account_logout_everywhere")
     )
     if account_id == session.staff.account_id:
@@ -202,8 +204,7 @@ async def account_logout_everywhere(
 
 
 @router.get("/kiosks", response_class=HTMLResponse, name="kiosks")
-async def kiosks(request: Request, session: DistrictAdmin) -> HTMLResponse:
-    runtime = runtime_of(request)
+async def kiosks(request: Request, runtime: Runtime, session: DistrictAdmin) -> HTMLResponse:
     rows = await runtime.db.read(lambda c: fleet_rows(c, None))
     halls = await runtime.db.read(_halls)
     return render(
@@ -212,14 +213,15 @@ async def kiosks(request: Request, session: DistrictAdmin) -> HTMLResponse:
 
 
 @router.post("/kiosks/new", response_class=HTMLResponse, name="kiosk_create")
-async def kiosk_create(request: Request, session: DistrictAdmin, post: PostedForm) -> Response:
+async def kiosk_create(
+    request: Request, runtime: Runtime, session: DistrictAdmin, post: PostedForm
+) -> Response:
     hall_id = post.text("hall_id")
     name = post.text("name")[:100]
     try:
         check_text(name)
     except ValueError as exc:
         return redirect("/admin/kiosks", f"自助机名称{exc}")
-    runtime = runtime_of(request)
     if hall_id not in {h.id for h in await runtime.db.read(_halls)}:
         return redirect("/admin/kiosks", "请选择自助机所在的大厅")
 
@@ -248,7 +250,7 @@ async def kiosk_create(request: Request, session: DistrictAdmin, post: PostedFor
 
 @router.post("/kiosks/{device_id}/revoke", name="kiosk_revoke")
 async def kiosk_revoke(
-    request: Request, session: DistrictAdmin, device_id: RowId, post: PostedForm
+    runtime: Runtime, session: DistrictAdmin, device_id: RowId, post: PostedForm
 ) -> Response:
     def revoke(conn: Connection) -> bool:
         row = conn.execute(
@@ -266,7 +268,6 @@ async def kiosk_revoke(
         audit(conn, post.session, "kiosk_revoke", row.hall_id, f"自助机 {row.kiosk_no}")
         return True
 
-    runtime = runtime_of(request)
     if not await runtime.db.write(revoke):
         return redirect("/admin/kiosks", "没有这台在用的自助机")
     runtime.principals.forget_device(device_id)

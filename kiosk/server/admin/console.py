@@ -21,13 +21,14 @@ from kiosk.server.admin.web import (
     AdminPageError,
     CurrentSession,
     PostedForm,
+    Runtime,
     redirect,
     render,
-    runtime_of,
+    write_or_back,
 )
 from kiosk.server.counters import list_counters
 from kiosk.server.db import utcnow
-from kiosk.server.errors import ApiError
+from kiosk.server.runtime import Outbox, ServerRuntime
 
 __all__ = ["router"]
 
@@ -52,8 +53,7 @@ def _counter_row(conn: Connection, counter_id: int, session: StaffSession) -> An
     return row
 
 
-def _live(request: Request, conn: Connection, counter_id: int, session: StaffSession) -> Any:
-    runtime = runtime_of(request)
+def _live(runtime: ServerRuntime, conn: Connection, counter_id: int, session: StaffSession) -> Any:
     counter = _counter_row(conn, counter_id, session)
     hall = runtime.halls.get_sync(conn, counter.hall_id)
     today = service_day(utcnow(), hall.zone) if hall is not None else utcnow().date()
@@ -77,7 +77,7 @@ def _live(request: Request, conn: Connection, counter_id: int, session: StaffSes
         ),
         None,
     )
-    queues = []
+    queues: list[dict[str, Any]] = []
     if hall is not None and hall.content is not None:
         for q in hall.content.queues:
             queues.append(
@@ -124,8 +124,7 @@ def _picked(request: Request, queues: list[dict[str, Any]]) -> set[str]:
 
 
 @router.get("/counters", response_class=HTMLResponse, name="counters")
-async def counters(request: Request, session: CurrentSession) -> HTMLResponse:
-    runtime = runtime_of(request)
+async def counters(request: Request, runtime: Runtime, session: CurrentSession) -> HTMLResponse:
 
     def read(conn: Connection) -> list[Any]:
         query = (
@@ -148,19 +147,19 @@ async def counters(request: Request, session: CurrentSession) -> HTMLResponse:
 
 
 @router.get("/counters/{counter_id}", response_class=HTMLResponse, name="console")
-async def console(request: Request, counter_id: RowId, session: CurrentSession) -> HTMLResponse:
-    runtime = runtime_of(request)
-    live = await runtime.db.read(lambda c: _live(request, c, counter_id, session))
+async def console(
+    request: Request, runtime: Runtime, counter_id: RowId, session: CurrentSession
+) -> HTMLResponse:
+    live = await runtime.db.read(lambda c: _live(runtime, c, counter_id, session))
     live["picked"] = _picked(request, live["queues"])
     return render(request, "admin/console.html", live)
 
 
 @router.get("/counters/{counter_id}/live", name="console_live")
 async def console_live(
-    request: Request, counter_id: RowId, session: CurrentSession
+    runtime: Runtime, counter_id: RowId, session: CurrentSession
 ) -> JSONResponse:
-    runtime = runtime_of(request)
-    live = await runtime.db.read(lambda c: _live(request, c, counter_id, session))
+    live = await runtime.db.read(lambda c: _live(runtime, c, counter_id, session))
     current = live["current"]
     return JSONResponse(
         {
@@ -181,28 +180,24 @@ async def console_live(
     )
 
 
-async def _do(request: Request, counter_id: RowId, post: Any, op: Any, done: str) -> Response:
-    runtime = runtime_of(request)
+async def _do(runtime: ServerRuntime, counter_id: RowId, post: Any, op: Any, done: str) -> Response:
     back = f"/admin/counters/{counter_id}"
 
-    def run(conn: Connection) -> Any:
+    def run(conn: Connection, outbox: Outbox) -> Any:
         _counter_row(conn, counter_id, post.session)
-        return op(conn)
+        ticket, events = op(conn)
+        outbox.add(events)
+        return ticket
 
-    try:
-        ticket, events = await runtime.db.write(run)
-    except ApiError as exc:
-        return redirect(back, exc.message)
-    runtime.published(events)
+    ticket = await write_or_back(runtime, run, back=back)
     return redirect(back, f"{ticket.number}：{done}")
 
 
 @router.post("/counters/{counter_id}/call-next", name="console_call_next")
-async def call_next(request: Request, counter_id: RowId, post: PostedForm) -> Response:
+async def call_next(runtime: Runtime, counter_id: RowId, post: PostedForm) -> Response:
     queues = [q for q in post.values("queues") if len(q) == 1 and "A" <= q <= "Z"] or None
-    runtime = runtime_of(request)
     response = await _do(
-        request,
+        runtime,
         counter_id,
         post,
         lambda c: runtime.desk.call_next(c, counter_id, post.session.staff, queues),
@@ -220,11 +215,10 @@ async def call_next(request: Request, counter_id: RowId, post: PostedForm) -> Re
 
 
 @router.post("/counters/{counter_id}/transfer", name="console_transfer")
-async def transfer(request: Request, counter_id: RowId, post: PostedForm) -> Response:
+async def transfer(runtime: Runtime, counter_id: RowId, post: PostedForm) -> Response:
     queue = post.text("queue")
-    runtime = runtime_of(request)
     return await _do(
-        request,
+        runtime,
         counter_id,
         post,
         lambda c: runtime.desk.act(c, counter_id, post.session.staff, Action.TRANSFER, queue),
@@ -233,13 +227,12 @@ async def transfer(request: Request, counter_id: RowId, post: PostedForm) -> Res
 
 
 @router.post("/counters/{counter_id}/{action}", name="console_act")
-async def act(request: Request, counter_id: RowId, action: str, post: PostedForm) -> Response:
+async def act(runtime: Runtime, counter_id: RowId, action: str, post: PostedForm) -> Response:
     if action not in _ACTIONS:
         raise AdminPageError(404, "没有这个操作")
     what, done = _ACTIONS[action]
-    runtime = runtime_of(request)
     return await _do(
-        request,
+        runtime,
         counter_id,
         post,
         lambda c: runtime.desk.act(c, counter_id, post.session.staff, what),

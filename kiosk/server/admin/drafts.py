@@ -23,11 +23,11 @@ from kiosk.core.content import ContentError, HallContent, Snapshot, parse_conten
 from kiosk.core.salvage import salvage_snapshot
 from kiosk.server import models as m
 from kiosk.server.admin.sessions import StaffSession
-from kiosk.server.admin.tables import admin_audit, admin_drafts
 from kiosk.server.admin.web import AdminPageError
 from kiosk.server.content_store import publish_content
 from kiosk.server.db import as_utc, utcnow
 from kiosk.server.media import accepted_media
+from kiosk.server.models import admin_audit, admin_drafts
 
 __all__ = [
     "Draft",

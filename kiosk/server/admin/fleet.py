@@ -27,9 +27,9 @@ from kiosk.server.admin.web import (
     AdminPageError,
     CurrentSession,
     PostedForm,
+    Runtime,
     redirect,
     render,
-    runtime_of,
 )
 from kiosk.server.db import as_utc, utcnow
 from kiosk.server.kiosk_care import (
@@ -41,6 +41,7 @@ from kiosk.server.kiosk_care import (
     stuck_reason,
 )
 from kiosk.server.kiosk_quota import refusals
+from kiosk.server.runtime import Outbox
 
 __all__ = ["OFFLINE_AFTER", "fleet_rows", "router"]
 
@@ -153,13 +154,11 @@ def ago(delta: dt.timedelta | None) -> str:
 
 
 @router.get("/fleet", response_class=HTMLResponse, name="fleet")
-async def fleet(request: Request, session: CurrentSession) -> HTMLResponse:
+async def fleet(request: Request, runtime: Runtime, session: CurrentSession) -> HTMLResponse:
     hall_id = None if session.staff.is_admin else session.staff.hall_id
-    settings = runtime_of(request).settings
+    settings = runtime.settings
     stuck_after = dt.timedelta(hours=settings.stuck_screen_hours)
-    rows = await runtime_of(request).db.read(
-        lambda c: fleet_rows(c, hall_id, stuck_after=stuck_after)
-    )
+    rows = await runtime.db.read(lambda c: fleet_rows(c, hall_id, stuck_after=stuck_after))
     rows = [r for r in rows if not r["revoked"]]
     counts = {s: sum(1 for r in rows if r["state"] == s) for s in ("online", "offline", "never")}
     return render(
@@ -171,7 +170,7 @@ async def fleet(request: Request, session: CurrentSession) -> HTMLResponse:
             "ago": ago,
             "zone": HALL_TZ,
             "revoke_seconds": settings.auth_cache_seconds,
-            "quota": runtime_of(request).quota,
+            "quota": runtime.quota,
             "updated": clock.now().astimezone(HALL_TZ),
             "stuck_hours": settings.stuck_screen_hours,
             "command_names": COMMAND_NAMES,
@@ -189,17 +188,18 @@ def _care_target(conn: Connection, device_id: int) -> Any:
 
 
 @router.post("/fleet/{device_id}/care", name="fleet_care")
-async def fleet_care(request: Request, device_id: RowId, post: PostedForm) -> Response:
+async def fleet_care(
+    request: Request, runtime: Runtime, device_id: RowId, post: PostedForm
+) -> Response:
     """Send one remote-care command (the form's ``command``) to one kiosk."""
     command = post.text("command")
     if command not in COMMAND_NAMES:
         return redirect("/admin/fleet", "无法识别的操作，请刷新页面后重试")
     wanted: CareCommandName = command  # type: ignore[assignment]
-    runtime = runtime_of(request)
     gap = dt.timedelta(seconds=runtime.settings.care_command_seconds)
     back = f"/admin/fleet#kiosk-{device_id}"
 
-    def send(conn: Connection) -> tuple[str, int] | str:
+    def send(conn: Connection, outbox: Outbox) -> str | None:
         row = _care_target(conn, device_id)
         if row is None or row.revoked_at is not None:
             return "没有这台在用的自助机"
@@ -220,12 +220,12 @@ async def fleet_care(request: Request, device_id: RowId, post: PostedForm) -> Re
             f"自助机 {row.kiosk_no}",
             COMMAND_NAMES[wanted],
         )
-        return row.hall_id, seq
+        outbox.add([(row.hall_id, seq)])
+        return None
 
-    sent = await runtime.db.write(send)
-    if isinstance(sent, str):
-        return redirect(back, sent)
-    runtime.published([sent])
+    refused = await runtime.write(send)
+    if refused is not None:
+        return redirect(back, refused)
     done = {
         "screenshot": "已请求屏幕截图，几秒后显示在下方",
         "logs": "已请求最近的日志，几秒后显示在下方",
@@ -235,7 +235,7 @@ async def fleet_care(request: Request, device_id: RowId, post: PostedForm) -> Re
 
 
 @router.get("/fleet/{device_id}/screenshot", name="fleet_screenshot")
-async def fleet_screenshot(request: Request, session: CurrentSession, device_id: RowId) -> Response:
+async def fleet_screenshot(runtime: Runtime, session: CurrentSession, device_id: RowId) -> Response:
     """The kiosk's latest screenshot (never cached: it is replaced by the next one)."""
 
     def read(conn: Connection) -> tuple[bytes, str] | None:
@@ -244,7 +244,7 @@ async def fleet_screenshot(request: Request, session: CurrentSession, device_id:
             raise AdminPageError(404, "没有这台自助机的截图")
         return read_screenshot(conn, device_id)
 
-    found = await runtime_of(request).db.read(read)
+    found = await runtime.db.read(read)
     if found is None:  # the page links it only once there is one: back there, and why
         return redirect(f"/admin/fleet#kiosk-{device_id}", "这台自助机还没有截图，请先点“查看屏幕”")
     data, mime = found

@@ -21,16 +21,17 @@ from kiosk.server.admin.fields import (
     set_path,
 )
 from kiosk.server.admin.fleet import fleet_rows
-from kiosk.server.admin.tables import admin_drafts
 from kiosk.server.admin.web import (
     CurrentSession,
     HallScope,
     PostedForm,
+    Runtime,
     redirect,
     render,
-    runtime_of,
 )
 from kiosk.server.db import utcnow
+from kiosk.server.models import admin_drafts
+from kiosk.server.runtime import ServerRuntime
 
 __all__ = ["router"]
 
@@ -69,7 +70,7 @@ async def home(session: CurrentSession) -> Response:
 
 
 @router.get("/halls", response_class=HTMLResponse, name="halls")
-async def halls(request: Request, session: CurrentSession) -> HTMLResponse:
+async def halls(request: Request, runtime: Runtime, session: CurrentSession) -> HTMLResponse:
     def read(conn: Connection) -> list[Any]:
         query = (
             sa.select(
@@ -85,7 +86,6 @@ async def halls(request: Request, session: CurrentSession) -> HTMLResponse:
             query = query.where(m.halls.c.id == session.staff.hall_id)
         return list(conn.execute(query))
 
-    runtime = runtime_of(request)
     rows = await runtime.db.read(read)
     hall_ids = [r.id for r in rows]
 
@@ -119,8 +119,7 @@ async def halls(request: Request, session: CurrentSession) -> HTMLResponse:
 
 
 @router.get("/halls/{hall_id}", response_class=HTMLResponse, name="hall")
-async def hall_overview(request: Request, hall: HallScope) -> HTMLResponse:
-    runtime = runtime_of(request)
+async def hall_overview(request: Request, runtime: Runtime, hall: HallScope) -> HTMLResponse:
     draft = await runtime.db.read(lambda c: load_draft(c, hall.id))
     counters = await runtime.db.read(
         lambda c: list(
@@ -140,6 +139,7 @@ async def hall_overview(request: Request, hall: HallScope) -> HTMLResponse:
 
 async def _info_page(
     request: Request,
+    runtime: ServerRuntime,
     hall: Any,
     *,
     values: dict[str, Any] | None = None,
@@ -147,7 +147,6 @@ async def _info_page(
     general: list[str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    runtime = runtime_of(request)
     draft = await runtime.db.read(lambda c: load_draft(c, hall.id))
     entry = await runtime.halls.require(hall.id)
     shown = form_values(HALL_FIELDS, draft.content["hall"], entry.zone)
@@ -168,17 +167,20 @@ async def _info_page(
 
 
 @router.get("/halls/{hall_id}/info", response_class=HTMLResponse, name="hall_info")
-async def hall_info(request: Request, hall: HallScope) -> HTMLResponse:
-    return await _info_page(request, hall)
+async def hall_info(request: Request, runtime: Runtime, hall: HallScope) -> HTMLResponse:
+    return await _info_page(request, runtime, hall)
 
 
 @router.post("/halls/{hall_id}/info", response_class=HTMLResponse, name="hall_info_save")
-async def hall_info_save(request: Request, hall: HallScope, post: PostedForm) -> Response:
-    runtime = runtime_of(request)
+async def hall_info_save(
+    request: Request, runtime: Runtime, hall: HallScope, post: PostedForm
+) -> Response:
     entry = await runtime.halls.require(hall.id)
     values, errors, shown = read_fields(HALL_FIELDS, post, entry.zone, creating=False)
     if errors:
-        return await _info_page(request, hall, values=shown, errors=errors, status_code=422)
+        return await _info_page(
+            request, runtime, hall, values=shown, errors=errors, status_code=422
+        )
 
     def change(content: dict[str, Any]) -> str:
         for name, value in values.items():
@@ -190,6 +192,6 @@ async def hall_info_save(request: Request, hall: HallScope, post: PostedForm) ->
     except EditRefused as exc:
         errors, general = problems_by_field(exc.problems, "hall", HALL_FIELDS)
         return await _info_page(
-            request, hall, values=shown, errors=errors, general=general, status_code=422
+            request, runtime, hall, values=shown, errors=errors, general=general, status_code=422
         )
     return redirect(f"/admin/halls/{hall.id}/info", "大厅信息已保存到草稿，发布后自助机才会显示")

@@ -29,9 +29,9 @@ from kiosk.server.admin.sessions import (
 from kiosk.server.admin.web import (
     COOKIE,
     PostedForm,
+    Runtime,
     redirect,
     render,
-    runtime_of,
     secure_cookies,
 )
 from kiosk.server.auth import StaffPrincipal
@@ -81,17 +81,17 @@ def _login_page(
 
 
 @router.get("/login", response_class=HTMLResponse, name="login")
-async def login_form(request: Request) -> Response:
+async def login_form(request: Request, runtime: Runtime) -> Response:
     token = request.cookies.get(COOKIE, "")
     if token:
-        found = await runtime_of(request).db.read(lambda c: find_session(c, token))
+        found = await runtime.db.read(lambda c: find_session(c, token))
         if found is not None:
             return redirect("/admin")
     return _login_page(request, next_url=_next(request.query_params.get("next", "")))
 
 
 @router.post("/login", response_class=HTMLResponse, name="login_submit")
-async def login_submit(request: Request) -> Response:
+async def login_submit(request: Request, runtime: Runtime) -> Response:
     try:
         form = await request.form(max_files=0, max_fields=10)
     except Exception:
@@ -113,7 +113,6 @@ async def login_submit(request: Request) -> Response:
         return _login_page(
             request, message="请输入用户名和密码", username=username, status_code=422
         )
-    runtime = runtime_of(request)
     ip = client_address(request)
     device = request.cookies.get(DEVICE_COOKIE) or None
 
@@ -143,8 +142,8 @@ async def login_submit(request: Request) -> Response:
             next_url=next_url,
             status_code=401,
         )
-    response = redirect(next_url)
-    response.set_cookie(
+    done = redirect(next_url)
+    done.set_cookie(
         COOKIE,
         outcome.result,
         max_age=IDLE_HOURS * 3600,
@@ -154,7 +153,7 @@ async def login_submit(request: Request) -> Response:
         secure=secure_cookies(request),
     )
     # The known-device token: this browser's own login limit (docs/SERVER.md).
-    response.set_cookie(
+    done.set_cookie(
         DEVICE_COOKIE,
         outcome.device_token,
         max_age=DEVICE_DAYS * 86400,
@@ -163,26 +162,26 @@ async def login_submit(request: Request) -> Response:
         samesite="lax",
         secure=secure_cookies(request),
     )
-    response.delete_cookie(LOGIN_COOKIE, path="/admin")
-    return response
+    done.delete_cookie(LOGIN_COOKIE, path="/admin")
+    return done
 
 
 @router.post("/logout", name="logout")
-async def logout(request: Request, post: PostedForm) -> Response:
+async def logout(runtime: Runtime, post: PostedForm) -> Response:
     session = post.session
 
     def end(conn: Connection) -> None:
         end_session(conn, session.id_hash)
         audit(conn, session, "logout", session.staff.hall_id)
 
-    await runtime_of(request).db.write(end)
+    await runtime.db.write(end)
     response = redirect("/admin/login", "已退出登录")
     response.delete_cookie(COOKIE, path="/")
     return response
 
 
 @router.post("/logout-everywhere", name="logout_everywhere")
-async def logout_everywhere(request: Request, post: PostedForm) -> Response:
+async def logout_everywhere(runtime: Runtime, post: PostedForm) -> Response:
     """End every admin session, API token and known device of one's own account."""
     session = post.session
 
@@ -190,7 +189,7 @@ async def logout_everywhere(request: Request, post: PostedForm) -> Response:
         end_all_logins(conn, session.staff.account_id)
         audit(conn, session, "logout_everywhere", session.staff.hall_id)
 
-    await runtime_of(request).db.write(end)
+    await runtime.db.write(end)
     response = redirect("/admin/login", "已在所有设备上退出登录，所有令牌已失效")
     response.delete_cookie(COOKIE, path="/")
     response.delete_cookie(DEVICE_COOKIE, path="/admin")

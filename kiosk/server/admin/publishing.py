@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Connection
 
 from kiosk.core.clock import HALL_TZ
-from kiosk.core.content import CATEGORIES, HallContent
+from kiosk.core.content import CATEGORIES, HallContent, Snapshot
 from kiosk.core.schedule import now_and_next, occurrences_on, opening_text, weekdays_text
 from kiosk.core.values import RowId
 from kiosk.server import models as m
@@ -24,17 +24,18 @@ from kiosk.server.admin.drafts import (
     publish_draft,
     restore_version,
 )
-from kiosk.server.admin.tables import admin_audit
 from kiosk.server.admin.web import (
     DistrictAdmin,
     HallScope,
     PostedForm,
+    Runtime,
     redirect,
     render,
-    runtime_of,
+    write_or_back,
 )
 from kiosk.server.db import as_utc, utcnow
-from kiosk.server.errors import ApiError
+from kiosk.server.models import admin_audit
+from kiosk.server.runtime import Outbox
 
 __all__ = ["router"]
 
@@ -73,26 +74,30 @@ def _preview_context(content: HallContent, hall_id: str) -> dict[str, Any]:
 
 
 @router.get("/halls/{hall_id}/preview", response_class=HTMLResponse, name="preview")
-async def preview(request: Request, hall: HallScope) -> HTMLResponse:
-    draft = await runtime_of(request).db.read(lambda c: load_draft(c, hall.id))
+async def preview(request: Request, runtime: Runtime, hall: HallScope) -> HTMLResponse:
+    draft = await runtime.db.read(lambda c: load_draft(c, hall.id))
     ctx = _preview_context(draft.model(), hall.id)
     ctx.update({"hall": hall, "draft": draft, "title": "草稿预览（发布后自助机显示的内容）"})
     return render(request, "admin/preview.html", ctx)
 
 
 @router.post("/halls/{hall_id}/publish", name="publish")
-async def publish(request: Request, hall: HallScope, post: PostedForm) -> Response:
-    runtime = runtime_of(request)
+async def publish(runtime: Runtime, hall: HallScope, post: PostedForm) -> Response:
     draft = await runtime.db.read(lambda c: load_draft(c, hall.id))
     if not draft.changed:
         return redirect(f"/admin/halls/{hall.id}", "没有未发布的修改，无需发布")
+
+    def publish(conn: Connection, outbox: Outbox) -> Snapshot:
+        snapshot, seq = publish_draft(conn, post.session, hall.id)
+        outbox.publication(hall.id, seq)
+        return snapshot
+
     try:
-        snapshot, seq = await runtime.db.write(lambda c: publish_draft(c, post.session, hall.id))
+        snapshot = await write_or_back(
+            runtime, publish, back=f"/admin/halls/{hall.id}", refused="未发布："
+        )
     except EditRefused as exc:
         return redirect(f"/admin/halls/{hall.id}", f"未发布：{exc}")
-    except ApiError as exc:
-        return redirect(f"/admin/halls/{hall.id}", f"未发布：{exc.message}")
-    runtime.published([(hall.id, seq)], publication=True)
     return redirect(
         f"/admin/halls/{hall.id}/versions",
         f"已发布第 {snapshot.version} 版，在线的自助机几秒内更新",
@@ -100,8 +105,8 @@ async def publish(request: Request, hall: HallScope, post: PostedForm) -> Respon
 
 
 @router.post("/halls/{hall_id}/discard", name="discard")
-async def discard(request: Request, hall: HallScope, post: PostedForm) -> Response:
-    await runtime_of(request).db.write(lambda c: discard_draft(c, post.session, hall.id))
+async def discard(runtime: Runtime, hall: HallScope, post: PostedForm) -> Response:
+    await runtime.db.write(lambda c: discard_draft(c, post.session, hall.id))
     return redirect(f"/admin/halls/{hall.id}", "已放弃未发布的修改")
 
 
@@ -138,8 +143,7 @@ def _versions(conn: Connection, hall_id: str) -> list[dict[str, Any]]:
 
 
 @router.get("/halls/{hall_id}/versions", response_class=HTMLResponse, name="versions")
-async def versions(request: Request, hall: HallScope) -> HTMLResponse:
-    runtime = runtime_of(request)
+async def versions(request: Request, runtime: Runtime, hall: HallScope) -> HTMLResponse:
     rows = await runtime.db.read(lambda c: _versions(c, hall.id))
     draft = await runtime.db.read(lambda c: load_draft(c, hall.id))
     entry = await runtime.halls.require(hall.id)
@@ -153,8 +157,9 @@ async def versions(request: Request, hall: HallScope) -> HTMLResponse:
 @router.get(
     "/halls/{hall_id}/versions/{version}", response_class=HTMLResponse, name="version_preview"
 )
-async def version_preview(request: Request, hall: HallScope, version: RowId) -> HTMLResponse:
-    runtime = runtime_of(request)
+async def version_preview(
+    request: Request, runtime: Runtime, hall: HallScope, version: RowId
+) -> HTMLResponse:
     snapshot, _ = await runtime.db.read(lambda c: load_version(c, hall.id, version))
     draft = await runtime.db.read(lambda c: load_draft(c, hall.id))
     ctx = _preview_context(snapshot.content, hall.id)
@@ -163,15 +168,16 @@ async def version_preview(request: Request, hall: HallScope, version: RowId) -> 
 
 
 @router.post("/halls/{hall_id}/versions/{version}/restore", name="restore")
-async def restore(request: Request, hall: HallScope, version: RowId, post: PostedForm) -> Response:
-    runtime = runtime_of(request)
-    try:
-        snapshot, seq = await runtime.db.write(
-            lambda c: restore_version(c, post.session, hall.id, version)
-        )
-    except ApiError as exc:
-        return redirect(f"/admin/halls/{hall.id}/versions", f"未恢复：{exc.message}")
-    runtime.published([(hall.id, seq)], publication=True)
+async def restore(runtime: Runtime, hall: HallScope, version: RowId, post: PostedForm) -> Response:
+
+    def restore(conn: Connection, outbox: Outbox) -> Snapshot:
+        snapshot, seq = restore_version(conn, post.session, hall.id, version)
+        outbox.publication(hall.id, seq)
+        return snapshot
+
+    snapshot = await write_or_back(
+        runtime, restore, back=f"/admin/halls/{hall.id}/versions", refused="未恢复："
+    )
     return redirect(
         f"/admin/halls/{hall.id}/versions",
         f"已把第 {version} 版恢复为第 {snapshot.version} 版并发布",
@@ -191,16 +197,15 @@ def _audit_rows(conn: Connection, hall_id: str | None, days: int) -> list[Any]:
 
 
 @router.get("/halls/{hall_id}/audit", response_class=HTMLResponse, name="hall_audit")
-async def hall_audit(request: Request, hall: HallScope) -> HTMLResponse:
-    runtime = runtime_of(request)
+async def hall_audit(request: Request, runtime: Runtime, hall: HallScope) -> HTMLResponse:
     rows = await runtime.db.read(lambda c: _audit_rows(c, hall.id, 90))
     entry = await runtime.halls.require(hall.id)
     return render(request, "admin/audit.html", {"hall": hall, "rows": rows, "zone": entry.zone})
 
 
 @router.get("/audit", response_class=HTMLResponse, name="audit")
-async def all_audit(request: Request, session: DistrictAdmin) -> HTMLResponse:
-    rows = await runtime_of(request).db.read(lambda c: _audit_rows(c, None, 90))
+async def all_audit(request: Request, runtime: Runtime, session: DistrictAdmin) -> HTMLResponse:
+    rows = await runtime.db.read(lambda c: _audit_rows(c, None, 90))
     return render(
         request,
         "admin/audit.html",

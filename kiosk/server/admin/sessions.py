@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kiosk.server import models as m
-from kiosk.server.admin.tables import admin_sessions
 from kiosk.server.auth import StaffPrincipal, revoke_staff_tokens, token_hash
 from kiosk.server.db import as_utc, utcnow
 from kiosk.server.login_throttle import (
@@ -26,6 +25,7 @@ from kiosk.server.login_throttle import (
     remember_device,
     reserve_login_attempt,
 )
+from kiosk.server.models import admin_sessions
 
 __all__ = [
     "IDLE_HOURS",

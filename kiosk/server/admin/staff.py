@@ -7,7 +7,7 @@ import asyncio
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlalchemy.engine import Connection
 from starlette.datastructures import UploadFile
@@ -25,11 +25,18 @@ from kiosk.server.admin.drafts import (
 )
 from kiosk.server.admin.editor import Collection, register_collection
 from kiosk.server.admin.fields import Field, typed_date, typed_time
-from kiosk.server.admin.web import AdminPageError, HallScope, PostedForm, redirect, runtime_of
+from kiosk.server.admin.web import (
+    AdminPageError,
+    HallScope,
+    PostedForm,
+    Runtime,
+    redirect,
+    write_or_back,
+)
 from kiosk.server.content_store import publish_staff_status
 from kiosk.server.db import utcnow
-from kiosk.server.errors import ApiError
 from kiosk.server.media import check_media, media_response, read_media, store_media
+from kiosk.server.runtime import Outbox
 
 __all__ = ["router"]
 
@@ -37,7 +44,7 @@ router = APIRouter()
 
 
 def _person(item: dict[str, Any]) -> str:
-    return item.get("post", "")
+    return str(item.get("post", ""))
 
 
 STAFF = Collection(
@@ -90,9 +97,8 @@ def _until(post: Any, zone: Any) -> dt.datetime | None:
 
 @router.post("/halls/{hall_id}/staff/{item_id}/status", name="staff_status")
 async def change_status(
-    request: Request, hall: HallScope, item_id: str, post: PostedForm
+    runtime: Runtime, hall: HallScope, item_id: str, post: PostedForm
 ) -> Response:
-    runtime = runtime_of(request)
     entry = await runtime.halls.require(hall.id)
     back = f"/admin/halls/{hall.id}/staff#staff-{item_id}"
     try:
@@ -109,7 +115,7 @@ async def change_status(
     except ValueError as exc:
         return redirect(back, f"说明{exc}")
 
-    def change(conn: Connection) -> tuple[str, int, int]:
+    def change(conn: Connection, outbox: Outbox) -> tuple[str, int]:
         snapshot, seq = publish_staff_status(
             conn, hall.id, item_id, status, until, note, post.session.staff.principal
         )
@@ -128,19 +134,16 @@ async def change_status(
         name = member.name if member is not None else item_id
         when = f"，{until.astimezone(entry.zone):%m-%d %H:%M} 返回" if until else ""
         audit(conn, post.session, "staff_status", hall.id, f"{name}：{status.label}{when}")
-        return name, snapshot.version, seq
+        outbox.publication(hall.id, seq)
+        return name, snapshot.version
 
-    try:
-        name, version, seq = await runtime.db.write(change)
-    except ApiError as exc:
-        return redirect(back, exc.message)
-    runtime.published([(hall.id, seq)], publication=True)
+    name, version = await write_or_back(runtime, change, back=back)
     return redirect(back, f"{name} 已改为“{status.label}”，自助机即刻更新（第 {version} 版）")
 
 
 @router.post("/halls/{hall_id}/staff/{item_id}/photo", name="staff_photo")
 async def upload_photo(
-    request: Request, hall: HallScope, item_id: str, post: PostedForm
+    runtime: Runtime, hall: HallScope, item_id: str, post: PostedForm
 ) -> Response:
     back = f"/admin/halls/{hall.id}/staff/{item_id}"
     upload = post.form.get("photo")
@@ -152,7 +155,6 @@ async def upload_photo(
         await asyncio.to_thread(check_media, cleaned)  # remembered: the writer won't decode
     except MediaRefused as exc:
         return redirect(back, f"照片未上传：{exc}")
-    runtime = runtime_of(request)
 
     def change(conn: Connection) -> str:
         digest, _ = store_media(conn, cleaned)
@@ -175,7 +177,7 @@ async def upload_photo(
 
 @router.post("/halls/{hall_id}/staff/{item_id}/photo/remove", name="staff_photo_remove")
 async def remove_photo(
-    request: Request, hall: HallScope, item_id: str, post: PostedForm
+    runtime: Runtime, hall: HallScope, item_id: str, post: PostedForm
 ) -> Response:
     def drop(content: dict[str, Any]) -> str:
         for person in content.get("staff", []):
@@ -184,7 +186,7 @@ async def remove_photo(
                 return f"移除照片：{person.get('name', item_id)}"
         raise AdminPageError(404, "没有这位工作人员")
 
-    await runtime_of(request).db.write(lambda c: edit_draft(c, post.session, hall.id, drop))
+    await runtime.db.write(lambda c: edit_draft(c, post.session, hall.id, drop))
     return redirect(f"/admin/halls/{hall.id}/staff/{item_id}", "照片已移除（草稿）")
 
 
@@ -192,9 +194,8 @@ register_collection(router, STAFF)
 
 
 @router.get("/halls/{hall_id}/media/{sha256}", name="hall_media")
-async def hall_media(request: Request, hall: HallScope, sha256: str) -> Response:
+async def hall_media(runtime: Runtime, hall: HallScope, sha256: str) -> Response:
     """A photo named by this hall's draft or published content (and no other)."""
-    runtime = runtime_of(request)
 
     def read(conn: Connection) -> Any:
         draft = load_draft(conn, hall.id)

@@ -28,8 +28,9 @@ from kiosk.core.wire import TicketState
 from kiosk.server import models as m
 from kiosk.server.admin.fields import typed_date
 from kiosk.server.admin.sessions import StaffSession
-from kiosk.server.admin.web import AdminPageError, CurrentSession, render, runtime_of
+from kiosk.server.admin.web import AdminPageError, CurrentSession, Runtime, render
 from kiosk.server.db import as_utc, utcnow
+from kiosk.server.runtime import ServerRuntime
 
 __all__ = ["Group", "compute_stats", "router"]
 
@@ -163,9 +164,8 @@ _Hall = Annotated[str, Query(max_length=80, description="one hall's id; empty: a
 
 
 async def _query(
-    request: Request, session: StaffSession, hall_param: str, start_text: str, end_text: str
+    runtime: ServerRuntime, session: StaffSession, hall_param: str, start_text: str, end_text: str
 ) -> tuple[list[str], dt.date, dt.date, dict[str, ZoneInfo], dict[str, str]]:
-    runtime = runtime_of(request)
     all_halls = await runtime.db.read(
         lambda c: list(
             c.execute(
@@ -213,13 +213,13 @@ def minutes_text(value: float | None) -> str:
 @router.get("/stats", response_class=HTMLResponse, name="stats")
 async def stats(
     request: Request,
+    runtime: Runtime,
     session: CurrentSession,
     hall: _Hall = "",
     from_: Annotated[str, Query(alias="from", max_length=40)] = "",
     to: _Day = "",
 ) -> HTMLResponse:
-    hall_ids, start, end, zones, names = await _query(request, session, hall, from_, to)
-    runtime = runtime_of(request)
+    hall_ids, start, end, zones, names = await _query(runtime, session, hall, from_, to)
     result = await runtime.db.read(lambda c: compute_stats(c, hall_ids, start, end, zones))
     day_bars = []
     day = start
@@ -255,14 +255,13 @@ async def stats(
 
 @router.get("/stats.csv", name="stats_csv")
 async def stats_csv(
-    request: Request,
+    runtime: Runtime,
     session: CurrentSession,
     hall: _Hall = "",
     from_: Annotated[str, Query(alias="from", max_length=40)] = "",
     to: _Day = "",
 ) -> Response:
-    hall_ids, start, end, zones, names = await _query(request, session, hall, from_, to)
-    runtime = runtime_of(request)
+    hall_ids, start, end, zones, names = await _query(runtime, session, hall, from_, to)
     result = await runtime.db.read(lambda c: compute_stats(c, hall_ids, start, end, zones))
     out = io.StringIO()
     writer = csv.writer(out)

@@ -5,7 +5,12 @@ Routes declare what they need through the ``Annotated`` aliases here:
 ``CurrentSession`` (any logged-in staff member; a GET without one is sent to the login
 page), ``PostedForm`` (a POST whose CSRF token matched: every admin POST takes it),
 ``HallScope`` (the ``{hall_id}`` of the path, which the staff member must be allowed to
-manage) and ``DistrictAdmin`` (district administrators only).
+manage), ``DistrictAdmin`` (district administrators only) and ``Runtime`` (the server's
+shared state: database, caches, event hub).
+
+A write that publishes goes through :func:`write_or_back`: a refusal of the domain
+(:class:`~kiosk.server.domain_errors.DomainError`) sends the staff member back to the
+form with the refusal's message — the admin's one translation of domain errors.
 """
 
 from __future__ import annotations
@@ -13,23 +18,27 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Connection
 from starlette.datastructures import FormData
 
 from kiosk.core.content import CATEGORIES, CATEGORY_NAMES, StaffStatus
 from kiosk.server.admin import fields as _fields
 from kiosk.server.admin.sessions import StaffSession, find_session, touch_session
-from kiosk.server.runtime import ServerRuntime
+from kiosk.server.domain_errors import DomainError
+from kiosk.server.runtime import Outbox, ServerRuntime
 
 __all__ = [
     "COOKIE",
     "AdminPageError",
+    "BackWithMessage",
     "CurrentSession",
     "DistrictAdmin",
     "Hall",
@@ -37,11 +46,12 @@ __all__ = [
     "LoginRequired",
     "Posted",
     "PostedForm",
+    "Runtime",
     "flash",
     "redirect",
     "render",
-    "runtime_of",
     "templates",
+    "write_or_back",
 ]
 
 COOKIE = "kiosk_admin"
@@ -112,27 +122,56 @@ class AdminPageError(Exception):
         self.message = message
 
 
+class BackWithMessage(Exception):
+    """Answered with a redirect to ``url`` and ``message`` flashed (see :func:`write_or_back`)."""
+
+    def __init__(self, url: str, message: str) -> None:
+        super().__init__(message)
+        self.url = url
+        self.message = message
+
+
 class LoginRequired(Exception):
     """No (live) session: GET → login page, anything else → 403 page."""
 
 
-def runtime_of(request: Request) -> ServerRuntime:
+def _runtime(request: Request) -> ServerRuntime:
     runtime: ServerRuntime = request.app.state.runtime
     return runtime
 
 
+Runtime = Annotated[ServerRuntime, Depends(_runtime)]
+
+
+T = TypeVar("T")
+
+
+async def write_or_back(
+    runtime: ServerRuntime,
+    op: Callable[[Connection, Outbox], T],
+    *,
+    back: str,
+    refused: str = "",
+) -> T:
+    """:meth:`ServerRuntime.write` for an admin form: a domain refusal goes back to
+    ``back`` with ``refused`` and the refusal's message flashed."""
+    try:
+        return await runtime.write(op)
+    except DomainError as exc:
+        raise BackWithMessage(back, f"{refused}{exc.message}") from None
+
+
 def secure_cookies(request: Request) -> bool:
-    return runtime_of(request).settings.base_url.startswith("https://")
+    return _runtime(request).settings.base_url.startswith("https://")
 
 
-async def _session(request: Request) -> StaffSession:
+async def _session(request: Request, runtime: Runtime) -> StaffSession:
     cached = getattr(request.state, "admin_session", None)
     if isinstance(cached, StaffSession):
         return cached
     token = request.cookies.get(COOKIE, "")
     if not token:
         raise LoginRequired()
-    runtime = runtime_of(request)
     found = await runtime.db.read(lambda c: find_session(c, token))
     if found is None:
         raise LoginRequired()
@@ -186,10 +225,10 @@ class Hall:
     session: StaffSession
 
 
-async def _hall(hall_id: str, request: Request, session: CurrentSession) -> Hall:
+async def _hall(hall_id: str, runtime: Runtime, session: CurrentSession) -> Hall:
     if not session.staff.may_manage(hall_id):
         raise AdminPageError(403, "您没有管理这个大厅的权限")
-    entry = await runtime_of(request).halls.get(hall_id)
+    entry = await runtime.halls.get(hall_id)
     if entry is None:
         raise AdminPageError(404, "没有这个大厅")
     return Hall(hall_id, entry.name, session)

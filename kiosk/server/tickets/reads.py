@@ -50,9 +50,11 @@ class TicketView:
         )
         return {queue: int(count) for queue, count in rows}
 
-    def recent_service_seconds(self, conn: Connection, row: AnyTicket) -> list[float]:
+    def recent_service_seconds(
+        self, conn: Connection, hall_id: str, queue: str, service_day: dt.date
+    ) -> list[float]:
         """Today's last 20 service times of the queue (cached for 10 s per process)."""
-        key = (row.hall_id, row.queue, row.service_day)
+        key = (hall_id, queue, service_day)
         now = time.monotonic()
         hit = self._recent.get(key)
         if hit is not None and hit[0] > now:
@@ -61,9 +63,9 @@ class TicketView:
         rows = conn.execute(
             sa.select(t.c.called_at, t.c.finished_at)
             .where(
-                t.c.hall_id == row.hall_id,
-                t.c.queue == row.queue,
-                t.c.service_day == row.service_day,
+                t.c.hall_id == hall_id,
+                t.c.queue == queue,
+                t.c.service_day == service_day,
                 t.c.state == TicketState.DONE.value,
                 t.c.called_at.is_not(None),
                 t.c.finished_at.is_not(None),
@@ -109,9 +111,8 @@ class TicketView:
             ahead = self.people_ahead(conn, row)
         if row.state == TicketState.WAITING.value:
             windows = hall.windows_for(row.queue) if hall is not None else 1
-            wait = estimate_wait_minutes(
-                ahead, self.recent_service_seconds(conn, row), self.default_minutes, windows
-            )
+            recent = self.recent_service_seconds(conn, row.hall_id, row.queue, row.service_day)
+            wait = estimate_wait_minutes(ahead, recent, self.default_minutes, windows)
         else:
             wait = 0
         return TicketPublic(

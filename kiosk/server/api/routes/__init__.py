@@ -1,1 +1,2 @@
-"""API routes, one resource per module, collected by ``kiosk.server.api.routes.api_router``."""
+"""API routes, one resource per module; ``kiosk.server.api.router.api_router`` collects
+them under ``/api/v1`` (``phone_page`` is the resident's HTML page, mounted by the app)."""

@@ -13,10 +13,11 @@ import datetime as dt
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.engine import Connection
 
-from kiosk.core.wire import ErrorPublic, TokenCreate, TokenPublic
+from kiosk.core.wire import TokenCreate, TokenPublic
 from kiosk.server.addresses import client_address
 from kiosk.server.admin.sessions import end_all_logins
 from kiosk.server.api.deps import CurrentStaff, Runtime
+from kiosk.server.api.responses import error_responses
 from kiosk.server.auth import issue_staff_token
 from kiosk.server.errors import ApiError
 from kiosk.server.login_throttle import LoginAccount, LoginRefusal, try_login
@@ -27,7 +28,7 @@ router = APIRouter(tags=["auth"])
 @router.post(
     "/auth/token",
     response_model=TokenPublic,
-    responses={401: {"model": ErrorPublic}, 429: {"model": ErrorPublic}},
+    responses=error_responses(401, 429),
 )
 async def create_token(body: TokenCreate, runtime: Runtime, request: Request) -> TokenPublic:
     if "\x00" in body.username:
@@ -61,7 +62,7 @@ async def create_token(body: TokenCreate, runtime: Runtime, request: Request) ->
 @router.post(
     "/auth/logout-everywhere",
     status_code=204,
-    responses={401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}},
+    responses=error_responses(401, 403),
 )
 async def logout_everywhere(staff: CurrentStaff, runtime: Runtime) -> Response:
     """End, for good, every bearer token (this one too), admin session and known device of

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Query
+from sqlalchemy.engine import Connection
 
 from kiosk.core.tickets import Action
 from kiosk.core.values import SLUG_PATTERN
-from kiosk.core.wire import CallNext, CountersPublic, ErrorPublic, TicketPublic, Transfer
+from kiosk.core.wire import CallNext, CountersPublic, TicketPublic, Transfer
 from kiosk.server.api.deps import CounterId, CurrentStaff, Runtime
+from kiosk.server.api.responses import error_responses
+from kiosk.server.runtime import Outbox
 
 router = APIRouter(tags=["counters"])
 
-_ERRORS: dict[int | str, dict[str, object]] = {
-    401: {"model": ErrorPublic},
-    403: {"model": ErrorPublic},
-    404: {"model": ErrorPublic},
-    409: {"model": ErrorPublic},
-    422: {"model": ErrorPublic},
-}
+_ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
 @router.get("/counters", response_model=CountersPublic, responses=_ERRORS)
@@ -39,11 +36,13 @@ async def call_next(
     """Call the next waiting ticket (priority first, then arrival) of the window's queues,
     or of ``queues``; the ticket at the window, if any, is completed first."""
     queues = body.queues if body is not None else None
-    ticket, events = await runtime.db.write(
-        lambda c: runtime.desk.call_next(c, counter_id, staff, queues)
-    )
-    runtime.published(events)
-    return ticket
+
+    def call(conn: Connection, outbox: Outbox) -> TicketPublic:
+        ticket, events = runtime.desk.call_next(conn, counter_id, staff, queues)
+        outbox.add(events)
+        return ticket
+
+    return await runtime.write(call)
 
 
 async def _act(
@@ -53,11 +52,12 @@ async def _act(
     action: Action,
     queue: str | None = None,
 ) -> TicketPublic:
-    ticket, events = await runtime.db.write(
-        lambda c: runtime.desk.act(c, counter_id, staff, action, queue)
-    )
-    runtime.published(events)
-    return ticket
+    def act(conn: Connection, outbox: Outbox) -> TicketPublic:
+        ticket, events = runtime.desk.act(conn, counter_id, staff, action, queue)
+        outbox.add(events)
+        return ticket
+
+    return await runtime.write(act)
 
 
 @router.post("/counters/{counter_id}/recall", response_model=TicketPublic, responses=_ERRORS)

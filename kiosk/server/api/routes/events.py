@@ -9,9 +9,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from kiosk.core.values import Position
-from kiosk.core.wire import ErrorPublic, EventsPublic
+from kiosk.core.wire import EventsPublic
 from kiosk.server import models as m
 from kiosk.server.api.deps import CurrentKiosk, Runtime
+from kiosk.server.api.responses import error_responses
 
 router = APIRouter(tags=["kiosk"])
 
@@ -19,7 +20,7 @@ router = APIRouter(tags=["kiosk"])
 @router.get(
     "/kiosk/events",
     response_model=EventsPublic,
-    responses={401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}},
+    responses=error_responses(401, 403),
 )
 async def kiosk_events(
     kiosk: CurrentKiosk,

@@ -2,43 +2,28 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.engine import Connection
 
 from kiosk.core.content import ContentError, Snapshot, StaffStatus, parse_content
-from kiosk.core.wire import ErrorPublic, HallPublic, HallsPublic, StaffStatusUpdate
-from kiosk.server import models as m
+from kiosk.core.wire import HallsPublic, StaffStatusUpdate
 from kiosk.server.api.deps import CurrentStaff, HallId, Runtime, StaffId, require_hall_access
-from kiosk.server.content_store import publish_content, publish_staff_status
+from kiosk.server.api.responses import error_responses
+from kiosk.server.content_store import publish_content, publish_staff_status, visible_halls
 from kiosk.server.errors import ApiError
+from kiosk.server.runtime import Outbox
 
 router = APIRouter(tags=["halls"])
 
-_ERRORS: dict[int | str, dict[str, object]] = {
-    401: {"model": ErrorPublic},
-    403: {"model": ErrorPublic},
-    404: {"model": ErrorPublic},
-    422: {"model": ErrorPublic},
-}
+_ERRORS = error_responses(401, 403, 404, 422)
 _JSON = "application/json"
 
 
 @router.get("/halls", response_model=HallsPublic, responses=_ERRORS)
 async def list_halls(staff: CurrentStaff, runtime: Runtime) -> HallsPublic:
-    def read(conn: Connection) -> list[HallPublic]:
-        query = sa.select(m.halls.c.id, m.halls.c.name, m.halls.c.current_version).order_by(
-            m.halls.c.id
-        )
-        if not staff.is_admin:
-            query = query.where(m.halls.c.id == staff.hall_id)
-        return [
-            HallPublic(id=r.id, name=r.name, content_version=r.current_version)
-            for r in conn.execute(query)
-        ]
-
-    return HallsPublic(halls=await runtime.db.read(read))
+    only = None if staff.is_admin else staff.hall_id
+    return HallsPublic(halls=await runtime.db.read(lambda c: visible_halls(c, only)))
 
 
 @router.get("/halls/{hall_id}/content", response_model=Snapshot, responses=_ERRORS)
@@ -83,10 +68,13 @@ async def put_content(
             field="hall.id",
         )
     actor = staff.principal
-    snapshot, seq = await runtime.db.write(
-        lambda c: publish_content(c, content, actor, create=staff.is_admin)
-    )
-    runtime.published([(hall_id, seq)], publication=True)
+
+    def publish(conn: Connection, outbox: Outbox) -> Snapshot:
+        snapshot, seq = publish_content(conn, content, actor, create=staff.is_admin)
+        outbox.publication(hall_id, seq)
+        return snapshot
+
+    snapshot = await runtime.write(publish)
     hall = await runtime.halls.require(hall_id)
     return Response(
         snapshot.model_dump_json().encode(), media_type=_JSON, headers={"ETag": hall.etag or ""}
@@ -103,9 +91,10 @@ async def staff_status(
 ) -> Response:
     require_hall_access(staff, hall_id)
     actor = staff.principal
-    snapshot, seq = await runtime.db.write(
-        lambda c: publish_staff_status(
-            c,
+
+    def change(conn: Connection, outbox: Outbox) -> Snapshot:
+        snapshot, seq = publish_staff_status(
+            conn,
             hall_id,
             staff_id,
             StaffStatus(body.status),
@@ -113,6 +102,8 @@ async def staff_status(
             body.status_note,
             actor,
         )
-    )
-    runtime.published([(hall_id, seq)], publication=True)
+        outbox.publication(hall_id, seq)
+        return snapshot
+
+    snapshot = await runtime.write(change)
     return Response(snapshot.model_dump_json().encode(), media_type=_JSON)

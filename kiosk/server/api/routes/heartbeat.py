@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from kiosk.core.wire import ErrorPublic, Heartbeat
-from kiosk.server import models as m
+from kiosk.core.wire import Heartbeat
 from kiosk.server.api.deps import CurrentKiosk, Runtime
-from kiosk.server.db import utcnow
+from kiosk.server.api.responses import error_responses
+from kiosk.server.heartbeats import record_heartbeat
 
 router = APIRouter(tags=["kiosk"])
 
@@ -18,15 +17,9 @@ router = APIRouter(tags=["kiosk"])
     "/kiosk/heartbeat",
     status_code=204,
     response_class=Response,
-    responses={401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}},
+    responses=error_responses(401, 403),
 )
 async def heartbeat(body: Heartbeat, kiosk: CurrentKiosk, runtime: Runtime) -> Response:
     report = body.model_dump(mode="json")
-    await runtime.db.write(
-        lambda c: c.execute(
-            sa.update(m.kiosk_devices)
-            .where(m.kiosk_devices.c.id == kiosk.device_id)
-            .values(last_seen_at=utcnow(), last_heartbeat=report)
-        )
-    )
+    await runtime.db.write(lambda c: record_heartbeat(c, kiosk.device_id, report))
     return Response(status_code=204)

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from kiosk.core.content import Snapshot
-from kiosk.core.wire import ErrorPublic
 from kiosk.server.api.deps import CurrentKiosk, Runtime
+from kiosk.server.api.responses import error_responses
 from kiosk.server.content_store import newer_than_cached
 from kiosk.server.errors import ApiError
 
@@ -19,9 +19,7 @@ router = APIRouter(tags=["kiosk"])
     response_model=Snapshot,
     responses={
         304: {"description": "Not modified: the kiosk already has this version"},
-        401: {"model": ErrorPublic},
-        403: {"model": ErrorPublic},
-        404: {"model": ErrorPublic},
+        **error_responses(401, 403, 404),
     },
 )
 async def kiosk_content(request: Request, kiosk: CurrentKiosk, runtime: Runtime) -> Response:

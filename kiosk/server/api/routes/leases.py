@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from kiosk.core.tickets import service_day
-from kiosk.core.wire import ErrorPublic, LeaseCreate, LeasePublic
+from kiosk.core.wire import LeaseCreate, LeasePublic
 from kiosk.server.api.deps import CurrentKiosk, Runtime
+from kiosk.server.api.responses import error_responses
 from kiosk.server.db import utcnow
 from kiosk.server.errors import ApiError
 from kiosk.server.numbering import grant_lease
@@ -18,13 +19,7 @@ router = APIRouter(tags=["kiosk"])
     "/kiosk/leases",
     response_model=LeasePublic,
     status_code=201,
-    responses={
-        401: {"model": ErrorPublic},
-        403: {"model": ErrorPublic},
-        409: {"model": ErrorPublic},
-        422: {"model": ErrorPublic},
-        429: {"model": ErrorPublic},
-    },
+    responses=error_responses(401, 403, 409, 422, 429),
 )
 async def create_lease(body: LeaseCreate, kiosk: CurrentKiosk, runtime: Runtime) -> LeasePublic:
     """Reserve ``count`` numbers of today's counter of ``queue`` for this kiosk alone

@@ -13,25 +13,20 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from kiosk.core.media import MediaRefused
-from kiosk.core.wire import ErrorPublic
 from kiosk.server.api.deps import CurrentKioskOrStaff, CurrentStaff, Runtime
+from kiosk.server.api.responses import error_responses
 from kiosk.server.errors import ApiError
 from kiosk.server.media import check_media, media_response, read_media, store_media
 
 router = APIRouter(tags=["media"])
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
-_ERRORS: dict[int | str, dict[str, object]] = {
-    401: {"model": ErrorPublic},
-    403: {"model": ErrorPublic},
-    404: {"model": ErrorPublic},
-}
 
 
 @router.post(
     "/media",
     status_code=201,
-    responses={**_ERRORS, 413: {"model": ErrorPublic}, 415: {"model": ErrorPublic}},
+    responses=error_responses(401, 403, 404, 413, 415),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -60,7 +55,7 @@ async def upload_media(request: Request, staff: CurrentStaff, runtime: Runtime) 
 @router.get(
     "/media/{sha256}",
     response_class=Response,
-    responses={**_ERRORS, 200: {"content": {"image/*": {}}}},
+    responses={**error_responses(401, 403, 404), 200: {"content": {"image/*": {}}}},
 )
 async def get_media(sha256: str, _who: CurrentKioskOrStaff, runtime: Runtime) -> Response:
     if not _SHA.match(sha256):

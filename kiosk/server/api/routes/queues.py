@@ -7,15 +7,14 @@ hall display's waiting counts.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from fastapi import APIRouter
 from sqlalchemy.engine import Connection
 
 from kiosk.core.queueing import estimate_wait_minutes
 from kiosk.core.tickets import service_day
-from kiosk.core.wire import ErrorPublic, KioskQueuesPublic, QueueWaitingPublic
+from kiosk.core.wire import KioskQueuesPublic, QueueWaitingPublic
 from kiosk.server.api.deps import CurrentKiosk, Runtime
+from kiosk.server.api.responses import error_responses
 from kiosk.server.db import utcnow
 
 router = APIRouter(tags=["kiosk"])
@@ -24,7 +23,7 @@ router = APIRouter(tags=["kiosk"])
 @router.get(
     "/kiosk/queues",
     response_model=KioskQueuesPublic,
-    responses={401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}},
+    responses=error_responses(401, 403),
 )
 async def kiosk_queues(kiosk: CurrentKiosk, runtime: Runtime) -> KioskQueuesPublic:
     """Every queue of the kiosk's hall with its waiting count and wait for a new ticket."""
@@ -38,9 +37,7 @@ async def kiosk_queues(kiosk: CurrentKiosk, runtime: Runtime) -> KioskQueuesPubl
         out = []
         for code in codes:
             waiting = counts.get(code, 0)
-            recent = runtime.view.recent_service_seconds(
-                conn, SimpleNamespace(hall_id=kiosk.hall_id, queue=code, service_day=day)
-            )
+            recent = runtime.view.recent_service_seconds(conn, kiosk.hall_id, code, day)
             wait = estimate_wait_minutes(
                 waiting, recent, runtime.view.default_minutes, hall.windows_for(code)
             )

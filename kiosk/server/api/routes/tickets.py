@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import Response
+from sqlalchemy.engine import Connection
 
 from kiosk.core.wire import (
     ErrorBody,
-    ErrorPublic,
     TicketBatchCreate,
     TicketBatchPublic,
     TicketBatchResult,
@@ -22,20 +22,15 @@ from kiosk.server.api.deps import (
     IdempotencyKey,
     Runtime,
 )
+from kiosk.server.api.responses import error_responses
 from kiosk.server.auth import KioskPrincipal
 from kiosk.server.errors import ApiError
+from kiosk.server.runtime import Outbox
 from kiosk.server.tickets import IssueRequest, IssueResult, issue_many
 
 router = APIRouter(tags=["tickets"])
 
-_ERRORS: dict[int | str, dict[str, object]] = {
-    401: {"model": ErrorPublic},
-    403: {"model": ErrorPublic},
-    404: {"model": ErrorPublic},
-    409: {"model": ErrorPublic},
-    422: {"model": ErrorPublic},
-    429: {"model": ErrorPublic},
-}
+_ERRORS = error_responses(401, 403, 404, 409, 422, 429)
 
 
 @router.post(
@@ -85,35 +80,34 @@ async def deliver_batch(
         )
         for item in body.tickets
     ]
-    outcomes = await runtime.db.write(
-        lambda c: issue_many(c, requests, runtime.halls, runtime.view, runtime.quota)
-    )
+
+    def issue(conn: Connection, outbox: Outbox) -> list[IssueResult | ApiError]:
+        outcomes = issue_many(conn, requests, runtime.halls, runtime.view, runtime.quota)
+        outbox.add(o.event for o in outcomes if isinstance(o, IssueResult) and o.event)
+        return outcomes
+
+    outcomes = await runtime.write(issue)
     too_fast = [o for o in outcomes if isinstance(o, ApiError) and o.code == "rate_limited"]
     if too_fast:
-        # The tickets that went through are committed; the kiosk sends the batch again
-        # later and gets them back as replays (free), the rest as they fit its rate.
-        runtime.published([o.event for o in outcomes if isinstance(o, IssueResult) and o.event])
+        # The tickets that went through are committed (and told); the kiosk sends the
+        # batch again later and gets them back as replays (free), the rest as they fit.
         raise too_fast[0]
     results: list[TicketBatchResult] = []
-    events: list[tuple[str, int]] = []
     for item, outcome in zip(body.tickets, outcomes, strict=True):
         if isinstance(outcome, ApiError):
             error = ErrorBody(code=outcome.code, message=outcome.message, field=outcome.field)
             results.append(TicketBatchResult(idempotency_key=item.idempotency_key, error=error))
             continue
-        if outcome.event is not None:
-            events.append(outcome.event)
         results.append(
             TicketBatchResult(idempotency_key=item.idempotency_key, ticket=outcome.ticket)
         )
-    runtime.published(events)
     return TicketBatchPublic(results=results)
 
 
 @router.get(
     "/public/tickets/{public_id}",
     response_model=TicketPublic,
-    responses={404: {"model": ErrorPublic}},
+    responses=error_responses(404),
 )
 async def public_ticket(public_id: str, runtime: Runtime) -> TicketPublic:
     """Anyone holding the unguessable id may see the ticket's state (no personal data)."""

@@ -4,7 +4,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-26 18:30:00
 
-Tables of the staff admin web (kiosk/server/admin/tables.py).
+Tables of the staff admin web (in kiosk/server/models.py).
 """
 
 from __future__ import annotations
