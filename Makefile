@@ -17,7 +17,7 @@ $(STAMP): setup.cfg pyproject.toml scripts/system-deps.sh
 	@# setuptools' one notice for every editable install of a flat layout (the repo
 	@# folder is on sys.path, as intended) is silenced; anything else still shows.
 	@PYTHONWARNINGS="ignore:Editable installation" \
-	  $(BIN)/python -m pip install -q -e '.[server,postgres,printer,dev]'
+	  $(BIN)/python -m pip install -q -e '.[kiosk,server,postgres,printer,dev]'
 	@touch $(STAMP)
 
 system-deps:
