@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -19,10 +18,7 @@ from typing import Any
 
 import requests
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from tests.utils.servers import start_server  # noqa: E402
+from devkit.servers import start_server
 
 CHROMIUM_ARGS = [
     "--no-sandbox",

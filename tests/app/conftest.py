@@ -4,7 +4,7 @@ A Kivy window (and GL context) can be made once per process, so one app runs for
 whole session: it starts *offline from its content cache* (the cache is seeded with a
 demo hall through :class:`kiosk.sync.store.ContentStore`, the server URL points at a
 closed port) — that start is itself the offline-start test's subject. Tests drive it
-through :class:`kiosk.drive.AppDriver` and leave it on the home screen.
+through :class:`devkit.kiosk_driver.AppDriver` and leave it on the home screen.
 """
 
 from __future__ import annotations
@@ -81,8 +81,8 @@ def kiosk(tmp_path_factory: pytest.TempPathFactory, demo_halls: list[HallContent
         windowed=False,
         orientation="auto",
     )
+    from devkit.kiosk_driver import start_app
     from kiosk.app import KioskApp
-    from kiosk.drive import start_app
     from kiosk.feed import make_feed
 
     app = KioskApp(settings=settings, feed=make_feed(settings))

@@ -36,7 +36,7 @@ settings = load_settings(None, server_url=url, token="t", data_dir=data, windowe
                          size=(1280, 720), **overrides)
 from kivy.core.window import Window
 from kiosk.app import KioskApp
-from kiosk.drive import start_app
+from devkit.kiosk_driver import start_app
 from kiosk.feed import make_feed
 
 app = KioskApp(settings=settings, feed=make_feed(settings))

@@ -361,7 +361,7 @@ store_log = logging.getLogger("kiosk.sync.store")
 store_log.addHandler(logging.StreamHandler(sys.stdout))
 store_log.setLevel(logging.INFO)
 from kiosk.app import KioskApp
-from kiosk.drive import start_app
+from devkit.kiosk_driver import start_app
 from kiosk.feed import make_feed
 app = KioskApp(settings=settings, feed=make_feed(settings))
 driver = start_app(app)
