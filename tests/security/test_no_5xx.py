@@ -22,7 +22,7 @@ import pytest
 import requests
 
 from tests.admin.conftest import AdminClient, admin_client, route_values
-from tests.proof.hall_access import staff_token
+from tests.utils.logins import staff_token
 from tests.utils.servers import RunningServer, start_server
 
 HALL = "huayang"

@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from tests.admin.conftest import kiosk_content, staff_client
-from tests.proof.hall_access import staff_token
+from tests.utils.logins import staff_token
 from tests.utils.servers import RunningServer, start_server
 
 HALL = "huayang"
