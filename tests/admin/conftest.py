@@ -8,16 +8,12 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import sys
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.utils.servers import RunningServer, start_server
 
