@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.core import clock
-from tests.app.conftest import closed_port
+from tests.utils.kiosk_cache import closed_port
 
 REPO = Path(__file__).resolve().parents[2]
 AT = "2026-12-02T11:44:00+08:00"  # a Wednesday in Jinan; 03:44 UTC
