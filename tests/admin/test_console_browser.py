@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import requests
 
-from tests.admin.conftest import counters_of, issue_ticket, staff_client
 from tests.admin.test_browser import CHROMIUM_ARGS, _until
+from tests.utils.admin_web import counters_of, issue_ticket, staff_client
 from tests.utils.servers import RunningServer
 
 HALL = "huayang"  # window 1: E F G J; window 2: A B C D H and the closed I

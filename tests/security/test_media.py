@@ -35,7 +35,7 @@ import pytest
 import requests
 from PIL import Image
 
-from tests.admin.conftest import AdminClient, admin_client, kiosk_content, staff_client
+from tests.utils.admin_web import AdminClient, admin_client, kiosk_content, staff_client
 from tests.utils.browser import CHROMIUM_ARGS
 from tests.utils.servers import RunningServer, start_server
 
