@@ -7,7 +7,7 @@ DATA   ?= data
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint typecheck pytest screenshots bench clean system-deps
+.PHONY: run test lint typecheck contracts pytest screenshots bench clean system-deps
 
 $(STAMP): setup.cfg pyproject.toml scripts/system-deps.sh
 	@bash scripts/system-deps.sh
@@ -17,7 +17,7 @@ $(STAMP): setup.cfg pyproject.toml scripts/system-deps.sh
 	@# setuptools' one notice for every editable install of a flat layout (the repo
 	@# folder is on sys.path, as intended) is silenced; anything else still shows.
 	@PYTHONWARNINGS="ignore:Editable installation" \
-	  $(BIN)/python -m pip install -q -e '.[server,postgres,printer,dev]'
+	  $(BIN)/python -m pip install -q -e '.[kiosk,server,postgres,printer,dev]'
 	@touch $(STAMP)
 
 system-deps:
@@ -27,8 +27,9 @@ system-deps:
 run: $(STAMP)
 	@$(BIN)/python scripts/run_demo.py --data-dir $(DATA) --host $(HOST) --port $(PORT)
 
-## Lint, format check, types, then the whole test suite (UI tests on a virtual screen).
-test: $(STAMP) lint typecheck pytest
+## Lint, format check, types, import contracts, then the whole test suite (UI tests on a
+## virtual screen).
+test: $(STAMP) lint typecheck contracts pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -36,6 +37,10 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+## Who may import what: [tool.importlinter] in pyproject.toml.
+contracts: $(STAMP)
+	$(BIN)/lint-imports
 
 ## The suite runs on a fixed hall clock; @pytest.mark.hall_clock tests run three times, at
 ## 11:30, 20:00 and 23:59 hall time (tests/utils/hall_clock.py). KIOSK_CLOCK_AT=... picks one.
@@ -55,4 +60,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) .pgtest .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pgtest .pytest_cache .mypy_cache .ruff_cache .import_linter_cache *.egg-info

@@ -1,8 +1,8 @@
 """Start the real server for a benchmark: ``kiosk-server demo`` on SQLite or PostgreSQL.
 
-Not a benchmark itself (run_all.py skips files starting with ``_``). It reuses the test
-suite's own process fixture (tests/utils/servers.py) and private PostgreSQL
-(tests/utils/postgres.py), so the benchmarks measure exactly what the tests run.
+Not a benchmark itself (run_all.py skips files starting with ``_``). It uses the test
+suite's own server process and private PostgreSQL (``devkit.servers``,
+``devkit.postgres``), so the benchmarks measure exactly what the tests run.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import json
 import os
 import resource
 import shutil
-import sys
 import tempfile
 import urllib.request
 from collections.abc import Iterator
@@ -20,12 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from tests.utils.postgres import PostgresUnavailable, PrivatePostgres  # noqa: E402
-from tests.utils.servers import start_server  # noqa: E402
+from devkit.postgres import PostgresUnavailable, PrivatePostgres
+from devkit.servers import start_server
 
 __all__ = [
     "BACKENDS",
@@ -155,7 +150,7 @@ def backends_from_argv(argv: list[str]) -> list[str]:
     names = list(BACKENDS) if chosen == "both" else [chosen]
     if "postgres" in names:
         try:
-            from tests.utils.postgres import find_bin_dir
+            from devkit.postgres import find_bin_dir
 
             find_bin_dir()
         except PostgresUnavailable as exc:

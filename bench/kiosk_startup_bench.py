@@ -45,8 +45,6 @@ from typing import Any
 
 from _display import rerun_under_xvfb
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 def memory(pid: int | str = "self") -> dict[str, float]:
     """A process's Rss, Pss and USS (private clean + dirty) in MB, from smaps_rollup."""
@@ -122,7 +120,6 @@ def child(data_dir: Path, rounds: int) -> None:
     os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
     os.environ.setdefault("KIVY_NO_CONFIG", "1")
-    sys.path.insert(0, str(ROOT))
     from kiosk.cli import configure_kivy
     from kiosk.settings import load_settings
 
@@ -140,8 +137,8 @@ def child(data_dir: Path, rounds: int) -> None:
 
     feed = make_feed(settings)
     before_window = memory()  # content model, sync and Kivy imported; no window yet
+    from devkit.kiosk_driver import start_app
     from kiosk.app import KioskApp  # creates the Kivy window (GL context)
-    from kiosk.drive import start_app
 
     app = KioskApp(settings=settings, feed=feed)
     drive = start_app(app)
@@ -157,7 +154,7 @@ def child(data_dir: Path, rounds: int) -> None:
 
     from kivy.clock import Clock
 
-    from kiosk.drive import make_touch
+    from devkit.kiosk_driver import make_touch
 
     work: list[float] = []
     parts: dict[str, list[float]] = {"wait": [], "draw": [], "cpu": [], "extra_frames": []}
@@ -315,7 +312,6 @@ def main(argv: list[str]) -> int:
         return rerun
     runs, rounds = (1, 3) if args.quick else (args.runs, args.rounds)
 
-    sys.path.insert(0, str(ROOT))
     from kiosk.core.demo import demo_media, load_demo_halls
     from kiosk.sync.store import ContentStore
 

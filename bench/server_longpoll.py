@@ -20,10 +20,7 @@ import json
 import sys
 import time
 import urllib.request
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _http_load import http_request, install_uvloop, read_response
 from _server_under_test import (

@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _http_load import closed_loop, http_request, install_uvloop
 from _server_under_test import (

@@ -22,9 +22,6 @@ import asyncio
 import json
 import sys
 import uuid
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _http_load import closed_loop, http_request, install_uvloop
 from _server_under_test import (

@@ -24,17 +24,13 @@ import threading
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+import requests
 
-import requests  # noqa: E402
-
-from kiosk.core.content import Snapshot  # noqa: E402
-from kiosk.sync.client import HallClient  # noqa: E402
-from kiosk.sync.service import ContentSync  # noqa: E402
-from kiosk.sync.store import ContentStore  # noqa: E402
-from tests.utils.servers import start_server  # noqa: E402
+from devkit.servers import start_server
+from kiosk.core.content import Snapshot
+from kiosk.sync.client import HallClient
+from kiosk.sync.service import ContentSync
+from kiosk.sync.store import ContentStore
 
 
 class Kiosk:

@@ -37,9 +37,6 @@ from typing import Any
 
 from _display import rerun_under_xvfb
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
@@ -89,7 +86,7 @@ def confirm_to_ticket(drive: Any, app: Any, taps: int) -> tuple[list[float], lis
 
 
 def tap_to_ticket(drive: Any, app: Any, taps: int) -> list[float]:
-    from kiosk.drive import make_touch
+    from devkit.kiosk_driver import make_touch
     from kiosk.screens.take_number import open_queues
 
     out = []
@@ -246,7 +243,7 @@ def main(argv: list[str]) -> int:
     for key in ("KIVY_NO_ARGS", "KIVY_NO_CONSOLELOG", "KIVY_NO_FILELOG", "KIVY_NO_CONFIG"):
         os.environ.setdefault(key, "1")
     os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
-    from tests.utils.servers import start_server
+    from devkit.servers import start_server
 
     work = Path(tempfile.mkdtemp(prefix="tickets-bench-"))
     box = {"server": start_server(work / "server")}
@@ -271,8 +268,8 @@ def run(args: argparse.Namespace, box: dict[str, Any], work: Path) -> int:
         data_dir=work / "kiosk",
     )
     settings = dataclasses.replace(settings, windowed=True)
+    from devkit.kiosk_driver import start_app
     from kiosk.app import KioskApp
-    from kiosk.drive import start_app
     from kiosk.feed import make_feed
     from kiosk.screens.take_number import open_queues
 

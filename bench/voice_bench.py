@@ -36,8 +36,6 @@ import time
 import wave
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from kiosk.voice import SpeechWorker, VoiceSettings
 from kiosk.voice.audio_out import AudioOut, wav_seconds
 
@@ -128,8 +126,8 @@ def run_app(rounds: int) -> dict[str, list[float]]:
         None, data_dir=data, windowed=True, size=(1920, 1080), elder_default=True
     )
     configure_kivy(settings)
+    from devkit.kiosk_driver import make_touch, start_app
     from kiosk.app import KioskApp
-    from kiosk.drive import make_touch, start_app
     from kiosk.feed import DemoFeed
 
     app = KioskApp(settings=settings, feed=DemoFeed(settings))

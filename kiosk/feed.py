@@ -26,7 +26,7 @@ from kiosk.sync.store import ContentStore
 if TYPE_CHECKING:  # imported when started: the demo feed needs no HTTP client
     from kiosk.sync.service import ContentSync
 
-__all__ = ["ContentFeed", "DemoFeed", "ServerFeed", "make_feed"]
+__all__ = ["ContentFeed", "DemoFeed", "ServerFeed", "SyncStatus", "make_feed"]
 
 
 class ContentFeed(Protocol):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -19,11 +18,8 @@ from typing import Any
 
 import requests
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from tests.utils.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from tests.utils.servers import start_server  # noqa: E402
+from devkit.browser import CHROMIUM, CHROMIUM_ARGS
+from devkit.servers import start_server
 
 SIZES = {"phone": (390, 844), "desktop": (1366, 900)}
 

@@ -14,14 +14,12 @@ writes ``kiosk/assets/fonts/NotoSansSC-Subset-{Regular,Bold}.otf`` and ``OFL.txt
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from fontTools import subset
 from fontTools.ttLib import TTCollection
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 SOURCES = {
     "Regular": Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),

@@ -13,12 +13,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 ORIENTATIONS = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
 
@@ -81,8 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     from kiosk.cli import configure_kivy
 
     configure_kivy(settings)
+    from devkit.kiosk_driver import start_app
     from kiosk.app import KioskApp
-    from kiosk.drive import start_app
     from kiosk.feed import DemoFeed
 
     # elder_default switches the theme before the widgets exist (the app's build does it).

@@ -12,13 +12,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 ORIENTATIONS = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
 
@@ -30,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
-    from tests.utils.servers import start_server
+    from devkit.servers import start_server
 
     work = Path(tempfile.mkdtemp(prefix="ticket-shots-"))
     server = start_server(work / "server")
@@ -58,10 +54,10 @@ def shoot(out: Path, server: object, work: Path, *, elder: bool = False) -> int:
     from kiosk.cli import configure_kivy
 
     configure_kivy(settings)
+    from devkit.kiosk_driver import start_app
     from kiosk.app import KioskApp
     from kiosk.display.board import DisplayBoard
     from kiosk.display.calls import Call
-    from kiosk.drive import start_app
     from kiosk.feed import make_feed
     from kiosk.screens.take_number import open_queues
 

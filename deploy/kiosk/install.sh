@@ -19,7 +19,7 @@ apt_install python3-venv python3-tk xserver-xorg-core xserver-xorg-input-libinpu
   x11-xserver-utils libgl1-mesa-dri libgl1 libmtdev1 espeak-ng libespeak-ng1 fonts-noto-cjk
 system_user kiosk /var/lib/residents-home-kiosk
 [ -z "$DESTDIR" ] && usermod -aG video,input,audio,tty,lp kiosk
-install_app "printer"
+install_app "kiosk,printer"
 
 mkdir -p "$ETC"
 if [ ! -f "$ETC/kiosk.toml" ]; then

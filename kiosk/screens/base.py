@@ -18,10 +18,9 @@ from kiosk.widgets.kv import load_kv_beside
 
 if TYPE_CHECKING:
     from kiosk.desk import KioskTicket, TicketDesk
-    from kiosk.feed import ContentFeed
+    from kiosk.feed import ContentFeed, SyncStatus
     from kiosk.read_aloud import ReadAloud
     from kiosk.settings import KioskSettings
-    from kiosk.sync.status import SyncStatus
     from kiosk.voice import Speaker
 
 __all__ = ["KioskScreen", "ScreenHost", "item_name"]

@@ -11,9 +11,9 @@ from typing import Any
 
 from kivy.properties import BooleanProperty, StringProperty
 
+from kiosk.feed import SyncStatus
 from kiosk.i18n import _
 from kiosk.screens.base import KioskScreen
-from kiosk.sync.status import SyncStatus
 from kiosk.widgets import buttons, card, text  # noqa: F401  (kv rules)
 from kiosk.widgets.kv import load_kv_beside
 from kiosk.widgets.text import safe

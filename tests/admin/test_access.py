@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.admin.conftest import (
+from tests.utils.admin_web import (
     AdminClient,
     admin_client,
     admin_routes,
@@ -79,7 +79,7 @@ def test_routes_are_enumerated() -> None:
 
 
 def test_hall_staff_cannot_read_or_change_another_hall(admin_server: RunningServer) -> None:
-    from tests.admin.conftest import issue_ticket
+    from tests.utils.admin_web import issue_ticket
 
     queue = counters_of(admin_server, HALL_B)[0]["queues"][0]
     issue_ticket(admin_server, HALL_B, queue)

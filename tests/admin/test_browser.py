@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from kiosk.core import clock
-from tests.admin.conftest import counters_of, issue_ticket, kiosk_content
+from tests.utils.admin_web import counters_of, issue_ticket, kiosk_content
 from tests.utils.browser import CHROMIUM_ARGS
 from tests.utils.csp import watch_csp
 from tests.utils.servers import RunningServer

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import requests
 
-from tests.admin.conftest import counters_of, issue_ticket, staff_client
 from tests.admin.test_browser import _until
+from tests.utils.admin_web import counters_of, issue_ticket, staff_client
 from tests.utils.browser import CHROMIUM_ARGS
 from tests.utils.servers import RunningServer
 

@@ -9,7 +9,7 @@ import io
 
 import requests
 
-from tests.admin.conftest import AdminClient, counters_of, issue_ticket, staff_client
+from tests.utils.admin_web import AdminClient, counters_of, issue_ticket, staff_client
 from tests.utils.servers import RunningServer
 
 HALL = "huayang"

@@ -14,7 +14,7 @@ from typing import Any
 import requests
 
 from kiosk.core import clock
-from tests.admin.conftest import (
+from tests.utils.admin_web import (
     AdminClient,
     admin_client,
     counters_of,

@@ -18,7 +18,7 @@ from kiosk.server.admin.fields import (
     typed_datetime,
     typed_time,
 )
-from tests.admin.conftest import kiosk_content, staff_client
+from tests.utils.admin_web import kiosk_content, staff_client
 from tests.utils.servers import RunningServer
 
 CN = HALL_TZ

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.admin.conftest import (
+from tests.utils.admin_web import (
     admin_client,
     admin_routes,
     counters_of,

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.admin.conftest import counters_of, issue_ticket, staff_client
+from tests.utils.admin_web import counters_of, issue_ticket, staff_client
 from tests.utils.browser import CHROMIUM_ARGS
 from tests.utils.servers import RunningServer
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.admin.conftest import (
+from tests.utils.admin_web import (
     AdminClient,
     admin_client,
     issue_ticket,

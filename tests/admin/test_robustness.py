@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from tests.admin.conftest import (
+from tests.utils.admin_web import (
     admin_client,
     admin_routes,
     fill,

@@ -16,7 +16,7 @@ import requests
 from PIL import Image
 
 from kiosk.core import clock
-from tests.admin.conftest import (
+from tests.utils.admin_web import (
     AdminClient,
     admin_client,
     admin_routes,

@@ -4,17 +4,14 @@ A Kivy window (and GL context) can be made once per process, so one app runs for
 whole session: it starts *offline from its content cache* (the cache is seeded with a
 demo hall through :class:`kiosk.sync.store.ContentStore`, the server URL points at a
 closed port) — that start is itself the offline-start test's subject. Tests drive it
-through :class:`kiosk.drive.AppDriver` and leave it on the home screen.
+through :class:`devkit.kiosk_driver.AppDriver` and leave it on the home screen.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import socket
 import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 os.environ.setdefault("KIVY_NO_ARGS", "1")
 os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
@@ -25,32 +22,7 @@ os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
 import pytest
 
 from kiosk.core.content import HallContent
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def snapshot_bytes(hall: HallContent, version: int) -> bytes:
-    doc = {
-        "hall_id": hall.hall.id,
-        "version": version,
-        "published_at": "2026-11-26T08:00:00+08:00",
-        "content": json.loads(hall.model_dump_json()),
-    }
-    return json.dumps(doc, ensure_ascii=False).encode("utf-8")
-
-
-def seed_cache(root: Path, hall: HallContent, version: int = 1) -> None:
-    """Put ``hall`` into a kiosk content cache at ``root`` the way a sync would."""
-    from kiosk.core.demo import demo_media
-    from kiosk.sync.store import ContentStore
-
-    media = demo_media()
-    ContentStore(root).apply(snapshot_bytes(hall, version), lambda sha: media[sha][1])
+from tests.utils.kiosk_cache import closed_port, seed_cache
 
 
 @pytest.fixture(scope="session")
@@ -81,8 +53,8 @@ def kiosk(tmp_path_factory: pytest.TempPathFactory, demo_halls: list[HallContent
         windowed=False,
         orientation="auto",
     )
+    from devkit.kiosk_driver import start_app
     from kiosk.app import KioskApp
-    from kiosk.drive import start_app
     from kiosk.feed import make_feed
 
     app = KioskApp(settings=settings, feed=make_feed(settings))

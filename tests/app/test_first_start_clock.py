@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.core import clock
-from tests.app.conftest import closed_port
+from tests.utils.kiosk_cache import closed_port
 
 REPO = Path(__file__).resolve().parents[2]
 AT = "2026-12-02T11:44:00+08:00"  # a Wednesday in Jinan; 03:44 UTC
@@ -37,7 +37,7 @@ settings = load_settings(None, server_url=url, token="t", data_dir=data, windowe
                          size=(1280, 720), **overrides)
 from kivy.core.window import Window
 from kiosk.app import KioskApp
-from kiosk.drive import start_app
+from devkit.kiosk_driver import start_app
 from kiosk.feed import make_feed
 
 app = KioskApp(settings=settings, feed=make_feed(settings))

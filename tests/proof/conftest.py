@@ -8,13 +8,10 @@ loudly where PostgreSQL cannot run).
 from __future__ import annotations
 
 import contextlib
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.utils.postgres import PrivatePostgres
 from tests.utils.servers import RunningServer, start_server

@@ -41,18 +41,6 @@ def demo_halls(server: RunningServer) -> list[DemoHall]:
     return halls
 
 
-def staff_token(server: RunningServer, hall_id: str | None = None) -> str:
-    """Bearer token of the demo hall staff of ``hall_id`` (None: the district admin)."""
-    login = server.credentials["admin"] if hall_id is None else server.credentials["staff"][hall_id]
-    r = requests.post(
-        f"{server.api}/auth/token",
-        json={"username": login["username"], "password": login["password"]},
-        timeout=TIMEOUT,
-    )
-    assert r.status_code == 200, r.text
-    return str(r.json()["access_token"])
-
-
 def new_key() -> str:
     return f"proof-{uuid.uuid4().hex}"
 

@@ -24,8 +24,8 @@ from tests.proof.hall_access import (
     issue,
     new_key,
     seq_of,
-    staff_token,
 )
+from tests.utils.logins import staff_token
 from tests.utils.servers import RunningServer
 
 pytestmark = pytest.mark.slow

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.proof.hall_access import staff_token
+from tests.utils.logins import staff_token
 from tests.utils.servers import RunningServer, start_server
 
 pytestmark = pytest.mark.slow

@@ -15,13 +15,9 @@ import argparse
 import json
 import os
 import socket
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
 
 os.environ.setdefault("KIVY_NO_ARGS", "1")
 os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
@@ -65,8 +61,8 @@ def _visits(content: Any, now: Any) -> list[tuple[str, dict[str, Any]]]:
 
 
 def walk_kiosk(settings: Any, shots: Path | None, *, quick: bool = False) -> dict[str, Any]:
+    from devkit.kiosk_driver import start_app
     from kiosk.app import KioskApp
-    from kiosk.drive import start_app
     from kiosk.feed import make_feed
     from kiosk.theme import theme
 
@@ -156,9 +152,9 @@ def _unlock(app: Any, drive: Any) -> None:
 
 
 def walk_display(settings: Any, shots: Path | None) -> dict[str, Any]:
+    from devkit.kiosk_driver import start_app
     from kiosk.core.wire import EventPublic
     from kiosk.display.app import DisplayApp
-    from kiosk.drive import start_app
     from kiosk.feed import make_feed
     from kiosk.voice import SilentSpeaker
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.admin.conftest import admin_routes, counters_of, fill, issue_ticket, route_values
+from tests.utils.admin_web import admin_routes, counters_of, fill, issue_ticket, route_values
 from tests.utils.browser import CHROMIUM_ARGS
 from tests.utils.csp import watch_csp
 from tests.utils.servers import RunningServer, start_server

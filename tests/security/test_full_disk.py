@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.proof.hall_access import staff_token
+from tests.utils.logins import staff_token
 from tests.utils.servers import RunningServer, start_server
 
 HALL = "huayang"

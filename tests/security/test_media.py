@@ -35,7 +35,7 @@ import pytest
 import requests
 from PIL import Image
 
-from tests.admin.conftest import AdminClient, admin_client, kiosk_content, staff_client
+from tests.utils.admin_web import AdminClient, admin_client, kiosk_content, staff_client
 from tests.utils.browser import CHROMIUM_ARGS
 from tests.utils.servers import RunningServer, start_server
 
@@ -361,7 +361,7 @@ store_log = logging.getLogger("kiosk.sync.store")
 store_log.addHandler(logging.StreamHandler(sys.stdout))
 store_log.setLevel(logging.INFO)
 from kiosk.app import KioskApp
-from kiosk.drive import start_app
+from devkit.kiosk_driver import start_app
 from kiosk.feed import make_feed
 app = KioskApp(settings=settings, feed=make_feed(settings))
 driver = start_app(app)

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 import requests
 
-from tests.admin.conftest import AdminClient, admin_client, route_values
-from tests.proof.hall_access import staff_token
+from tests.utils.admin_web import AdminClient, admin_client, route_values
+from tests.utils.logins import staff_token
 from tests.utils.servers import RunningServer, start_server
 
 HALL = "huayang"

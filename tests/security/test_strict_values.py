@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 import requests
 
-from tests.admin.conftest import kiosk_content, staff_client
-from tests.proof.hall_access import staff_token
+from tests.utils.admin_web import kiosk_content, staff_client
+from tests.utils.logins import staff_token
 from tests.utils.servers import RunningServer, start_server
 
 HALL = "huayang"

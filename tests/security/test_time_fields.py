@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.admin.conftest import AdminClient, staff_client
+from tests.utils.admin_web import AdminClient, staff_client
 from tests.utils.servers import RunningServer, start_server
 
 TIMEOUT = 30

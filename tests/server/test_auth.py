@@ -10,9 +10,8 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from tests.utils.server_api import Client, Hall, assert_error, bearer, staff_login
 from tests.utils.servers import RunningServer, run_cli
-
-from .conftest import Client, Hall, assert_error, bearer, staff_login
 
 KIOSK_ROUTES = [
     ("GET", "/kiosk/content", None),
@@ -83,7 +82,7 @@ def test_hall_staff_only_reach_their_own_hall(hall: Hall, server: RunningServer)
 
 
 def test_hall_staff_cannot_create_a_hall(hall: Hall) -> None:
-    from .conftest import hall_content
+    from tests.utils.server_api import hall_content
 
     r = hall.staff.put("/halls/new-hall-x/content", json=hall_content("new-hall-x"))
     assert_error(r, 403)

@@ -7,9 +7,8 @@ import hashlib
 import requests
 
 from tests.sync.snapshots import photo
+from tests.utils.server_api import Hall, assert_error, hall_content
 from tests.utils.servers import RunningServer
-
-from .conftest import Hall, assert_error, hall_content
 
 PNG = photo("test_content")  # a real 8×4 PNG: the server checks what it stores
 

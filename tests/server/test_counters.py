@@ -7,9 +7,8 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from tests.utils.server_api import Hall, assert_error, make_hall
 from tests.utils.servers import RunningServer
-
-from .conftest import Hall, assert_error, make_hall
 
 
 @pytest.fixture

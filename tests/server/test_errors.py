@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import requests
 
+from tests.utils.server_api import Hall, assert_error
 from tests.utils.servers import RunningServer
-
-from .conftest import Hall, assert_error
 
 
 def test_unknown_route_and_wrong_method(server: RunningServer) -> None:

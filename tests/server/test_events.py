@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from .conftest import Hall, hall_content
+from tests.utils.server_api import Hall, hall_content
 
 
 def _events(hall: Hall, after: int, wait: float = 0) -> dict:
@@ -76,7 +76,7 @@ def test_other_halls_events_are_not_seen(hall: Hall) -> None:
 
 
 def test_bad_parameters(hall: Hall) -> None:
-    from .conftest import assert_error
+    from tests.utils.server_api import assert_error
 
     assert_error(hall.kiosk.get("/kiosk/events", params={"after": -1}), 422)
     assert_error(hall.kiosk.get("/kiosk/events", params={"wait": 31}), 422)

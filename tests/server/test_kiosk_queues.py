@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from kiosk.core import clock
-
-from .conftest import Hall, assert_error
+from tests.utils.server_api import Hall, assert_error
 
 
 def _waiting(hall: Hall) -> dict[str, int]:

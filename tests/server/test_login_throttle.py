@@ -14,9 +14,8 @@ import uuid
 import requests
 
 from kiosk.server.login_throttle import RULES, SLOW_AFTER
+from tests.utils.server_api import TIMEOUT, Hall, assert_error, make_hall
 from tests.utils.servers import RunningServer
-
-from .conftest import TIMEOUT, Hall, assert_error, make_hall
 
 PASSWORD = "staff-password-1"  # what make_hall() gives the hall's staff account
 

@@ -7,8 +7,7 @@ import re
 import requests
 
 from kiosk.core.tickets import new_public_id
-
-from .conftest import Hall
+from tests.utils.server_api import Hall
 
 
 def _page(hall: Hall, public_id: str) -> requests.Response:

@@ -11,9 +11,8 @@ import requests
 from pydantic import ValidationError
 
 from kiosk.server.settings import build_settings
+from tests.utils.server_api import Hall, assert_error, staff_login
 from tests.utils.servers import REPO, RunningServer, run_cli
-
-from .conftest import Hall, assert_error, staff_login
 
 
 def test_default_secret_refused_outside_demo_mode(tmp_path: Path) -> None:

@@ -17,9 +17,8 @@ from typing import Any
 import pytest
 import requests
 
+from tests.utils.server_api import bearer
 from tests.utils.servers import start_server
-
-from .conftest import bearer
 
 WAITERS = 12
 

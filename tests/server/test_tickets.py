@@ -8,8 +8,7 @@ import datetime as dt
 import re
 
 from kiosk.core.tickets import new_public_id
-
-from .conftest import Hall, assert_error
+from tests.utils.server_api import Hall, assert_error
 
 
 def test_issue_numbers_a_queue_in_order(hall: Hall) -> None:

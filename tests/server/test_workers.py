@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.utils.server_api import bearer, hall_content, staff_login
 from tests.utils.servers import RunningServer, start_server
-
-from .conftest import bearer, hall_content, staff_login
 
 
 @pytest.fixture(scope="module")

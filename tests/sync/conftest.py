@@ -3,49 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import requests
 
 from tests.utils.servers import RunningServer, start_server
+from tests.utils.sync_halls import Hall, hall_of, staff_desk
 
 from .harness import StaffDesk
-
-
-@dataclass(frozen=True)
-class Hall:
-    """One demo hall on the running server, seen from a kiosk."""
-
-    base_url: str
-    hall_id: str
-    token: str  # the kiosk's bearer token
-    device_id: int  # the kiosk's row on the server
-    staff_login: dict[str, str]  # username, password of a staff member of this hall
 
 
 @pytest.fixture(scope="session")
 def sync_server_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("sync-server")
-
-
-def hall_of(server: RunningServer) -> Hall:
-    creds = server.credentials
-    hall_id = sorted(creds["kiosks"])[0]
-    return Hall(
-        base_url=server.base_url.rstrip("/"),
-        hall_id=hall_id,
-        token=creds["kiosks"][hall_id]["token"],
-        device_id=creds["kiosks"][hall_id]["device_id"],
-        staff_login=creds["staff"][hall_id],
-    )
-
-
-def staff_desk(hall: Hall) -> StaffDesk:
-    resp = requests.post(f"{hall.base_url}/api/v1/auth/token", json=hall.staff_login, timeout=30)
-    assert resp.status_code == 200, resp.text
-    return StaffDesk(hall.base_url, resp.json()["access_token"])
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,8 @@ from kiosk.core.content import parse_snapshot
 from kiosk.core.wire import Heartbeat
 from kiosk.sync.client import HallClient
 from kiosk.sync.errors import BadResponse, RequestRejected, ServerFault, ServerUnreachable
+from tests.utils.sync_halls import Hall
 
-from .conftest import Hall
 from .harness import free_port
 from .hostile import Fault, HostileProxy
 

@@ -12,8 +12,8 @@ from typing import Any
 from kiosk.core.wire import EventType
 from kiosk.sync.store import ContentStore
 from tests.utils.servers import RunningServer
+from tests.utils.sync_halls import Hall
 
-from .conftest import Hall
 from .harness import StaffDesk, free_port, running_sync
 from .snapshots import photo
 

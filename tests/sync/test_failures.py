@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from kiosk.sync.store import ContentStore
+from tests.utils.sync_halls import Hall
 
-from .conftest import Hall
 from .harness import StaffDesk, running_sync
 from .hostile import Fault, HostileProxy
 from .snapshots import photo

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from tests.utils.servers import start_server
+from tests.utils.sync_halls import hall_of, staff_desk
 
-from .conftest import hall_of, staff_desk
 from .harness import running_sync
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]

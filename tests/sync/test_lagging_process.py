@@ -20,8 +20,8 @@ import pytest
 import requests
 
 from tests.utils.servers import start_server
+from tests.utils.sync_halls import hall_of, staff_desk
 
-from .conftest import hall_of, staff_desk
 from .harness import running_sync
 from .hostile import Fault, HostileProxy
 

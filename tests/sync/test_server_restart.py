@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from tests.utils.servers import start_server
+from tests.utils.sync_halls import Hall, hall_of, staff_desk
 
-from .conftest import Hall, hall_of, staff_desk
 from .harness import free_port, running_sync
 
 

@@ -16,8 +16,7 @@ from kiosk.core.wire import (
 )
 from kiosk.sync.client import HallClient
 from kiosk.sync.errors import RequestRejected
-
-from .conftest import Hall
+from tests.utils.sync_halls import Hall
 
 
 def _queue(client: HallClient) -> str:

@@ -8,100 +8,13 @@ the server's own database file.
 
 from __future__ import annotations
 
-import datetime as dt
-import sqlite3
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-import requests
 
-from kiosk.core.clock import HALL_TZ
-from kiosk.sync.backoff import Backoff
-from kiosk.sync.client import HallClient
-from kiosk.sync.courier import TicketCourier
-from kiosk.sync.outbox import TicketOutbox
-from tests.utils.servers import RunningServer, run_cli, start_server
-
-#: Generous: the suite runs on a loaded 2-core machine. Behaviour, not speed, is asserted.
-DEADLINE = 60.0
-
-
-def fast_backoff() -> Backoff:
-    return Backoff(base=0.05, cap=0.3, floor=0.02)
-
-
-def wait_until(what: str, condition: Callable[[], Any], timeout: float = DEADLINE) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout} s")
-        time.sleep(0.05)
-
-
-@dataclass
-class Kiosk:
-    """One registered kiosk of a hall: its token and number."""
-
-    hall_id: str
-    token: str
-    kiosk_no: int
-
-
-def add_kiosk(server: RunningServer, hall_id: str) -> Kiosk:
-    out = run_cli("add-kiosk", hall_id, data_dir=server.data_dir).stdout.splitlines()
-    kiosk_no = int(out[0].split("no. ")[1].split(" ")[0])
-    return Kiosk(hall_id, out[-1].strip(), kiosk_no)
-
-
-def demo_kiosk(server: RunningServer, index: int = 0) -> Kiosk:
-    creds = server.credentials["kiosks"]
-    hall_id = sorted(creds)[index]
-    return Kiosk(hall_id, creds[hall_id]["token"], creds[hall_id]["kiosk_no"])
-
-
-def server_tickets(server: RunningServer, hall_id: str) -> list[dict[str, Any]]:
-    """Every ticket of ``hall_id`` as the server stored it, in queue order."""
-    db = sqlite3.connect(server.data_dir / "kiosk.sqlite3", timeout=30)
-    db.row_factory = sqlite3.Row
-    try:
-        rows = db.execute(
-            "SELECT number, number_queue, service_day, idempotency_key, principal, origin, "
-            "queued_at, kiosk_issued_at, priority, state FROM tickets WHERE hall_id=? "
-            "ORDER BY queued_at, id",
-            (hall_id,),
-        ).fetchall()
-    finally:
-        db.close()
-    return [dict(r) for r in rows]
-
-
-def staff_token(server: RunningServer, hall_id: str) -> str:
-    login = server.credentials["staff"][hall_id]
-    r = requests.post(f"{server.api}/auth/token", json=login, timeout=30)
-    assert r.status_code == 200, r.text
-    return str(r.json()["access_token"])
-
-
-def open_queues(server: RunningServer, kiosk: Kiosk) -> list[str]:
-    with HallClient(server.base_url, kiosk.token, timeout=30) as client:
-        return [q.queue for q in client.queues().queues]
-
-
-def make_courier(
-    outbox: TicketOutbox, base_url: str, token: str, queues: list[str], **kw: Any
-) -> TicketCourier:
-    kw.setdefault("backoff", fast_backoff)
-    kw.setdefault("idle_interval", 0.5)
-    return TicketCourier(
-        outbox, HallClient(base_url, token, timeout=10), queues=lambda: queues, **kw
-    )
+from tests.utils.servers import RunningServer, start_server
+from tests.utils.ticket_delivery import ServerBox
 
 
 @pytest.fixture(scope="session")
@@ -114,17 +27,6 @@ def ticket_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningS
         server.kill()
 
 
-class ServerBox:
-    """A demo server of one test, which the test may kill and start again on its port."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.server = start_server(data_dir)
-
-    def restart(self) -> RunningServer:
-        self.server = self.server.restart()
-        return self.server
-
-
 @pytest.fixture
 def own_server(tmp_path: Path) -> Iterator[ServerBox]:
     box = ServerBox(tmp_path / "server")
@@ -132,7 +34,3 @@ def own_server(tmp_path: Path) -> Iterator[ServerBox]:
         yield box
     finally:
         box.server.kill()
-
-
-def shanghai(y: int, mo: int, d: int, h: int, mi: int, s: int = 0) -> dt.datetime:
-    return dt.datetime(y, mo, d, h, mi, s, tzinfo=HALL_TZ)

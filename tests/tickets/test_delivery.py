@@ -23,16 +23,15 @@ import requests
 from kiosk.core import clock as wall_clock
 from kiosk.sync.outbox import TicketOutbox
 from tests.sync.hostile import Fault, HostileProxy
+from tests.utils.logins import staff_token
 from tests.utils.servers import REPO, RunningServer
-
-from .conftest import (
+from tests.utils.ticket_delivery import (
     ServerBox,
     add_kiosk,
     demo_kiosk,
     make_courier,
     open_queues,
     server_tickets,
-    staff_token,
     wait_until,
 )
 

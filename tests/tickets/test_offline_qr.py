@@ -19,8 +19,7 @@ import requests
 from kiosk.core.wire import PUBLIC_ID_PATTERN
 from kiosk.sync.outbox import TicketOutbox
 from tests.utils.browser import CHROMIUM_ARGS
-
-from .conftest import ServerBox, demo_kiosk, make_courier, open_queues, wait_until
+from tests.utils.ticket_delivery import ServerBox, demo_kiosk, make_courier, open_queues, wait_until
 
 ON_ITS_WAY = "还在从大厅传过来的路上"
 

@@ -11,8 +11,7 @@ import pytest
 
 from kiosk.core.wire import PUBLIC_ID_PATTERN, KioskQueuesPublic, LeasePublic, QueueWaitingPublic
 from kiosk.sync.outbox import NoNumberLeft, TicketOutbox
-
-from .conftest import shanghai
+from tests.utils.ticket_delivery import shanghai
 
 
 class Clock:

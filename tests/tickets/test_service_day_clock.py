@@ -17,8 +17,7 @@ import requests
 from kiosk.core import clock
 from kiosk.core.clock import HALL_TZ
 from kiosk.sync.outbox import TicketOutbox
-
-from .conftest import (
+from tests.utils.ticket_delivery import (
     ServerBox,
     add_kiosk,
     demo_kiosk,

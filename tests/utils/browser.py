@@ -1,19 +1,8 @@
-"""How the tests start Debian's Chromium: one set of flags for every browser test.
-
-As root Chromium needs ``--no-sandbox``; the rest keeps it off this machine's closed
-network (background updates, sync, first-run pages).
-"""
+"""How the tests start Debian's Chromium: :mod:`devkit.browser` (shared with scripts/),
+re-exported under the name the tests import."""
 
 from __future__ import annotations
 
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS"]
+from devkit.browser import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS"]

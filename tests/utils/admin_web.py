@@ -1,0 +1,209 @@
+"""The admin web tests' plain helpers: a logged-in browser-like client (CSRF handled), the
+demo hall's content and counters, a ticket issued as a kiosk, every admin route with
+values to fill it (fixtures: tests/admin/conftest.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import uuid
+from typing import Any
+
+import requests
+
+from tests.utils.servers import RunningServer
+
+TIMEOUT = 30
+
+
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+class AdminClient:
+    """A browser-like session of one staff member (cookies, CSRF token from the pages)."""
+
+    def __init__(self, server: RunningServer, headers: dict[str, str] | None = None) -> None:
+        self.server = server
+        self.base = server.base_url
+        self.http = requests.Session()
+        if headers:
+            self.http.headers.update(headers)
+        self.csrf = ""
+
+    def _plain_http(self) -> None:
+        """Send Secure cookies over our plain-http loopback too (the server marks them
+        Secure when its public address is https, as behind a TLS proxy)."""
+        for cookie in self.http.cookies:
+            cookie.secure = False
+
+    def login(self, username: str, password: str) -> requests.Response:
+        page = self.get("/admin/login")
+        token = _CSRF.search(page.text)
+        self._plain_http()
+        r = self.http.post(
+            f"{self.base}/admin/login",
+            data={
+                "username": username,
+                "password": password,
+                "csrf": token.group(1) if token else "",
+                "next": "/admin",
+            },
+            timeout=TIMEOUT,
+            allow_redirects=False,
+        )
+        if r.status_code == 303:
+            self.refresh_csrf()
+        return r
+
+    def refresh_csrf(self) -> None:
+        found = _CSRF.search(self.get("/admin/fleet").text)
+        assert found, "no CSRF token on an admin page"
+        self.csrf = found.group(1)
+
+    def get(self, path: str, **kw: Any) -> requests.Response:
+        kw.setdefault("timeout", TIMEOUT)
+        self._plain_http()
+        return self.http.get(self.base + path, **kw)
+
+    def post(
+        self, path: str, data: Any = None, *, csrf: str | None = None, **kw: Any
+    ) -> requests.Response:
+        kw.setdefault("timeout", TIMEOUT)
+        kw.setdefault("allow_redirects", False)
+        body = dict(data or {}) if not isinstance(data, list) else list(data)
+        token = self.csrf if csrf is None else csrf
+        if token != "-":
+            if isinstance(body, list):
+                body.append(("csrf", token))
+            else:
+                body["csrf"] = token
+        self._plain_http()
+        return self.http.post(self.base + path, data=body, **kw)
+
+    def flash(self, response: requests.Response) -> str:
+        """Follow a 303 and return the flash message shown on the next page."""
+        assert response.status_code == 303, (response.status_code, response.text[:500])
+        page = self.get(response.headers["location"])
+        found = re.search(r'<div class="flash" role="status">(.*?)</div>', page.text, re.S)
+        return found.group(1).strip() if found else ""
+
+
+def staff_client(server: RunningServer, hall_id: str) -> AdminClient:
+    login = server.credentials["staff"][hall_id]
+    client = AdminClient(server)
+    r = client.login(login["username"], login["password"])
+    assert r.status_code == 303, r.text[:500]
+    return client
+
+
+def admin_client(server: RunningServer) -> AdminClient:
+    login = server.credentials["admin"]
+    client = AdminClient(server)
+    r = client.login(login["username"], login["password"])
+    assert r.status_code == 303, r.text[:500]
+    return client
+
+
+def kiosk_content(server: RunningServer, hall_id: str) -> dict[str, Any]:
+    token = server.credentials["kiosks"][hall_id]["token"]
+    r = requests.get(
+        f"{server.api}/kiosk/content",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=TIMEOUT,
+    )
+    assert r.status_code == 200, r.text
+    data: dict[str, Any] = r.json()
+    return data
+
+
+def issue_ticket(server: RunningServer, hall_id: str, queue: str, **body: Any) -> dict[str, Any]:
+    token = server.credentials["kiosks"][hall_id]["token"]
+    r = requests.post(
+        f"{server.api}/tickets",
+        json={"queue": queue, **body},
+        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex},
+        timeout=TIMEOUT,
+    )
+    assert r.status_code == 201, r.text
+    data: dict[str, Any] = r.json()
+    return data
+
+
+def db(server: RunningServer) -> sqlite3.Connection:
+    """The server's SQLite file, for checks a person could not make through the pages."""
+    conn = sqlite3.connect(server.data_dir / "kiosk.sqlite3", timeout=30)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def counters_of(server: RunningServer, hall_id: str) -> list[dict[str, Any]]:
+    with db(server) as conn:
+        rows = conn.execute(
+            "SELECT id, window, queues FROM counters WHERE hall_id = ? ORDER BY window",
+            (hall_id,),
+        ).fetchall()
+    return [
+        {"id": r["id"], "window": r["window"], "queues": json.loads(r["queues"])}
+        for r in rows
+        if json.loads(r["queues"])
+    ]
+
+
+def admin_routes() -> list[tuple[str, str]]:
+    """(method, path template) of every /admin route of the real app."""
+    from kiosk.server.app import create_app
+    from kiosk.server.settings import build_settings
+
+    app = create_app(build_settings(demo_mode=True, data_dir="/nonexistent-admin-routes"))
+    try:
+        from fastapi.routing import iter_route_contexts
+
+        routes: list[Any] = list(iter_route_contexts(app.routes))
+    except ImportError:  # older FastAPI: routes are flat
+        routes = list(app.routes)
+    out = set()
+    for route in routes:
+        methods = getattr(route, "methods", None)
+        path = getattr(route, "path", "")
+        if not methods or not path.startswith("/admin"):
+            continue
+        for method in methods:
+            if method != "HEAD":
+                out.add((method, path))
+    return sorted(out)
+
+
+def route_values(server: RunningServer, hall_id: str) -> dict[str, Any]:
+    """Values for every path parameter of the admin routes, naming ``hall_id``'s things."""
+    content = kiosk_content(server, hall_id)["content"]
+    with db(server) as conn:
+        account = conn.execute(
+            "SELECT id FROM staff_accounts WHERE hall_id = ? ORDER BY id", (hall_id,)
+        ).fetchone()
+    photo = next(s["photo"] for s in content["staff"] if s.get("photo"))
+    return {
+        "hall_id": hall_id,
+        "counter_id": str(counters_of(server, hall_id)[0]["id"]),
+        "index": "0",
+        "version": "1",
+        "sha256": photo,
+        "account_id": str(account["id"]),
+        "device_id": str(server.credentials["kiosks"][hall_id]["device_id"]),
+        "action": "recall",
+        "items": {key: content[key][0]["id"] for key in ("services", "staff", "rooms", "notices")},
+    }
+
+
+def fill(path: str, ctx: dict[str, Any]) -> str:
+    """A route's path template with its parameters filled from :func:`route_values`."""
+
+    def one(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name == "item_id":
+            segment = path[: match.start()].rstrip("/").rsplit("/", 1)[-1]
+            return str(ctx["items"][segment])
+        return str(ctx[name])
+
+    return re.sub(r"\{(\w+)\}", one, path)
