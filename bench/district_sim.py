@@ -1,0 +1,594 @@
+"""Benchmark: a district on one PostgreSQL behind nginx, with 1, 2 and 4 server processes.
+
+200 halls (the seven demo halls copied, `_district_site.seed_district`), 2 kiosks per hall
+long-polling ``GET /api/v1/kiosk/events`` through nginx (each re-polls at once and fetches
+the content after a ``content`` event, as a kiosk does), and 100 counters (one in each of
+100 halls) calling tickets issued beforehand. Meanwhile the district admin edits every
+hall's content once (``GET`` then ``PUT /api/v1/halls/{id}/content``, spread over the run).
+
+Measured per worker count: from the edit's answer to each of the hall's kiosks' long-poll
+answer carrying its ``content`` event (target ≤ 2 s at p99, every kiosk), and from a
+``call-next`` answer to each of that hall's kiosks' answer carrying the ``call`` event
+(≤ 1 s at p99). Also the client's own CPU, the workers' CPU and the machine's load.
+
+    .venv/bin/python bench/district_sim.py [--workers 1,2,4] [--runs 2] [--halls 200]
+        [--kiosks-per-hall 2] [--counters 100] [--seconds 30] [--quick] [--json FILE]
+
+``--quick``: 12 halls, 6 counters, 8 s, workers 1 and 2, one run (a smoke test).
+The clients are plain asyncio streams on uvloop (bench/_http_load.py), to cost the two
+shared cores as little as possible. Exit status 1 when a kiosk missed an edit or a call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _district_site import (  # noqa: E402
+    ADMIN_PASSWORD,
+    ADMIN_USER,
+    District,
+    nginx_in_front,
+    seed_district,
+    start_workers,
+    use_hall_clock,
+)
+from _http_load import http_request, install_uvloop, read_response  # noqa: E402
+from _server_under_test import raise_fd_limit  # noqa: E402
+
+from tests.utils.postgres import PrivatePostgres  # noqa: E402
+
+HOST = "127.0.0.1"
+#: Targets (issue 16), at p99.
+EDIT_TARGET_S = 2.0
+CALL_TARGET_S = 1.0
+
+#: What a sent change is known by: ("content", hall, version) or ("call", hall, number).
+Key = tuple[str, str, str]
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
+
+
+def _pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    data = sorted(values)
+    return data[min(len(data) - 1, max(0, round(p / 100 * (len(data) - 1))))]
+
+
+class Conn:
+    """One keep-alive HTTP/1.1 connection to nginx."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def ask(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        body: bytes = b"",
+        limit_s: float = 60,
+    ) -> tuple[int, bytes]:
+        for attempt in (1, 2):
+            try:
+                if self.writer is None:
+                    self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
+                assert self.reader is not None
+                self.writer.write(http_request(method, path, f"{HOST}:{self.port}", headers, body))
+                status, head, data = await asyncio.wait_for(read_response(self.reader), limit_s)
+                if head.get("connection", "").lower() == "close":
+                    self.close()
+                return status, data
+            except (OSError, asyncio.IncompleteReadError, ValueError):
+                self.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+@dataclass
+class Tally:
+    sent: dict[Key, float] = field(default_factory=dict)  # key → perf_counter of the answer
+    got: dict[Key, dict[int, float]] = field(default_factory=lambda: defaultdict(dict))
+    hall_kiosks: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    empty_calls: int = 0
+    polls: int = 0
+
+    def latencies(self, kind: str) -> tuple[list[float], int, int]:
+        """(latencies in s of every (change, kiosk) pair received, expected, missing)."""
+        out: list[float] = []
+        expected = missing = 0
+        for key, at in self.sent.items():
+            if key[0] != kind:
+                continue
+            for kiosk in self.hall_kiosks[key[1]]:
+                expected += 1
+                when = self.got.get(key, {}).get(kiosk)
+                if when is None:
+                    missing += 1
+                else:
+                    out.append(max(0.0, when - at))
+        return out, expected, missing
+
+    def outstanding(self) -> int:
+        return sum(
+            1
+            for key in self.sent
+            for kiosk in self.hall_kiosks[key[1]]
+            if kiosk not in self.got.get(key, {})
+        )
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def kiosk_loop(
+    idx: int,
+    hall_id: str,
+    token: str,
+    port: int,
+    tally: Tally,
+    ready: asyncio.Event,
+    counted: list[int],
+    total: int,
+) -> None:
+    """Long-poll like a kiosk: re-poll at once; fetch the content after a content event."""
+    conn = Conn(port)
+    headers = _auth(token)
+    after = 0
+    first = True
+    etag = ""
+    try:
+        while True:
+            try:
+                status, body = await conn.ask(
+                    "GET", f"/api/v1/kiosk/events?after={after}&wait=30", headers, limit_s=45
+                )
+            except (OSError, asyncio.IncompleteReadError, ValueError, TimeoutError) as exc:
+                tally.errors[f"poll {type(exc).__name__}"] += 1
+                await asyncio.sleep(0.5)
+                continue
+            now = time.perf_counter()
+            tally.polls += 1
+            if status != 200:
+                tally.errors[f"poll {status}"] += 1
+                await asyncio.sleep(0.5)
+                continue
+            page = json.loads(body)
+            fetch = False
+            for e in page["events"]:
+                if e["type"] == "content":
+                    tally.got[("content", hall_id, str(e["data"]["version"]))].setdefault(idx, now)
+                    fetch = True
+                elif e["type"] == "call":
+                    tally.got[("call", hall_id, str(e["data"]["number"]))].setdefault(idx, now)
+            after = page["last_seq"]
+            if first:
+                first = False
+                counted[0] += 1
+                if counted[0] == total:
+                    ready.set()
+            elif fetch:  # as a kiosk does: the new version, unless it has it already
+                h = {**headers, "If-None-Match": etag} if etag else headers
+                try:
+                    status, _snap = await conn.ask("GET", "/api/v1/kiosk/content", h)
+                except (OSError, asyncio.IncompleteReadError, ValueError, TimeoutError) as exc:
+                    tally.errors[f"content {type(exc).__name__}"] += 1
+                    continue
+                if status not in (200, 304):
+                    tally.errors[f"content {status}"] += 1
+    finally:
+        conn.close()
+
+
+async def _login(port: int) -> str:
+    conn = Conn(port)
+    body = json.dumps({"username": ADMIN_USER, "password": ADMIN_PASSWORD}).encode()
+    status, data = await conn.ask(
+        "POST", "/api/v1/auth/token", {"Content-Type": "application/json"}, body
+    )
+    conn.close()
+    if status != 200:
+        raise RuntimeError(f"admin login: {status} {data[:200]!r}")
+    token: str = json.loads(data)["access_token"]
+    return token
+
+
+async def issue_tickets(
+    port: int, jobs: list[tuple[str, str]], clients: int, tally: Tally
+) -> tuple[int, float]:
+    """Issue one ticket per (kiosk token, queue) job over ``clients`` connections."""
+    todo = iter(jobs)
+    issued = 0
+
+    async def one() -> None:
+        nonlocal issued
+        conn = Conn(port)
+        for token, queue in todo:
+            headers = {
+                **_auth(token),
+                "Content-Type": "application/json",
+                "Idempotency-Key": uuid.uuid4().hex,
+            }
+            status, data = await conn.ask(
+                "POST", "/api/v1/tickets", headers, json.dumps({"queue": queue}).encode()
+            )
+            if status in (200, 201):
+                issued += 1
+            else:
+                tally.errors[f"ticket {status} {data[:80]!r}"] += 1
+        conn.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one() for _ in range(clients)))
+    return issued, time.perf_counter() - started
+
+
+async def counter_loop(
+    port: int,
+    staff: str,
+    counter_id: int,
+    hall_id: str,
+    until: float,
+    interval: float,
+    tally: Tally,
+) -> None:
+    conn = Conn(port)
+    headers = {**_auth(staff), "Content-Type": "application/json"}
+    await asyncio.sleep(random.uniform(0, interval))
+    while time.perf_counter() < until:
+        t0 = time.perf_counter()
+        try:
+            status, data = await conn.ask(
+                "POST", f"/api/v1/counters/{counter_id}/call-next", headers, b"{}"
+            )
+        except (OSError, asyncio.IncompleteReadError, ValueError, TimeoutError) as exc:
+            tally.errors[f"call {type(exc).__name__}"] += 1
+            continue
+        now = time.perf_counter()
+        if status == 200:
+            tally.sent[("call", hall_id, str(json.loads(data)["number"]))] = now
+        elif status in (404, 409):
+            tally.empty_calls += 1
+        else:
+            tally.errors[f"call {status} {data[:80]!r}"] += 1
+        await asyncio.sleep(max(0.0, interval - (now - t0)) * random.uniform(0.8, 1.2))
+    conn.close()
+
+
+async def editor_loop(
+    port: int,
+    staff: str,
+    halls: list[str],
+    contents: dict[str, dict[str, Any]],
+    start: float,
+    spacing: float,
+    tally: Tally,
+) -> None:
+    """Edit each hall of ``halls`` once, the i-th at ``start + i * spacing``."""
+    conn = Conn(port)
+    headers = {**_auth(staff), "Content-Type": "application/json"}
+    for i, hall_id in enumerate(halls):
+        await asyncio.sleep(max(0.0, start + i * spacing - time.perf_counter()))
+        content = contents[hall_id]
+        content["hall"]["intro"] = f"区模拟编辑 {uuid.uuid4().hex[:8]}"
+        body = json.dumps(content, ensure_ascii=False).encode()
+        status, data = await conn.ask("PUT", f"/api/v1/halls/{hall_id}/content", headers, body)
+        now = time.perf_counter()
+        if status == 200:
+            tally.sent[("content", hall_id, str(json.loads(data)["version"]))] = now
+        else:
+            tally.errors[f"edit {status} {data[:120]!r}"] += 1
+    conn.close()
+
+
+@dataclass
+class RunResult:
+    workers: int
+    halls: int
+    kiosks: int
+    counters: int
+    load_before: str
+    load_after: str
+    edits: int
+    edit_lat: list[float]
+    edit_expected: int
+    edit_missing: int
+    calls: int
+    call_lat: list[float]
+    call_expected: int
+    call_missing: int
+    empty_calls: int
+    tickets: int
+    tickets_per_s: float
+    client_cpu: float  # share of one core over the measured phase
+    worker_cpu: float  # share of one core, all workers together
+    seconds: float
+    seed_seconds: float
+    errors: dict[str, int]
+
+    @property
+    def complete(self) -> bool:
+        return (
+            self.edit_missing == 0 and self.call_missing == 0 and self.edits > 0 and self.calls > 0
+        )
+
+
+async def simulate(
+    port: int, district: District, workers: list[Any], args: argparse.Namespace
+) -> RunResult:
+    tally = Tally()
+    staff = await _login(port)
+    halls = district.halls
+    tokens = {h.hall_id: h.kiosk_tokens for h in halls}
+    conn = Conn(port)
+    status, data = await conn.ask("GET", "/api/v1/counters", _auth(staff))
+    if status != 200:
+        raise RuntimeError(f"counters: {status} {data[:200]!r}")
+    by_hall: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for c in json.loads(data)["counters"]:
+        if c["queues"]:
+            by_hall[c["hall_id"]].append(c)
+    # One counter in each of `counters` halls, spread over the district.
+    step = max(1, len(halls) // max(1, args.counters))
+    chosen = [(h.hall_id, by_hall[h.hall_id][0]) for h in halls[::step] if by_hall[h.hall_id]][
+        : args.counters
+    ]
+    contents = {}
+    for h in halls:
+        status, data = await conn.ask("GET", f"/api/v1/halls/{h.hall_id}/content", _auth(staff))
+        if status != 200:
+            raise RuntimeError(f"content of {h.hall_id}: {status}")
+        contents[h.hall_id] = json.loads(data)["content"]
+    conn.close()
+
+    # The kiosks: every one connected and caught up before anything happens.
+    ready = asyncio.Event()
+    counted = [0]
+    total = len(halls) * args.kiosks_per_hall
+    kiosk_tasks = []
+    idx = 0
+    for h in halls:
+        for token in tokens[h.hall_id]:
+            tally.hall_kiosks[h.hall_id].append(idx)
+            kiosk_tasks.append(
+                asyncio.create_task(
+                    kiosk_loop(idx, h.hall_id, token, port, tally, ready, counted, total)
+                )
+            )
+            idx += 1
+    await asyncio.wait_for(ready.wait(), 120)
+
+    calls_each = int(args.seconds / args.call_interval) + 3
+    jobs = [
+        (tokens[hall_id][0], counter["queues"][0])
+        for _ in range(calls_each)
+        for hall_id, counter in chosen
+    ]
+    issued, took = await issue_tickets(port, jobs, 10, tally)
+    await asyncio.sleep(1.0)
+
+    load_before = _load()
+    cpu0, wcpu0, t0 = (
+        time.process_time(),
+        sum(w.cpu_seconds() for w in workers),
+        time.perf_counter(),
+    )
+    until = t0 + args.seconds
+    order = [h.hall_id for h in halls]
+    random.shuffle(order)
+    editors = 4
+    spacing = args.seconds * editors / max(1, len(order))
+    work = [
+        counter_loop(port, staff, c["id"], hall_id, until, args.call_interval, tally)
+        for hall_id, c in chosen
+    ] + [
+        editor_loop(
+            port, staff, order[e::editors], contents, t0 + e * spacing / editors, spacing, tally
+        )
+        for e in range(editors)
+    ]
+    await asyncio.gather(*work)
+    # Let the last changes arrive (a missing one shows as missing, not as a hang).
+    drain_until = time.perf_counter() + 15
+    while tally.outstanding() and time.perf_counter() < drain_until:  # noqa: ASYNC110
+        await asyncio.sleep(0.1)
+    elapsed = time.perf_counter() - t0
+    cpu = time.process_time() - cpu0
+    wcpu = sum(w.cpu_seconds() for w in workers) - wcpu0
+    load_after = _load()
+    for task in kiosk_tasks:
+        task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.gather(*kiosk_tasks, return_exceptions=True)
+
+    edit_lat, edit_exp, edit_miss = tally.latencies("content")
+    call_lat, call_exp, call_miss = tally.latencies("call")
+    return RunResult(
+        workers=len(workers),
+        halls=len(halls),
+        kiosks=total,
+        counters=len(chosen),
+        load_before=load_before,
+        load_after=load_after,
+        edits=sum(1 for k in tally.sent if k[0] == "content"),
+        edit_lat=edit_lat,
+        edit_expected=edit_exp,
+        edit_missing=edit_miss,
+        calls=sum(1 for k in tally.sent if k[0] == "call"),
+        call_lat=call_lat,
+        call_expected=call_exp,
+        call_missing=call_miss,
+        empty_calls=tally.empty_calls,
+        tickets=issued,
+        tickets_per_s=issued / took if took else 0.0,
+        client_cpu=cpu / elapsed,
+        worker_cpu=wcpu / elapsed,
+        seconds=elapsed,
+        seed_seconds=district.seed_seconds,
+        errors=dict(tally.errors),
+    )
+
+
+def run_once(pg: PrivatePostgres, workers: int, args: argparse.Namespace) -> RunResult:
+    url = pg.create_database()
+    folder = Path(tempfile.mkdtemp(prefix=f"district-{workers}w-"))
+    try:
+        district = seed_district(url, args.halls, args.kiosks_per_hall)
+        with (
+            start_workers(url, workers, folder) as procs,
+            nginx_in_front(procs, folder / "nginx") as port,
+        ):
+            return asyncio.run(simulate(port, district, procs, args))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        with contextlib.suppress(Exception):
+            pg.drop_database(url)
+
+
+def _ms(values: list[float], p: float) -> str:
+    return f"{_pct(values, p) * 1000:,.0f}"
+
+
+def print_table(results: list[RunResult]) -> None:
+    print()
+    print(
+        "| workers | load before → after | edits → kiosk answers (missing) "
+        "| edit p50 / p99 / max ms | calls → kiosk answers (missing) "
+        "| call p50 / p99 / max ms | client CPU | workers' CPU |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for r in results:
+        edit_ok = "✔" if _pct(r.edit_lat, 99) <= EDIT_TARGET_S else "✘"
+        call_ok = "✔" if _pct(r.call_lat, 99) <= CALL_TARGET_S else "✘"
+        print(
+            f"| {r.workers} | {r.load_before} → {r.load_after} "
+            f"| {r.edits} → {len(r.edit_lat)}/{r.edit_expected} ({r.edit_missing}) "
+            f"| {_ms(r.edit_lat, 50)} / **{_ms(r.edit_lat, 99)}** / {_ms(r.edit_lat, 100)} "
+            f"{edit_ok} "
+            f"| {r.calls} → {len(r.call_lat)}/{r.call_expected} ({r.call_missing}) "
+            f"| {_ms(r.call_lat, 50)} / **{_ms(r.call_lat, 99)}** / {_ms(r.call_lat, 100)} "
+            f"{call_ok} "
+            f"| {r.client_cpu:.0%} | {r.worker_cpu:.0%} |"
+        )
+    print()
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    p.add_argument("--workers", default="1,2,4", help="worker counts, comma-separated")
+    p.add_argument("--runs", type=int, default=2, help="runs per worker count")
+    p.add_argument("--halls", type=int, default=200)
+    p.add_argument("--kiosks-per-hall", type=int, default=2)
+    p.add_argument("--counters", type=int, default=100)
+    p.add_argument("--seconds", type=float, default=30.0, help="length of the measured phase")
+    p.add_argument(
+        "--call-interval", type=float, default=2.0, help="seconds between a counter's calls"
+    )
+    p.add_argument("--quick", action="store_true", help="a smoke test: few halls, seconds")
+    p.add_argument("--json", type=Path, help="write the results here too")
+    p.add_argument("--backend", help="ignored (run_all passes it): always PostgreSQL")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.halls = min(args.halls, 12)
+        args.counters = min(args.counters, 6)
+        args.seconds = min(args.seconds, 8.0)
+        args.call_interval = min(args.call_interval, 1.0)
+        if args.workers == "1,2,4":
+            args.workers = "1,2"
+        args.runs = 1
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(sys.argv[1:] if argv is None else argv)
+    loop = install_uvloop()
+    fds = raise_fd_limit()
+    use_hall_clock()
+    print(
+        f"district simulation: {args.halls} halls × {args.kiosks_per_hall} kiosks, "
+        f"{args.counters} counters (a call every {args.call_interval:g} s each), every hall "
+        f"edited once in {args.seconds:g} s; workers {args.workers}, {args.runs} run(s) each; "
+        f"{os.cpu_count()} cpus (nproc), load {_load()}, {loop}, fd limit {fds}",
+        flush=True,
+    )
+    results: list[RunResult] = []
+    pg = PrivatePostgres(max_connections=500).start()
+    try:
+        for workers in [int(w) for w in args.workers.split(",")]:
+            for run in range(args.runs):
+                r = run_once(pg, workers, args)
+                results.append(r)
+                print(
+                    f"  {workers} worker(s), run {run + 1}: seeded {r.halls} halls in "
+                    f"{r.seed_seconds:.1f} s; {r.tickets} tickets at {r.tickets_per_s:.0f}/s; "
+                    f"{r.edits} edits, {r.calls} calls ({r.empty_calls} found no one) in "
+                    f"{r.seconds:.1f} s; edit p99 {_ms(r.edit_lat, 99)} ms, call p99 "
+                    f"{_ms(r.call_lat, 99)} ms; missing {r.edit_missing} edit / "
+                    f"{r.call_missing} call answers; client CPU {r.client_cpu:.0%}, workers "
+                    f"{r.worker_cpu:.0%}; load {r.load_before} → {r.load_after}"
+                    + (f"; errors {r.errors}" if r.errors else ""),
+                    flush=True,
+                )
+    finally:
+        pg.stop()
+    print_table(results)
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                [
+                    {
+                        **{k: v for k, v in vars(r).items() if not k.endswith("_lat")},
+                        "edit_p50_ms": _pct(r.edit_lat, 50) * 1000,
+                        "edit_p99_ms": _pct(r.edit_lat, 99) * 1000,
+                        "edit_max_ms": _pct(r.edit_lat, 100) * 1000,
+                        "call_p50_ms": _pct(r.call_lat, 50) * 1000,
+                        "call_p99_ms": _pct(r.call_lat, 99) * 1000,
+                        "call_max_ms": _pct(r.call_lat, 100) * 1000,
+                        "complete": r.complete,
+                    }
+                    for r in results
+                ],
+                indent=2,
+            )
+        )
+    incomplete = [r for r in results if not r.complete]
+    if incomplete:
+        print(f"!!! {len(incomplete)} run(s) where a kiosk missed an edit or a call", flush=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
