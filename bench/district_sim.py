@@ -388,15 +388,21 @@ async def simulate(
                 )
             )
             idx += 1
-    await asyncio.wait_for(ready.wait(), 120)
+    t_connect = time.perf_counter()
+    await asyncio.wait_for(ready.wait(), 180)
+    print(
+        f"    {total} kiosks connected and caught up in {time.perf_counter() - t_connect:.1f} s",
+        flush=True,
+    )
 
-    calls_each = int(args.seconds / args.call_interval) + 3
+    calls_each = int(args.seconds / args.call_interval) + 2
     jobs = [
         (tokens[hall_id][0], counter["queues"][0])
         for _ in range(calls_each)
         for hall_id, counter in chosen
     ]
-    issued, took = await issue_tickets(port, jobs, 10, tally)
+    issued, took = await issue_tickets(port, jobs, 50, tally)
+    print(f"    {issued} tickets issued in {took:.1f} s (load {_load()})", flush=True)
     await asyncio.sleep(1.0)
 
     load_before = _load()
@@ -514,7 +520,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--counters", type=int, default=100)
     p.add_argument("--seconds", type=float, default=30.0, help="length of the measured phase")
     p.add_argument(
-        "--call-interval", type=float, default=2.0, help="seconds between a counter's calls"
+        "--call-interval", type=float, default=3.0, help="seconds between a counter's calls"
     )
     p.add_argument("--quick", action="store_true", help="a smoke test: few halls, seconds")
     p.add_argument("--json", type=Path, help="write the results here too")
