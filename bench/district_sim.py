@@ -12,7 +12,11 @@ answer carrying its ``content`` event (target ≤ 2 s at p99, every kiosk), and 
 (≤ 1 s at p99). Also the client's own CPU, the workers' CPU and the machine's load.
 
     .venv/bin/python bench/district_sim.py [--workers 1,2,4] [--runs 2] [--halls 200]
-        [--kiosks-per-hall 2] [--counters 100] [--seconds 30] [--quick] [--json FILE]
+        [--kiosks-per-hall 2] [--counters 100] [--seconds 30] [--call-interval 3]
+        [--edit-spread S] [--quick] [--json FILE]
+
+``--edit-spread 0``: every hall edited at once (four editors back to back), as when the
+district publishes one notice to all its halls.
 
 ``--quick``: 12 halls, 6 counters, 8 s, workers 1 and 2, one run (a smoke test).
 The clients are plain asyncio streams on uvloop (bench/_http_load.py), to cost the two
@@ -416,7 +420,8 @@ async def simulate(
     order = [h.hall_id for h in halls]
     random.shuffle(order)
     editors = 4
-    spacing = args.seconds * editors / max(1, len(order))
+    spread = args.seconds if args.edit_spread is None else args.edit_spread
+    spacing = spread * editors / max(1, len(order))
     work = [
         counter_loop(port, staff, c["id"], hall_id, until, args.call_interval, tally)
         for hall_id, c in chosen
@@ -522,6 +527,12 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--seconds", type=float, default=30.0, help="length of the measured phase")
     p.add_argument(
         "--call-interval", type=float, default=3.0, help="seconds between a counter's calls"
+    )
+    p.add_argument(
+        "--edit-spread",
+        type=float,
+        help="seconds over which the halls are edited (default --seconds; 0: all at once, "
+        "as when the district publishes to every hall)",
     )
     p.add_argument("--quick", action="store_true", help="a smoke test: few halls, seconds")
     p.add_argument("--json", type=Path, help="write the results here too")
