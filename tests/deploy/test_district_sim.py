@@ -43,7 +43,7 @@ def test_district_sim_quick(tmp_path: Path) -> None:
         ],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,
         cwd=REPO,
         env=clock.child_env(),
     )
