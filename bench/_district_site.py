@@ -233,6 +233,8 @@ def nginx_in_front(workers: list[Worker], folder: Path) -> Iterator[int]:
         # As the shipped site; and bodies kept in memory: nginx's workers (user nobody
         # when started as root) may not write to a temp folder of root's.
         "    client_max_body_size 8m;\n    client_body_buffer_size 8m;\n"
+        # Which worker answered: the bench splits latencies by it.
+        "    add_header X-Upstream $upstream_addr always;\n"
         f"{_location_block()}\n  }}\n"
         "}\n"
     )

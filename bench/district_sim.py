@@ -88,6 +88,8 @@ class Conn:
         self.port = port
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
+        #: The worker that gave the last answer (nginx's ``X-Upstream``: its address).
+        self.upstream = ""
 
     async def ask(
         self,
@@ -104,6 +106,7 @@ class Conn:
                 assert self.reader is not None
                 self.writer.write(http_request(method, path, f"{HOST}:{self.port}", headers, body))
                 status, head, data = await asyncio.wait_for(read_response(self.reader), limit_s)
+                self.upstream = head.get("x-upstream", "")
                 if head.get("connection", "").lower() == "close":
                     self.close()
                 return status, data
@@ -123,6 +126,9 @@ class Conn:
 class Tally:
     sent: dict[Key, float] = field(default_factory=dict)  # key → perf_counter of the answer
     got: dict[Key, dict[int, float]] = field(default_factory=lambda: defaultdict(dict))
+    #: The worker that answered the change, and each kiosk's poll that carried it.
+    sent_via: dict[Key, str] = field(default_factory=dict)
+    got_via: dict[Key, dict[int, str]] = field(default_factory=lambda: defaultdict(dict))
     hall_kiosks: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     empty_calls: int = 0
@@ -143,6 +149,18 @@ class Tally:
                 else:
                     out.append(max(0.0, when - at))
         return out, expected, missing
+
+    def split(self, kind: str) -> tuple[list[float], list[float]]:
+        """Latencies (s) of kiosks held by the worker that made the change, and by others."""
+        same: list[float] = []
+        other: list[float] = []
+        for key, at in self.sent.items():
+            if key[0] != kind:
+                continue
+            for kiosk, when in self.got.get(key, {}).items():
+                by = self.got_via.get(key, {}).get(kiosk)
+                (same if by == self.sent_via.get(key) else other).append(max(0.0, when - at))
+        return same, other
 
     def outstanding(self) -> int:
         return sum(
@@ -193,10 +211,14 @@ async def kiosk_loop(
             fetch = False
             for e in page["events"]:
                 if e["type"] == "content":
-                    tally.got[("content", hall_id, str(e["data"]["version"]))].setdefault(idx, now)
+                    key = ("content", hall_id, str(e["data"]["version"]))
+                    tally.got[key].setdefault(idx, now)
+                    tally.got_via[key].setdefault(idx, conn.upstream)
                     fetch = True
                 elif e["type"] == "call":
-                    tally.got[("call", hall_id, str(e["data"]["number"]))].setdefault(idx, now)
+                    key = ("call", hall_id, str(e["data"]["number"]))
+                    tally.got[key].setdefault(idx, now)
+                    tally.got_via[key].setdefault(idx, conn.upstream)
             after = page["last_seq"]
             if first:
                 first = False
@@ -282,7 +304,9 @@ async def counter_loop(
             continue
         now = time.perf_counter()
         if status == 200:
-            tally.sent[("call", hall_id, str(json.loads(data)["number"]))] = now
+            key = ("call", hall_id, str(json.loads(data)["number"]))
+            tally.sent[key] = now
+            tally.sent_via[key] = conn.upstream
         elif status in (404, 409):
             tally.empty_calls += 1
         else:
@@ -311,7 +335,9 @@ async def editor_loop(
         status, data = await conn.ask("PUT", f"/api/v1/halls/{hall_id}/content", headers, body)
         now = time.perf_counter()
         if status == 200:
-            tally.sent[("content", hall_id, str(json.loads(data)["version"]))] = now
+            key = ("content", hall_id, str(json.loads(data)["version"]))
+            tally.sent[key] = now
+            tally.sent_via[key] = conn.upstream
         else:
             tally.errors[f"edit {status} {data[:120]!r}"] += 1
     conn.close()
@@ -341,6 +367,11 @@ class RunResult:
     seconds: float
     seed_seconds: float
     errors: dict[str, int]
+    #: p99 (ms) for kiosks held by the worker that made the change / by another worker.
+    edit_p99_same_ms: float = float("nan")
+    edit_p99_other_ms: float = float("nan")
+    call_p99_same_ms: float = float("nan")
+    call_p99_other_ms: float = float("nan")
 
     @property
     def complete(self) -> bool:
@@ -447,6 +478,8 @@ async def simulate(
 
     edit_lat, edit_exp, edit_miss = tally.latencies("content")
     call_lat, call_exp, call_miss = tally.latencies("call")
+    edit_same, edit_other = tally.split("content")
+    call_same, call_other = tally.split("call")
     return RunResult(
         workers=len(workers),
         halls=len(halls),
@@ -470,6 +503,10 @@ async def simulate(
         seconds=elapsed,
         seed_seconds=district.seed_seconds,
         errors=dict(tally.errors),
+        edit_p99_same_ms=_pct(edit_same, 99) * 1000,
+        edit_p99_other_ms=_pct(edit_other, 99) * 1000,
+        call_p99_same_ms=_pct(call_same, 99) * 1000,
+        call_p99_other_ms=_pct(call_other, 99) * 1000,
     )
 
 
@@ -585,7 +622,10 @@ def main(argv: list[str] | None = None) -> int:
                     f"{r.edits} edits, {r.calls} calls ({r.empty_calls} found no one) in "
                     f"{r.seconds:.1f} s; edit p99 {_ms(r.edit_lat, 99)} ms, call p99 "
                     f"{_ms(r.call_lat, 99)} ms; missing {r.edit_missing} edit / "
-                    f"{r.call_missing} call answers; client CPU {r.client_cpu:.0%}, workers "
+                    f"{r.call_missing} call answers; p99 same / other worker: edit "
+                    f"{r.edit_p99_same_ms:,.0f} / {r.edit_p99_other_ms:,.0f} ms, call "
+                    f"{r.call_p99_same_ms:,.0f} / {r.call_p99_other_ms:,.0f} ms; "
+                    f"client CPU {r.client_cpu:.0%}, workers "
                     f"{r.worker_cpu:.0%}; load {r.load_before} → {r.load_after}"
                     + (f"; errors {r.errors}" if r.errors else ""),
                     flush=True,
