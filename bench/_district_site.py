@@ -226,7 +226,8 @@ def nginx_in_front(workers: list[Worker], folder: Path) -> Iterator[int]:
         "events { worker_connections 8192; }\nhttp {\n"
         "  access_log off;\n"
         f"  client_body_temp_path {folder}/body;\n  proxy_temp_path {folder}/proxy;\n"
-        # keepalive_timeout below uvicorn's 5 s: as the shipped site (see there).
+        # keepalive_timeout below uvicorn's 5 s, so nginx never reuses a connection
+        # uvicorn is closing (a POST on it would be answered 502).
         f"  upstream residents_home {{\n{upstream}    keepalive 256;\n"
         "    keepalive_timeout 4s;\n  }\n"
         f"  server {{\n    listen 127.0.0.1:{port} backlog=4096;\n"

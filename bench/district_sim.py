@@ -519,7 +519,12 @@ def run_once(pg: PrivatePostgres, workers: int, args: argparse.Namespace) -> Run
             start_workers(url, workers, folder) as procs,
             nginx_in_front(procs, folder / "nginx") as port,
         ):
-            return asyncio.run(simulate(port, district, procs, args))
+            result = asyncio.run(simulate(port, district, procs, args))
+        log = folder / "nginx" / "error.log"
+        if result.errors and log.exists():  # e.g. why nginx answered 502
+            tail = log.read_text("utf-8", "replace").strip().splitlines()[-5:]
+            print("    nginx error.log:", *tail, sep="\n      ", flush=True)
+        return result
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         with contextlib.suppress(Exception):
