@@ -35,9 +35,8 @@ import shutil
 import sys
 import tempfile
 import time
-import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,301 +45,33 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _district_clients import (  # noqa: E402
+    Conn,
+    Tally,
+    auth,
+    counter_loop,
+    editor_loop,
+    issue_tickets,
+    kiosk_loop,
+    load,
+    login,
+    pct,
+)
 from _district_site import (  # noqa: E402
-    ADMIN_PASSWORD,
-    ADMIN_USER,
     District,
     nginx_in_front,
     seed_district,
     start_workers,
     use_hall_clock,
 )
-from _http_load import http_request, install_uvloop, read_response  # noqa: E402
+from _http_load import install_uvloop  # noqa: E402
 from _server_under_test import raise_fd_limit  # noqa: E402
 
 from tests.utils.postgres import PostgresUnavailable, PrivatePostgres, find_bin_dir  # noqa: E402
 
-HOST = "127.0.0.1"
 #: Targets (issue 16), at p99.
 EDIT_TARGET_S = 2.0
 CALL_TARGET_S = 1.0
-
-#: What a sent change is known by: ("content", hall, version) or ("call", hall, number).
-Key = tuple[str, str, str]
-
-
-def _load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
-
-
-def _pct(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    data = sorted(values)
-    return data[min(len(data) - 1, max(0, round(p / 100 * (len(data) - 1))))]
-
-
-class Conn:
-    """One keep-alive HTTP/1.1 connection to nginx."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-        #: The worker that gave the last answer (nginx's ``X-Upstream``: its address).
-        self.upstream = ""
-
-    async def ask(
-        self,
-        method: str,
-        path: str,
-        headers: dict[str, str],
-        body: bytes = b"",
-        limit_s: float = 60,
-    ) -> tuple[int, bytes]:
-        for attempt in (1, 2):
-            try:
-                if self.writer is None:
-                    self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
-                assert self.reader is not None
-                self.writer.write(http_request(method, path, f"{HOST}:{self.port}", headers, body))
-                status, head, data = await asyncio.wait_for(read_response(self.reader), limit_s)
-                self.upstream = head.get("x-upstream", "")
-                if head.get("connection", "").lower() == "close":
-                    self.close()
-                return status, data
-            except (OSError, asyncio.IncompleteReadError, ValueError):
-                self.close()
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        self.reader = self.writer = None
-
-
-@dataclass
-class Tally:
-    sent: dict[Key, float] = field(default_factory=dict)  # key → perf_counter of the answer
-    got: dict[Key, dict[int, float]] = field(default_factory=lambda: defaultdict(dict))
-    #: The worker that answered the change, and each kiosk's poll that carried it.
-    sent_via: dict[Key, str] = field(default_factory=dict)
-    got_via: dict[Key, dict[int, str]] = field(default_factory=lambda: defaultdict(dict))
-    hall_kiosks: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    empty_calls: int = 0
-    polls: int = 0
-
-    def latencies(self, kind: str) -> tuple[list[float], int, int]:
-        """(latencies in s of every (change, kiosk) pair received, expected, missing)."""
-        out: list[float] = []
-        expected = missing = 0
-        for key, at in self.sent.items():
-            if key[0] != kind:
-                continue
-            for kiosk in self.hall_kiosks[key[1]]:
-                expected += 1
-                when = self.got.get(key, {}).get(kiosk)
-                if when is None:
-                    missing += 1
-                else:
-                    out.append(max(0.0, when - at))
-        return out, expected, missing
-
-    def split(self, kind: str) -> tuple[list[float], list[float]]:
-        """Latencies (s) of kiosks held by the worker that made the change, and by others."""
-        same: list[float] = []
-        other: list[float] = []
-        for key, at in self.sent.items():
-            if key[0] != kind:
-                continue
-            for kiosk, when in self.got.get(key, {}).items():
-                by = self.got_via.get(key, {}).get(kiosk)
-                (same if by == self.sent_via.get(key) else other).append(max(0.0, when - at))
-        return same, other
-
-    def outstanding(self) -> int:
-        return sum(
-            1
-            for key in self.sent
-            for kiosk in self.hall_kiosks[key[1]]
-            if kiosk not in self.got.get(key, {})
-        )
-
-
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-async def kiosk_loop(
-    idx: int,
-    hall_id: str,
-    token: str,
-    port: int,
-    tally: Tally,
-    ready: asyncio.Event,
-    counted: list[int],
-    total: int,
-) -> None:
-    """Long-poll like a kiosk: re-poll at once; fetch the content after a content event."""
-    conn = Conn(port)
-    headers = _auth(token)
-    after = 0
-    first = True
-    etag = ""
-    try:
-        while True:
-            try:
-                status, body = await conn.ask(
-                    "GET", f"/api/v1/kiosk/events?after={after}&wait=30", headers, limit_s=45
-                )
-            except (OSError, asyncio.IncompleteReadError, ValueError, TimeoutError) as exc:
-                tally.errors[f"poll {type(exc).__name__}"] += 1
-                await asyncio.sleep(0.5)
-                continue
-            now = time.perf_counter()
-            tally.polls += 1
-            if status != 200:
-                tally.errors[f"poll {status}"] += 1
-                await asyncio.sleep(0.5)
-                continue
-            page = json.loads(body)
-            fetch = False
-            for e in page["events"]:
-                if e["type"] == "content":
-                    key = ("content", hall_id, str(e["data"]["version"]))
-                    tally.got[key].setdefault(idx, now)
-                    tally.got_via[key].setdefault(idx, conn.upstream)
-                    fetch = True
-                elif e["type"] == "call":
-                    key = ("call", hall_id, str(e["data"]["number"]))
-                    tally.got[key].setdefault(idx, now)
-                    tally.got_via[key].setdefault(idx, conn.upstream)
-            after = page["last_seq"]
-            if first:
-                first = False
-                counted[0] += 1
-                if counted[0] == total:
-                    ready.set()
-            elif fetch:  # as a kiosk does: the new version, unless it has it already
-                h = {**headers, "If-None-Match": etag} if etag else headers
-                try:
-                    status, _snap = await conn.ask("GET", "/api/v1/kiosk/content", h)
-                except (OSError, asyncio.IncompleteReadError, ValueError, TimeoutError) as exc:
-                    tally.errors[f"content {type(exc).__name__}"] += 1
-                    continue
-                if status not in (200, 304):
-                    tally.errors[f"content {status}"] += 1
-    finally:
-        conn.close()
-
-
-async def _login(port: int) -> str:
-    conn = Conn(port)
-    body = json.dumps({"username": ADMIN_USER, "password": ADMIN_PASSWORD}).encode()
-    status, data = await conn.ask(
-        "POST", "/api/v1/auth/token", {"Content-Type": "application/json"}, body
-    )
-    conn.close()
-    if status != 200:
-        raise RuntimeError(f"admin login: {status} {data[:200]!r}")
-    token: str = json.loads(data)["access_token"]
-    return token
-
-
-async def issue_tickets(
-    port: int, jobs: list[tuple[str, str]], clients: int, tally: Tally
-) -> tuple[int, float]:
-    """Issue one ticket per (kiosk token, queue) job over ``clients`` connections."""
-    todo = iter(jobs)
-    issued = 0
-
-    async def one() -> None:
-        nonlocal issued
-        conn = Conn(port)
-        for token, queue in todo:
-            headers = {
-                **_auth(token),
-                "Content-Type": "application/json",
-                "Idempotency-Key": uuid.uuid4().hex,
-            }
-            status, data = await conn.ask(
-                "POST", "/api/v1/tickets", headers, json.dumps({"queue": queue}).encode()
-            )
-            if status in (200, 201):
-                issued += 1
-            else:
-                tally.errors[f"ticket {status} {data[:80]!r}"] += 1
-        conn.close()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(one() for _ in range(clients)))
-    return issued, time.perf_counter() - started
-
-
-async def counter_loop(
-    port: int,
-    staff: str,
-    counter_id: int,
-    hall_id: str,
-    until: float,
-    interval: float,
-    tally: Tally,
-) -> None:
-    conn = Conn(port)
-    headers = {**_auth(staff), "Content-Type": "application/json"}
-    await asyncio.sleep(random.uniform(0, interval))
-    while time.perf_counter() < until:
-        t0 = time.perf_counter()
-        try:
-            status, data = await conn.ask(
-                "POST", f"/api/v1/counters/{counter_id}/call-next", headers, b"{}"
-            )
-        except (OSError, asyncio.IncompleteReadError, ValueError, TimeoutError) as exc:
-            tally.errors[f"call {type(exc).__name__}"] += 1
-            continue
-        now = time.perf_counter()
-        if status == 200:
-            key = ("call", hall_id, str(json.loads(data)["number"]))
-            tally.sent[key] = now
-            tally.sent_via[key] = conn.upstream
-        elif status in (404, 409):
-            tally.empty_calls += 1
-        else:
-            tally.errors[f"call {status} {data[:80]!r}"] += 1
-        await asyncio.sleep(max(0.0, interval - (now - t0)) * random.uniform(0.8, 1.2))
-    conn.close()
-
-
-async def editor_loop(
-    port: int,
-    staff: str,
-    halls: list[str],
-    contents: dict[str, dict[str, Any]],
-    start: float,
-    spacing: float,
-    tally: Tally,
-) -> None:
-    """Edit each hall of ``halls`` once, the i-th at ``start + i * spacing``."""
-    conn = Conn(port)
-    headers = {**_auth(staff), "Content-Type": "application/json"}
-    for i, hall_id in enumerate(halls):
-        await asyncio.sleep(max(0.0, start + i * spacing - time.perf_counter()))
-        content = contents[hall_id]
-        content["hall"]["intro"] = f"区模拟编辑 {uuid.uuid4().hex[:8]}"
-        body = json.dumps(content, ensure_ascii=False).encode()
-        status, data = await conn.ask("PUT", f"/api/v1/halls/{hall_id}/content", headers, body)
-        now = time.perf_counter()
-        if status == 200:
-            key = ("content", hall_id, str(json.loads(data)["version"]))
-            tally.sent[key] = now
-            tally.sent_via[key] = conn.upstream
-        else:
-            tally.errors[f"edit {status} {data[:120]!r}"] += 1
-    conn.close()
 
 
 @dataclass
@@ -384,11 +115,11 @@ async def simulate(
     port: int, district: District, workers: list[Any], args: argparse.Namespace
 ) -> RunResult:
     tally = Tally()
-    staff = await _login(port)
+    staff = await login(port)
     halls = district.halls
     tokens = {h.hall_id: h.kiosk_tokens for h in halls}
     conn = Conn(port)
-    status, data = await conn.ask("GET", "/api/v1/counters", _auth(staff))
+    status, data = await conn.ask("GET", "/api/v1/counters", auth(staff))
     if status != 200:
         raise RuntimeError(f"counters: {status} {data[:200]!r}")
     by_hall: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -402,7 +133,7 @@ async def simulate(
     ]
     contents = {}
     for h in halls:
-        status, data = await conn.ask("GET", f"/api/v1/halls/{h.hall_id}/content", _auth(staff))
+        status, data = await conn.ask("GET", f"/api/v1/halls/{h.hall_id}/content", auth(staff))
         if status != 200:
             raise RuntimeError(f"content of {h.hall_id}: {status}")
         contents[h.hall_id] = json.loads(data)["content"]
@@ -416,7 +147,7 @@ async def simulate(
         for hall_id, counter in chosen
     ]
     issued, took = await issue_tickets(port, jobs, 50, tally)
-    print(f"    {issued} tickets issued in {took:.1f} s (load {_load()})", flush=True)
+    print(f"    {issued} tickets issued in {took:.1f} s (load {load()})", flush=True)
     # The kiosks: every one connected and caught up before anything happens.
     ready = asyncio.Event()
     counted = [0]
@@ -441,7 +172,7 @@ async def simulate(
 
     await asyncio.sleep(1.0)
 
-    load_before = _load()
+    load_before = load()
     cpu0, wcpu0, t0 = (
         time.process_time(),
         sum(w.cpu_seconds() for w in workers),
@@ -470,7 +201,7 @@ async def simulate(
     elapsed = time.perf_counter() - t0
     cpu = time.process_time() - cpu0
     wcpu = sum(w.cpu_seconds() for w in workers) - wcpu0
-    load_after = _load()
+    load_after = load()
     for task in kiosk_tasks:
         task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
@@ -503,10 +234,10 @@ async def simulate(
         seconds=elapsed,
         seed_seconds=district.seed_seconds,
         errors=dict(tally.errors),
-        edit_p99_same_ms=_pct(edit_same, 99) * 1000,
-        edit_p99_other_ms=_pct(edit_other, 99) * 1000,
-        call_p99_same_ms=_pct(call_same, 99) * 1000,
-        call_p99_other_ms=_pct(call_other, 99) * 1000,
+        edit_p99_same_ms=pct(edit_same, 99) * 1000,
+        edit_p99_other_ms=pct(edit_other, 99) * 1000,
+        call_p99_same_ms=pct(call_same, 99) * 1000,
+        call_p99_other_ms=pct(call_other, 99) * 1000,
     )
 
 
@@ -532,7 +263,7 @@ def run_once(pg: PrivatePostgres, workers: int, args: argparse.Namespace) -> Run
 
 
 def _ms(values: list[float], p: float) -> str:
-    return f"{_pct(values, p) * 1000:,.0f}"
+    return f"{pct(values, p) * 1000:,.0f}"
 
 
 def print_table(results: list[RunResult]) -> None:
@@ -544,8 +275,8 @@ def print_table(results: list[RunResult]) -> None:
     )
     print("|---|---|---|---|---|---|---|---|")
     for r in results:
-        edit_ok = "✔" if _pct(r.edit_lat, 99) <= EDIT_TARGET_S else "✘"
-        call_ok = "✔" if _pct(r.call_lat, 99) <= CALL_TARGET_S else "✘"
+        edit_ok = "✔" if pct(r.edit_lat, 99) <= EDIT_TARGET_S else "✘"
+        call_ok = "✔" if pct(r.call_lat, 99) <= CALL_TARGET_S else "✘"
         print(
             f"| {r.workers} | {r.load_before} → {r.load_after} "
             f"| {r.edits} → {len(r.edit_lat)}/{r.edit_expected} ({r.edit_missing}) "
@@ -611,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         f"district simulation: {args.halls} halls × {args.kiosks_per_hall} kiosks, "
         f"{args.counters} counters (a call every {args.call_interval:g} s each), every hall "
         f"edited once in {args.seconds:g} s; workers {args.workers}, {args.runs} run(s) each; "
-        f"{os.cpu_count()} cpus (nproc), load {_load()}, {loop}, fd limit {fds}",
+        f"{os.cpu_count()} cpus (nproc), load {load()}, {loop}, fd limit {fds}",
         flush=True,
     )
     results: list[RunResult] = []
@@ -644,12 +375,12 @@ def main(argv: list[str] | None = None) -> int:
                 [
                     {
                         **{k: v for k, v in vars(r).items() if not k.endswith("_lat")},
-                        "edit_p50_ms": _pct(r.edit_lat, 50) * 1000,
-                        "edit_p99_ms": _pct(r.edit_lat, 99) * 1000,
-                        "edit_max_ms": _pct(r.edit_lat, 100) * 1000,
-                        "call_p50_ms": _pct(r.call_lat, 50) * 1000,
-                        "call_p99_ms": _pct(r.call_lat, 99) * 1000,
-                        "call_max_ms": _pct(r.call_lat, 100) * 1000,
+                        "edit_p50_ms": pct(r.edit_lat, 50) * 1000,
+                        "edit_p99_ms": pct(r.edit_lat, 99) * 1000,
+                        "edit_max_ms": pct(r.edit_lat, 100) * 1000,
+                        "call_p50_ms": pct(r.call_lat, 50) * 1000,
+                        "call_p99_ms": pct(r.call_lat, 99) * 1000,
+                        "call_max_ms": pct(r.call_lat, 100) * 1000,
                         "complete": r.complete,
                     }
                     for r in results
