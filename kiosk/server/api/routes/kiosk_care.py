@@ -11,8 +11,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from kiosk.core.media import MediaRefused
-from kiosk.core.wire import CareCommandsPublic, CareLogCreate, ErrorPublic
+from kiosk.core.wire import CareCommandsPublic, CareLogCreate
 from kiosk.server.api.deps import CurrentKiosk, Runtime
+from kiosk.server.api.responses import error_responses
 from kiosk.server.errors import ApiError
 from kiosk.server.kiosk_care import (
     MAX_SCREENSHOT_BYTES,
@@ -26,10 +27,7 @@ from kiosk.server.media import check_media
 
 router = APIRouter(tags=["kiosk"])
 
-_ERRORS: dict[int | str, dict[str, object]] = {
-    401: {"model": ErrorPublic},
-    403: {"model": ErrorPublic},
-}
+_ERRORS = error_responses(401, 403)
 
 
 @router.get("/kiosk/care/commands", response_model=CareCommandsPublic, responses=_ERRORS)
@@ -45,7 +43,7 @@ async def care_commands(kiosk: CurrentKiosk, runtime: Runtime) -> CareCommandsPu
     "/kiosk/care/screenshot",
     status_code=204,
     response_class=Response,
-    responses={**_ERRORS, 413: {"model": ErrorPublic}, 415: {"model": ErrorPublic}},
+    responses=error_responses(401, 403, 413, 415),
     openapi_extra={
         "requestBody": {
             "required": True,
