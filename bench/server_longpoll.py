@@ -32,6 +32,8 @@ from _server_under_test import (
     server_under_test,
 )
 
+from devkit import logins
+
 STEPS = (1000, 2000, 4000)
 QUICK_STEPS = (500, 2000)
 WAIT_S = 30
@@ -51,13 +53,7 @@ def _json(url: str, token: str, body: dict[str, Any] | None = None) -> Any:
 
 def staff_token(server: ServerUnderTest) -> str:
     """A bearer token of the demo district admin (may act on every hall)."""
-    login = server.credentials["admin"]
-    out = _json(
-        f"{server.base_url}/api/v1/auth/token",
-        "",
-        {"username": login["username"], "password": login["password"]},
-    )
-    return str(out["access_token"])
+    return logins.staff_token(f"{server.base_url}/api/v1", server.credentials)
 
 
 class Pollers:

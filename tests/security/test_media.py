@@ -37,6 +37,7 @@ from PIL import Image
 
 from tests.utils.admin_web import AdminClient, admin_client, kiosk_content, staff_client
 from tests.utils.browser import CHROMIUM_ARGS
+from tests.utils.logins import staff_token
 from tests.utils.servers import RunningServer, start_server
 
 HALL = "youyi-yuan"
@@ -88,14 +89,7 @@ def bomb() -> bytes:
 
 
 def api_token(server: RunningServer, role: str = "staff") -> dict[str, str]:
-    login = server.credentials["admin"] if role == "admin" else server.credentials["staff"][HALL]
-    r = requests.post(
-        f"{server.api}/auth/token",
-        json={"username": login["username"], "password": login["password"]},
-        timeout=TIMEOUT,
-    )
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+    return {"Authorization": f"Bearer {staff_token(server, None if role == 'admin' else HALL)}"}
 
 
 def kiosk_headers(server: RunningServer) -> dict[str, str]:
