@@ -9,4 +9,4 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-pytest_plugins = ["tests.utils.postgres", "tests.utils.hall_clock"]
+pytest_plugins = ["tests.utils.postgres", "tests.utils.hall_clock", "tests.utils.browser"]

@@ -6,7 +6,6 @@ and call the next resident from the counter console and watch the phone page cha
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,20 +14,11 @@ import requests
 
 from kiosk.core import clock
 from tests.utils.admin_web import counters_of, issue_ticket, kiosk_content
-from tests.utils.browser import CHROMIUM_ARGS
 from tests.utils.csp import watch_csp
 from tests.utils.servers import RunningServer
+from tests.utils.waiting import until as _until
 
 HALL = "youyi-yuan"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture()
@@ -46,17 +36,6 @@ def page(browser: Any, admin_server: RunningServer) -> Iterator[Any]:
     yield page
     context.close()
     assert csp_violations == [], "the admin pages broke their own Content-Security-Policy"
-
-
-def _until(check: Any, what: str, timeout: float = 15) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def _events(server: RunningServer, after: int, wait: float) -> dict[str, Any]:

@@ -5,28 +5,17 @@ queue says so, and a window whose own queues are empty is told who waits elsewhe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
-from tests.admin.test_browser import _until
 from tests.utils.admin_web import counters_of, issue_ticket, staff_client
-from tests.utils.browser import CHROMIUM_ARGS
 from tests.utils.servers import RunningServer
+from tests.utils.waiting import until as _until
 
 HALL = "huayang"  # window 1: E F G J; window 2: A B C D H and the closed I
 BUTTONS = ["叫下一位", "重呼", "开始办理", "办结", "过号", "转队列"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _window(server: RunningServer, number: int) -> dict[str, Any]:

@@ -5,13 +5,9 @@ moved resident told from which queue to which."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
 from tests.utils.admin_web import counters_of, issue_ticket, staff_client
-from tests.utils.browser import CHROMIUM_ARGS
 from tests.utils.servers import RunningServer
 
 HALL = "huayang"
@@ -24,15 +20,6 @@ WIDEST = """() => {
   }
   return {scroll: document.documentElement.scrollWidth, inner: window.innerWidth, right};
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _fits(page: Any) -> None:

@@ -25,8 +25,8 @@ from PIL import Image
 from kiosk.core import clock
 from kiosk.server.kiosk_care import screen_stuck
 from kiosk.sync.care import RESTART_EXIT_CODE, LogRing, ScreenWatch, parse_commands
-from tests.utils.browser import CHROMIUM_ARGS
 from tests.utils.servers import RunningServer, start_server
+from tests.utils.waiting import until
 
 REPO = Path(__file__).resolve().parents[2]
 HALL = "mingshi-haoting"
@@ -156,23 +156,7 @@ def _start_kiosk(server: RunningServer, where: Path) -> subprocess.Popen[bytes]:
 
 
 def _until(check: Any, what: str, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.2)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    return until(check, what, timeout, step=0.2)
 
 
 def _admin_page(browser: Any, server: RunningServer, width: int = 1400) -> Any:

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from tests.utils.admin_web import admin_routes, counters_of, fill, issue_ticket, route_values
-from tests.utils.browser import CHROMIUM_ARGS
 from tests.utils.csp import watch_csp
 from tests.utils.servers import RunningServer, start_server
 
@@ -23,15 +22,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     running = start_server(tmp_path_factory.mktemp("csp-pages"))
     yield running
     running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _logged_in(browser: Any, server: RunningServer, login: dict[str, str]) -> Any:

@@ -36,7 +36,6 @@ import requests
 from PIL import Image
 
 from tests.utils.admin_web import AdminClient, admin_client, kiosk_content, staff_client
-from tests.utils.browser import CHROMIUM_ARGS
 from tests.utils.logins import staff_token
 from tests.utils.servers import RunningServer, start_server
 
@@ -156,15 +155,6 @@ def draft_with_photo(server: RunningServer, staff: AdminClient, digest: str) -> 
 def account_names(server: RunningServer) -> set[str]:
     with sqlite_of(server) as conn:
         return {r[0] for r in conn.execute("SELECT username FROM staff_accounts")}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def admin_page(browser: Any, server: RunningServer) -> tuple[Any, Any, list[str]]:

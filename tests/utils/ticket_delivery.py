@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from kiosk.sync.client import HallClient
 from kiosk.sync.courier import TicketCourier
 from kiosk.sync.outbox import TicketOutbox
 from tests.utils.servers import RunningServer, run_cli, start_server
+from tests.utils.waiting import until
 
 #: Generous: the suite runs on a loaded 2-core machine. Behaviour, not speed, is asserted.
 DEADLINE = 60.0
@@ -31,14 +31,7 @@ def fast_backoff() -> Backoff:
 
 
 def wait_until(what: str, condition: Callable[[], Any], timeout: float = DEADLINE) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout} s")
-        time.sleep(0.05)
+    return until(condition, what, timeout, step=0.05)
 
 
 @dataclass
