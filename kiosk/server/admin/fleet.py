@@ -238,15 +238,16 @@ async def fleet_care(
 async def fleet_screenshot(runtime: Runtime, session: CurrentSession, device_id: RowId) -> Response:
     """The kiosk's latest screenshot (never cached: it is replaced by the next one)."""
 
-    def read(conn: Connection) -> tuple[bytes, str] | None:
+    def read(conn: Connection) -> tuple[bytes, str] | str:
         row = _care_target(conn, device_id)
         if row is None or not session.staff.may_manage(row.hall_id):
-            raise AdminPageError(404, "没有这台自助机的截图")
-        return read_screenshot(conn, device_id)
+            # Another hall's kiosk reads as no kiosk at all: its existence is not told.
+            return "没有这台自助机的截图"
+        return read_screenshot(conn, device_id) or "这台自助机还没有截图，请先点“查看屏幕”"
 
     found = await runtime.db.read(read)
-    if found is None:  # the page links it only once there is one: back there, and why
-        return redirect(f"/admin/fleet#kiosk-{device_id}", "这台自助机还没有截图，请先点“查看屏幕”")
+    if isinstance(found, str):  # the page links it only once there is one: back, and why
+        return redirect(f"/admin/fleet#kiosk-{device_id}", found)
     data, mime = found
     return Response(
         data,
