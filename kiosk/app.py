@@ -2,7 +2,8 @@
 
 It owns the header, the screen manager, the "now calling" strip and the 返回 / 首页 bar;
 loads each screen the first time it is needed and keeps it; feeds content and sync
-status to them on the Kivy main thread; and sends everyone home after the idle time.
+status to them on the Kivy main thread; and sends everyone home after the idle time
+(:mod:`kiosk.idle_watch`).
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ from kiosk.core.content import HallContent, Snapshot
 from kiosk.core.wire import EventPublic, EventType
 from kiosk.feed import ContentFeed
 from kiosk.i18n import install
-from kiosk.idle import IdleState, IdleTimer
+from kiosk.idle import IdleTimer
+from kiosk.idle_watch import ATTRACT_AFTER, ATTRACT_STEP, IdleWatch
 from kiosk.screens import SCREENS, WARM_UP, WARM_UP_FILLED
 from kiosk.screens.base import KioskScreen
-from kiosk.screens.home import HomeScreen
 from kiosk.settings import KioskSettings
 from kiosk.sync.status import SyncStatus
 from kiosk.theme import theme
@@ -51,12 +52,8 @@ log = logging.getLogger("kiosk.app")
 #: How many "could not be shown" lines the maintenance screen keeps (newest last).
 NOT_SHOWN_KEPT = 20
 
-#: Seconds without a touch on home before the attract loop starts, and its step.
-ATTRACT_AFTER = 8.0
-ATTRACT_STEP = 5.0
 
-
-class KioskApp(App):
+class KioskApp(IdleWatch, App):
     """Wires settings, content feed, screens and navigation; holds no screen logic."""
 
     content = ObjectProperty(None, allownone=True)
@@ -368,55 +365,6 @@ class KioskApp(App):
         )
         if "maintenance" in self.screens:
             self.screens["maintenance"].refresh()
-
-    # -- idle ------------------------------------------------------------------------
-
-    def _on_any_touch(self, *_args: Any) -> None:
-        self.idle.touched()
-        self._clean = False
-        home = self.screens.get("home")
-        if self.current_name == "home" and isinstance(home, HomeScreen):
-            home.stop_attract()
-
-    def _tick(self, _dt: float) -> None:
-        state = self.idle.state()
-        if self.current_name == "home" and not self.history:
-            self._hide_warning()
-            quiet = self.idle.quiet_for()
-            if state is IdleState.EXPIRED and not self._clean:
-                self.reset()  # screens left behind forget the last resident too
-                self._clean = True
-            if quiet >= self.attract_after and quiet - self._last_attract >= self.attract_step:
-                self._last_attract = quiet
-                home = self.screens["home"]
-                if isinstance(home, HomeScreen):
-                    home.attract()
-            return
-        if state is IdleState.EXPIRED:
-            self.reset()
-            self._clean = True
-            self._last_attract = 0.0
-        elif state is IdleState.WARNING:
-            self._show_warning()
-        else:
-            self._hide_warning()
-
-    def _show_warning(self) -> None:
-        from kiosk.widgets.idle import IdleWarning
-
-        if self._warning is None:
-            self._warning = IdleWarning(keep_using=self._keep_using)
-            self._warning.open(animation=False)
-        self._warning.seconds_left = int(self.idle.seconds_left() + 0.99)
-
-    def _hide_warning(self) -> None:
-        if self._warning is not None:
-            self._warning.dismiss(animation=False)
-            self._warning = None
-
-    def _keep_using(self) -> None:
-        self.idle.touched()
-        self._hide_warning()
 
     @property
     def content_version(self) -> int | None:

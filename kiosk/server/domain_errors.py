@@ -7,7 +7,7 @@ admin into a page or a flash message in one place (:mod:`kiosk.server.admin.web`
 
 from __future__ import annotations
 
-__all__ = ["Conflict", "DomainError", "Forbidden", "Invalid", "NotFound"]
+__all__ = ["Conflict", "DomainError", "Forbidden", "Invalid", "NotFound", "TooMany"]
 
 
 class DomainError(Exception):
@@ -34,3 +34,14 @@ class Invalid(DomainError):
 
 class Forbidden(DomainError):
     """The staff member may not touch this (another hall's window)."""
+
+
+class TooMany(DomainError):
+    """Too much too fast (a kiosk's rate or its day's allowance): try again after
+    ``retry_after`` seconds."""
+
+    def __init__(
+        self, code: str, message: str, *, retry_after: int, field: str | None = None
+    ) -> None:
+        super().__init__(code, message, field=field)
+        self.retry_after = retry_after

@@ -21,7 +21,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kiosk.core.validation_messages import error_message, field_path
 from kiosk.server.db import storage_problem
-from kiosk.server.domain_errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from kiosk.server.domain_errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    TooMany,
+)
 
 __all__ = [
     "ApiError",
@@ -63,6 +70,7 @@ _DOMAIN_STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
     Forbidden: 403,
     Conflict: 409,
+    TooMany: 429,
     Invalid: 422,
 }
 
@@ -70,7 +78,8 @@ _DOMAIN_STATUS: dict[type[DomainError], int] = {
 def api_error(exc: DomainError) -> ApiError:
     """The API's answer to a refusal of the domain."""
     status = next((s for kind, s in _DOMAIN_STATUS.items() if isinstance(exc, kind)), 422)
-    return ApiError(status, exc.code, exc.message, field=exc.field)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooMany) else None
+    return ApiError(status, exc.code, exc.message, field=exc.field, headers=headers)
 
 
 def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
@@ -156,7 +165,7 @@ async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
 async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     found = api_error(exc)
-    return JSONResponse(found.body(), status_code=found.status)
+    return JSONResponse(found.body(), status_code=found.status, headers=found.headers)
 
 
 async def _database_refused(_request: Request, exc: Exception) -> JSONResponse:

@@ -23,7 +23,8 @@ from kiosk.core.wire import API_PREFIX, TicketCreate
 from kiosk.server.api.headers import IDEMPOTENCY_KEY, bearer_token
 from kiosk.server.auth import KioskPrincipal, StaffPrincipal
 from kiosk.server.content_store import newer_than_cached
-from kiosk.server.errors import ApiError, storage_error
+from kiosk.server.domain_errors import DomainError
+from kiosk.server.errors import api_error, storage_error
 from kiosk.server.tickets import IssueRequest
 
 if TYPE_CHECKING:
@@ -160,7 +161,7 @@ class HotPaths:
         try:
             result = await runtime.writer.submit(IssueRequest(who, hall.hall_id, key, create))
         except Exception as exc:
-            refusal = exc if isinstance(exc, ApiError) else storage_error(exc)
+            refusal = api_error(exc) if isinstance(exc, DomainError) else storage_error(exc)
             if refusal is None:
                 raise  # a bug: the server's error middleware answers the JSON 500
             payload = json.dumps(refusal.body(), ensure_ascii=False, separators=(",", ":")).encode()

@@ -29,7 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from kiosk.server.db import as_utc, utcnow
-from kiosk.server.errors import ApiError
+from kiosk.server.domain_errors import TooMany
 from kiosk.server.models import BigId, Time, metadata
 
 __all__ = ["KioskQuota", "kiosk_allowance", "kiosk_rate", "refusals"]
@@ -157,14 +157,13 @@ class KioskQuota:
             .values(refused=kiosk_rate.c.refused + count, refused_at=now)
         )
 
-    def allowance_spent(self, queue: str) -> ApiError:
-        return ApiError(
-            429,
+    def allowance_spent(self, queue: str) -> TooMany:
+        return TooMany(
             "kiosk_quota",
             f"本机今天在 {queue} 队列已取满 {self.numbers_per_queue_day} 个号码，"
             "请用本机备用号段或到窗口取号",
             field="queue",
-            headers={"Retry-After": "3600"},
+            retry_after=3600,
         )
 
     def take_tickets(self, conn: Connection, device_id: int, count: int) -> tuple[int, int]:
@@ -268,13 +267,12 @@ class KioskQuota:
             )
         return out
 
-    def too_fast(self, retry_after: int) -> ApiError:
-        return ApiError(
-            429,
+    def too_fast(self, retry_after: int) -> TooMany:
+        return TooMany(
             "rate_limited",
             f"本机提交号码过于频繁（每分钟最多 {self.per_minute:g} 张），"
             f"请 {retry_after} 秒后再提交",
-            headers={"Retry-After": str(retry_after)},
+            retry_after=retry_after,
         )
 
 

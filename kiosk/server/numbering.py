@@ -21,7 +21,7 @@ from kiosk.core.wire import LeasedNumber
 from kiosk.server import models as m
 from kiosk.server.auth import KioskPrincipal
 from kiosk.server.db import utcnow
-from kiosk.server.errors import ApiError
+from kiosk.server.domain_errors import Conflict, DomainError, Invalid
 from kiosk.server.kiosk_quota import KioskQuota
 
 __all__ = ["MAX_SEQ", "Numbered", "allocate", "check_leased_number", "grant_lease"]
@@ -98,8 +98,8 @@ def allocate_many(conn: Connection, wants: list[tuple[str, str, dt.date, int]]) 
     return [last[(hall, queue, day)] for hall, queue, day, _ in wants]
 
 
-def _queue_full(queue: str) -> ApiError:
-    return ApiError(409, "queue_full", f"{queue} 队列今天的号码已经发完（最多 {MAX_SEQ} 个）")
+def _queue_full(queue: str) -> DomainError:
+    return Conflict("queue_full", f"{queue} 队列今天的号码已经发完（最多 {MAX_SEQ} 个）")
 
 
 def next_number(conn: Connection, hall_id: str, queue: str, day: dt.date) -> Numbered:
@@ -151,26 +151,24 @@ def check_leased_number(
     try:
         parsed = parse_number(number.text)
     except ValueError as exc:
-        raise ApiError(422, "invalid_number", str(exc), field="number.text") from None
+        raise Invalid("invalid_number", str(exc), field="number.text") from None
     if parsed.prefix != queue or parsed.seq != number.seq:
-        raise ApiError(
-            422,
+        raise Invalid(
             "invalid_number",
             f"号码 {number.text} 与队列 {queue}、序号 {number.seq} 不一致",
             field="number.text",
         )
     if number.lease_id is None:
         if parsed.kiosk_no != kiosk.kiosk_no:
-            raise ApiError(
-                422,
+            raise Invalid(
                 "invalid_number",
                 f"号码 {number.text} 不是本机（{kiosk.kiosk_no} 号自助机）的备用号段",
                 field="number.text",
             )
         return Numbered(parsed.seq, number.text, "fallback", None)
     if parsed.kiosk_no is not None:
-        raise ApiError(
-            422, "invalid_number", f"租用号段里的号码不应带机号：{number.text}", field="number.text"
+        raise Invalid(
+            "invalid_number", f"租用号段里的号码不应带机号：{number.text}", field="number.text"
         )
     lease = None
     if number.lease_id <= 2**62:  # larger ids cannot exist (and overflow the column)
@@ -181,15 +179,13 @@ def check_leased_number(
         or lease.queue != queue
         or lease.service_day != number.service_day
     ):
-        raise ApiError(
-            422,
+        raise Invalid(
             "unknown_lease",
             f"号段 {number.lease_id} 不属于本机的 {queue} 队列 {number.service_day}",
             field="number.lease_id",
         )
     if not lease.start_seq <= number.seq <= lease.end_seq:
-        raise ApiError(
-            422,
+        raise Invalid(
             "invalid_number",
             f"序号 {number.seq} 不在号段 {lease.start_seq}–{lease.end_seq} 之内",
             field="number.seq",

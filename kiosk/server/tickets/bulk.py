@@ -14,7 +14,7 @@ from kiosk.core.wire import EventType, TicketState
 from kiosk.server.auth import KioskPrincipal
 from kiosk.server.content_store import HallDirectory, HallEntry
 from kiosk.server.db import utcnow
-from kiosk.server.errors import ApiError
+from kiosk.server.domain_errors import Conflict, DomainError
 from kiosk.server.events import lock_halls_events
 from kiosk.server.kiosk_quota import KioskQuota
 from kiosk.server.numbering import MAX_SEQ, allocate_many
@@ -33,7 +33,7 @@ def _charge_kiosks(
     quota: KioskQuota,
     halls: HallDirectory,
     today: Callable[[HallEntry], dt.date],
-) -> dict[int, ApiError]:
+) -> dict[int, DomainError]:
     """Each kiosk's new tickets against its rate and its daily allowance of counter numbers
     (kiosk/server/kiosk_quota.py); returns the refusals by request index."""
     fresh: dict[int, list[int]] = {}
@@ -44,7 +44,7 @@ def _charge_kiosks(
         if isinstance(req.principal, KioskPrincipal) and new:
             seen.add(ident)
             fresh.setdefault(req.principal.device_id, []).append(i)
-    refused: dict[int, ApiError] = {}
+    refused: dict[int, DomainError] = {}
     rates = quota.take_tickets_many(conn, {d: len(members) for d, members in fresh.items()})
     wanting: dict[tuple[int, str, dt.date], list[int]] = {}
     for device_id, members in sorted(fresh.items()):
@@ -67,7 +67,7 @@ def issue_many(
     halls: HallDirectory,
     view: TicketView,
     quota: KioskQuota | None = None,
-) -> list[IssueResult | ApiError]:
+) -> list[IssueResult | DomainError]:
     """Issue many tickets in the caller's transaction with a handful of statements.
 
     The common case — a new, server-numbered ticket — is done in bulk: one look-up of
@@ -77,7 +77,7 @@ def issue_many(
     numbers, a key repeated within the batch) and any bulk step that hits a constraint
     goes through :func:`issue_one`, one by one, afterwards.
     """
-    results: list[IssueResult | ApiError | None] = [None] * len(requests)
+    results: list[IssueResult | DomainError | None] = [None] * len(requests)
     existing = {
         (row.principal, row.idempotency_key)
         for row in conn.execute(
@@ -124,7 +124,7 @@ def issue_many(
             continue
         try:
             hall = validate(halls.get_sync(conn, req.hall_id), req.hall_id, req.body)
-        except ApiError as exc:
+        except DomainError as exc:
             results[i] = exc
             continue
         seen.add(ident)
@@ -149,7 +149,7 @@ def issue_many(
     for i in later:
         try:
             results[i] = issue_one(conn, requests[i], halls, view)
-        except ApiError as exc:
+        except DomainError as exc:
             results[i] = exc
     assert all(r is not None for r in results)
     return [r for r in results if r is not None]
@@ -159,7 +159,7 @@ def _bulk(
     conn: Connection,
     requests: list[IssueRequest],
     groups: dict[tuple[str, str, dt.date], list[int]],
-    results: list[IssueResult | ApiError | None],
+    results: list[IssueResult | DomainError | None],
     now: dt.datetime,
     halls: HallDirectory,
     view: TicketView,
@@ -185,8 +185,8 @@ def _bulk(
         first = last - len(members) + 1
         for seq, i in zip(range(first, last + 1), members, strict=True):
             if seq > MAX_SEQ:
-                results[i] = ApiError(
-                    409, "queue_full", f"{queue} 队列今天的号码已经发完（最多 {MAX_SEQ} 个）"
+                results[i] = Conflict(
+                    "queue_full", f"{queue} 队列今天的号码已经发完（最多 {MAX_SEQ} 个）"
                 )
                 continue
             req = requests[i]

@@ -19,7 +19,7 @@ from kiosk.core.wire import EventType, TicketCreate, TicketPublic, TicketState
 from kiosk.server.auth import KioskPrincipal, Principal
 from kiosk.server.content_store import HallDirectory, HallEntry
 from kiosk.server.db import utcnow
-from kiosk.server.errors import ApiError
+from kiosk.server.domain_errors import Conflict, Invalid, NotFound
 from kiosk.server.events import record_event
 from kiosk.server.numbering import Numbered, check_leased_number, next_number
 from kiosk.server.tickets import sql
@@ -56,8 +56,7 @@ def _by_key(conn: Connection, principal: str, key: str) -> Row[Any] | None:
 
 def replay(row: Row[Any], digest: str, key: str) -> None:
     if row.request_hash != digest:
-        raise ApiError(
-            409,
+        raise Conflict(
             "idempotency_conflict",
             f"Idempotency-Key {key} 已用于另一张不同内容的取号请求",
             field="Idempotency-Key",
@@ -67,13 +66,13 @@ def replay(row: Row[Any], digest: str, key: str) -> None:
 def validate(hall: HallEntry | None, hall_id: str, body: TicketCreate) -> HallEntry:
     """The hall, when it exists and has the queue and service asked for; else the refusal."""
     if hall is None:
-        raise ApiError(404, "unknown_hall", f"没有编号为 {hall_id} 的大厅", field="hall_id")
+        raise NotFound("unknown_hall", f"没有编号为 {hall_id} 的大厅", field="hall_id")
     queue = hall.queue(body.queue)
     if queue is None:
-        raise ApiError(422, "unknown_queue", f"本大厅没有 {body.queue} 队列", field="queue")
+        raise Invalid("unknown_queue", f"本大厅没有 {body.queue} 队列", field="queue")
     if body.service_id is not None and not hall.has_service(body.service_id):
-        raise ApiError(
-            422, "unknown_service", f"本大厅没有编号为 {body.service_id} 的服务", field="service_id"
+        raise Invalid(
+            "unknown_service", f"本大厅没有编号为 {body.service_id} 的服务", field="service_id"
         )
     return hall
 
@@ -91,8 +90,8 @@ def _public_id(conn: Connection, wanted: str | None) -> str:
 def _check_day(hall: HallEntry, day: dt.date) -> None:
     today = service_day(utcnow(), hall.zone)
     if not today - dt.timedelta(days=7) <= day <= today + dt.timedelta(days=1):
-        raise ApiError(
-            422, "invalid_number", f"号码的日期 {day} 不在允许范围内", field="number.service_day"
+        raise Invalid(
+            "invalid_number", f"号码的日期 {day} 不在允许范围内", field="number.service_day"
         )
 
 
@@ -130,9 +129,7 @@ def issue_one(
         with _item_scope(conn):
             if body.number is not None:
                 if not isinstance(req.principal, KioskPrincipal):
-                    raise ApiError(
-                        422, "invalid_number", "只有自助机可以提交离线号码", field="number"
-                    )
+                    raise Invalid("invalid_number", "只有自助机可以提交离线号码", field="number")
                 _check_day(hall, body.number.service_day)
                 numbered = check_leased_number(conn, req.principal, body.queue, body.number)
                 day = body.number.service_day
@@ -191,8 +188,6 @@ def issue_one(
             # issue it again, now under an id of the server's.
             return issue_one(conn, req, halls, view, again=True)
         text = numbered.text if numbered is not None else ""
-        raise ApiError(
-            409, "number_taken", f"号码 {text} 已经被使用", field="number.text"
-        ) from None
+        raise Conflict("number_taken", f"号码 {text} 已经被使用", field="number.text") from None
     issued = row.with_id(ticket_id)
     return IssueResult(view.public(conn, issued, hall), True, (req.hall_id, seq))

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from kiosk.server.content_store import HallDirectory
 from kiosk.server.db import Database
-from kiosk.server.errors import ApiError
+from kiosk.server.domain_errors import DomainError
 from kiosk.server.events import EventHub, HallSeen
 from kiosk.server.kiosk_quota import KioskQuota
 from kiosk.server.tickets.bulk import issue_many
@@ -67,7 +67,9 @@ class IssueWriter:
         await self._queue.put(_Job(request, future))
         return await future
 
-    def _transaction(self, conn: Connection, *, jobs: list[_Job]) -> list[IssueResult | ApiError]:
+    def _transaction(
+        self, conn: Connection, *, jobs: list[_Job]
+    ) -> list[IssueResult | DomainError]:
         return issue_many(conn, [job.request for job in jobs], self.halls, self.view, self.quota)
 
     async def _run(self) -> None:
@@ -97,7 +99,7 @@ class IssueWriter:
             for job, result in zip(jobs, results, strict=True):
                 if job.future.done():
                     continue
-                if isinstance(result, ApiError):
+                if isinstance(result, DomainError):
                     job.future.set_exception(result)
                 else:
                     if result.event is not None:

@@ -24,7 +24,8 @@ from kiosk.server.api.deps import (
 )
 from kiosk.server.api.responses import error_responses
 from kiosk.server.auth import KioskPrincipal
-from kiosk.server.errors import ApiError
+from kiosk.server.domain_errors import DomainError
+from kiosk.server.errors import ApiError, api_error
 from kiosk.server.runtime import Outbox
 from kiosk.server.tickets import IssueRequest, IssueResult, issue_many
 
@@ -81,20 +82,20 @@ async def deliver_batch(
         for item in body.tickets
     ]
 
-    def issue(conn: Connection, outbox: Outbox) -> list[IssueResult | ApiError]:
+    def issue(conn: Connection, outbox: Outbox) -> list[IssueResult | DomainError]:
         outcomes = issue_many(conn, requests, runtime.halls, runtime.view, runtime.quota)
         outbox.add(o.event for o in outcomes if isinstance(o, IssueResult) and o.event)
         return outcomes
 
     outcomes = await runtime.write(issue)
-    too_fast = [o for o in outcomes if isinstance(o, ApiError) and o.code == "rate_limited"]
+    too_fast = [o for o in outcomes if isinstance(o, DomainError) and o.code == "rate_limited"]
     if too_fast:
         # The tickets that went through are committed (and told); the kiosk sends the
         # batch again later and gets them back as replays (free), the rest as they fit.
-        raise too_fast[0]
+        raise api_error(too_fast[0])
     results: list[TicketBatchResult] = []
     for item, outcome in zip(body.tickets, outcomes, strict=True):
-        if isinstance(outcome, ApiError):
+        if isinstance(outcome, DomainError):
             error = ErrorBody(code=outcome.code, message=outcome.message, field=outcome.field)
             results.append(TicketBatchResult(idempotency_key=item.idempotency_key, error=error))
             continue
