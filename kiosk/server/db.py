@@ -36,7 +36,7 @@ from sqlalchemy.exc import OperationalError
 
 from kiosk.core import clock
 
-__all__ = ["Database", "as_utc", "migrate", "storage_problem", "utcnow"]
+__all__ = ["Database", "as_utc", "migrate", "ping", "storage_problem", "utcnow"]
 
 T = TypeVar("T")
 #: PostgreSQL's "deadlock detected" and "could not serialize": safe to run again.
@@ -259,3 +259,8 @@ def migrate(url: str) -> None:
             command.upgrade(cfg, "head")
     finally:
         db.close()
+
+
+def ping(conn: Connection) -> int:
+    """One round trip to the database (``/ready``): 1 when it answers."""
+    return int(conn.execute(sa.text("SELECT 1")).scalar() or 0)

@@ -35,6 +35,7 @@ __all__ = [
     "HallSeen",
     "lock_hall_events",
     "lock_halls_events",
+    "newest_event_seq",
     "read_events",
     "record_event",
 ]
@@ -88,6 +89,11 @@ def record_event(conn: Connection, hall_id: str, type_: EventType, data: dict[st
         lock_hall_events(conn, hall_id)
     params = {"hall_id": hall_id, "type": type_.value, "at": utcnow(), "data": data}
     return int(conn.execute(_INSERT_EVENT, params).scalar_one())
+
+
+def newest_event_seq(conn: Connection) -> int:
+    """The newest event's number across all halls (0 when there is none)."""
+    return int(conn.execute(sa.select(sa.func.max(m.events.c.seq))).scalar() or 0)
 
 
 def read_events(conn: Connection, hall_id: str, after: int, limit: int = 500) -> list[EventPublic]:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from kiosk.core.values import Position
 from kiosk.core.wire import EventsPublic
-from kiosk.server import models as m
 from kiosk.server.api.deps import CurrentKiosk, Runtime
 from kiosk.server.api.responses import error_responses
+from kiosk.server.events import newest_event_seq
 
 router = APIRouter(tags=["kiosk"])
 
@@ -44,9 +43,7 @@ async def kiosk_events(
         return Response(found, media_type="application/json")
     last = after
     if after > runtime.hub.last_seq:
-        newest = await runtime.db.read(
-            lambda c: c.execute(sa.select(sa.func.max(m.events.c.seq))).scalar() or 0
-        )
+        newest = await runtime.db.read(newest_event_seq)
         last = min(after, newest)
     return Response(
         EventsPublic(events=[], last_seq=last).model_dump_json().encode(),

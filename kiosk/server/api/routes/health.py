@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import asyncio
 
-import sqlalchemy as sa
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 import kiosk
 from kiosk.core.wire import ErrorBody, HealthPublic
 from kiosk.server.api.deps import Runtime
-from kiosk.server.db import utcnow
+from kiosk.server.db import ping, utcnow
 
 router = APIRouter(tags=["health"])
 
@@ -53,9 +52,7 @@ READY_DB_TIMEOUT = 3.0
 async def ready(runtime: Runtime) -> JSONResponse:
     problems: dict[str, str] = {}
     try:
-        await asyncio.wait_for(
-            runtime.db.read(lambda c: c.execute(sa.text("SELECT 1")).scalar()), READY_DB_TIMEOUT
-        )
+        await asyncio.wait_for(runtime.db.read(ping), READY_DB_TIMEOUT)
     except TimeoutError:
         problems["database"] = f"数据库 {READY_DB_TIMEOUT:.0f} 秒内没有应答"
     except Exception as exc:  # any driver error: not ready, and say which
