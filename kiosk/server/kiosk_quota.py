@@ -171,11 +171,7 @@ class KioskQuota:
         seconds for the rest)."""
         now = utcnow()
         row = self._rate_row(conn, device_id)
-        last = as_utc(row.updated_at) or now
-        elapsed = max(0.0, (now - last).total_seconds())
-        tokens = min(float(self.burst), float(row.tokens) + elapsed * self.per_minute / 60.0)
-        granted = max(0, min(count, math.floor(tokens)))
-        tokens -= granted
+        granted, tokens, wait = self._bucket(row, count, now)
         refused = count - granted
         values: dict[str, object] = {"tokens": tokens, "updated_at": now}
         if refused:
@@ -184,8 +180,18 @@ class KioskQuota:
         conn.execute(
             sa.update(kiosk_rate).where(kiosk_rate.c.device_id == device_id).values(values)
         )
+        return granted, wait
+
+    def _bucket(self, row: Any, count: int, now: dt.datetime) -> tuple[int, float, int]:
+        """The one token-bucket rule: of ``count`` tickets, how many may go now, the tokens
+        left, and the Retry-After seconds for the rest (at least 1)."""
+        last = as_utc(row.updated_at) or now
+        elapsed = max(0.0, (now - last).total_seconds())
+        tokens = min(float(self.burst), float(row.tokens) + elapsed * self.per_minute / 60.0)
+        granted = max(0, min(count, math.floor(tokens)))
+        tokens -= granted
         wait = math.ceil((1.0 - tokens) * 60.0 / self.per_minute) if tokens < 1 else 0
-        return granted, max(1, wait)
+        return granted, tokens, max(1, wait)
 
     def take_tickets_many(
         self, conn: Connection, counts: dict[int, int]
@@ -207,17 +213,12 @@ class KioskQuota:
         updates = []
         for device_id in devices:
             row, count = rows[device_id], counts[device_id]
-            last = as_utc(row.updated_at) or now
-            elapsed = max(0.0, (now - last).total_seconds())
-            tokens = min(float(self.burst), float(row.tokens) + elapsed * self.per_minute / 60.0)
-            granted = max(0, min(count, math.floor(tokens)))
-            tokens -= granted
+            granted, tokens, wait = self._bucket(row, count, now)
             refused = count - granted
             updates.append(
                 {"b_device": device_id, "b_tokens": tokens, "b_now": now, "b_refused": refused}
             )
-            wait = math.ceil((1.0 - tokens) * 60.0 / self.per_minute) if tokens < 1 else 0
-            out[device_id] = (granted, max(1, wait))
+            out[device_id] = (granted, wait)
         conn.execute(_SET_RATE, updates)
         return out
 
