@@ -85,7 +85,11 @@ def _downsized(path: Path) -> bytes:
     from PIL import Image
 
     with Image.open(path) as opened:
-        image = opened.convert("RGB")
+        rgba = opened.convert("RGBA")
+        # What the screen shows: anything left transparent reads as the light background,
+        # not as JPEG's black.
+        image = Image.new("RGB", rgba.size, (255, 255, 255))
+        image.paste(rgba, mask=rgba.getchannel("A"))
         image.thumbnail((SHOT_SIDE, SHOT_SIDE))
         quality = SHOT_QUALITY
         while True:
