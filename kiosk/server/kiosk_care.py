@@ -33,7 +33,7 @@ from kiosk.core.wire import CareCommandName, CareCommandPublic, EventType
 from kiosk.server import models as m
 from kiosk.server.db import as_utc, utcnow
 from kiosk.server.events import record_event
-from kiosk.server.models import BigId, Time, metadata
+from kiosk.server.models import kiosk_care
 
 __all__ = [
     "COMMAND_NAMES",
@@ -53,22 +53,6 @@ __all__ = [
     "stuck_reason",
     "take_commands",
 ]
-
-#: Created by migration 0005.
-kiosk_care = sa.Table(
-    "kiosk_care",
-    metadata,
-    sa.Column("kiosk_id", BigId, sa.ForeignKey("kiosk_devices.id"), primary_key=True),
-    # [{"id": "…", "command": "screenshot", "at": "2026-…"}], oldest first
-    sa.Column("pending", sa.JSON, nullable=False),
-    sa.Column("last_command_at", Time, nullable=True),
-    sa.Column("screenshot", sa.LargeBinary, nullable=True),
-    sa.Column("screenshot_mime", sa.String(32), nullable=False, server_default=""),
-    sa.Column("screenshot_at", Time, nullable=True),
-    sa.Column("log_lines", sa.JSON, nullable=True),
-    sa.Column("log_at", Time, nullable=True),
-    sa.Column("restart_at", Time, nullable=True),
-)
 
 #: A command not taken within this time is dropped (the kiosk was away).
 COMMAND_TTL = dt.timedelta(minutes=2)

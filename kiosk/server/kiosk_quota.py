@@ -30,29 +30,9 @@ from sqlalchemy.engine import Connection
 
 from kiosk.server.db import as_utc, utcnow
 from kiosk.server.domain_errors import TooMany
-from kiosk.server.models import BigId, Time, metadata
+from kiosk.server.models import Time, kiosk_allowance, kiosk_rate
 
 __all__ = ["KioskQuota", "kiosk_allowance", "kiosk_rate", "refusals"]
-
-#: Created by migration 0003.
-kiosk_rate = sa.Table(
-    "kiosk_rate",
-    metadata,
-    sa.Column("device_id", BigId, sa.ForeignKey("kiosk_devices.id"), primary_key=True),
-    sa.Column("tokens", sa.Float, nullable=False),
-    sa.Column("updated_at", Time, nullable=False),
-    sa.Column("refused", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("refused_at", Time, nullable=True),
-)
-
-kiosk_allowance = sa.Table(
-    "kiosk_allowance",
-    metadata,
-    sa.Column("device_id", BigId, sa.ForeignKey("kiosk_devices.id"), primary_key=True),
-    sa.Column("queue", sa.String(1), primary_key=True),
-    sa.Column("service_day", sa.Date, primary_key=True),
-    sa.Column("taken", sa.Integer, nullable=False),
-)
 
 
 def _upsert_nothing(table: sa.Table) -> dict[str, Any]:

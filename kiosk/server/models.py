@@ -18,7 +18,10 @@ __all__ = [
     "events",
     "halls",
     "job_runs",
+    "kiosk_allowance",
+    "kiosk_care",
     "kiosk_devices",
+    "kiosk_rate",
     "known_devices",
     "leases",
     "login_backoff",
@@ -300,4 +303,42 @@ known_devices = sa.Table(
     sa.Column("last_used_at", Time, nullable=False),
     sa.Index("ix_known_devices_account", "account_id"),
     sqlite_autoincrement=True,
+)
+
+#: A kiosk's ticket rate and daily number allowance (kiosk/server/kiosk_quota.py).
+#: Created by migration 0003.
+kiosk_rate = sa.Table(
+    "kiosk_rate",
+    metadata,
+    sa.Column("device_id", BigId, sa.ForeignKey("kiosk_devices.id"), primary_key=True),
+    sa.Column("tokens", sa.Float, nullable=False),
+    sa.Column("updated_at", Time, nullable=False),
+    sa.Column("refused", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("refused_at", Time, nullable=True),
+)
+
+kiosk_allowance = sa.Table(
+    "kiosk_allowance",
+    metadata,
+    sa.Column("device_id", BigId, sa.ForeignKey("kiosk_devices.id"), primary_key=True),
+    sa.Column("queue", sa.String(1), primary_key=True),
+    sa.Column("service_day", sa.Date, primary_key=True),
+    sa.Column("taken", sa.Integer, nullable=False),
+)
+
+#: Remote care of a kiosk from the fleet page (kiosk/server/kiosk_care.py).
+#: Created by migration 0005.
+kiosk_care = sa.Table(
+    "kiosk_care",
+    metadata,
+    sa.Column("kiosk_id", BigId, sa.ForeignKey("kiosk_devices.id"), primary_key=True),
+    # [{"id": "…", "command": "screenshot", "at": "2026-…"}], oldest first
+    sa.Column("pending", sa.JSON, nullable=False),
+    sa.Column("last_command_at", Time, nullable=True),
+    sa.Column("screenshot", sa.LargeBinary, nullable=True),
+    sa.Column("screenshot_mime", sa.String(32), nullable=False, server_default=""),
+    sa.Column("screenshot_at", Time, nullable=True),
+    sa.Column("log_lines", sa.JSON, nullable=True),
+    sa.Column("log_at", Time, nullable=True),
+    sa.Column("restart_at", Time, nullable=True),
 )
