@@ -24,12 +24,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+from devkit.servers import free_port
+from kiosk.core import clock
 
-from kiosk.core import clock  # noqa: E402
-from tests.utils.servers import free_port  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 __all__ = [
     "ADMIN_PASSWORD",

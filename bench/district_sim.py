@@ -40,12 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _district_clients import (  # noqa: E402
+from _district_clients import (
     Conn,
     Tally,
     auth,
@@ -57,17 +52,17 @@ from _district_clients import (  # noqa: E402
     login,
     pct,
 )
-from _district_site import (  # noqa: E402
+from _district_site import (
     District,
     nginx_in_front,
     seed_district,
     start_workers,
     use_hall_clock,
 )
-from _http_load import install_uvloop  # noqa: E402
-from _server_under_test import raise_fd_limit  # noqa: E402
+from _http_load import install_uvloop
+from _server_under_test import raise_fd_limit
 
-from tests.utils.postgres import PostgresUnavailable, PrivatePostgres, find_bin_dir  # noqa: E402
+from devkit.postgres import PostgresUnavailable, PrivatePostgres, find_bin_dir
 
 #: Targets (issue 16), at p99.
 EDIT_TARGET_S = 2.0

@@ -23,13 +23,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 import sqlalchemy as sa
 from _server_under_test import backends_from_argv, conditions
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 
+from devkit.postgres import PrivatePostgres
 from kiosk.core.wire import TicketCreate
 from kiosk.server import models as m
 from kiosk.server import seeding
@@ -38,7 +37,6 @@ from kiosk.server.content_store import HallDirectory
 from kiosk.server.db import Database, migrate
 from kiosk.server.kiosk_quota import KioskQuota
 from kiosk.server.tickets import IssueRequest, TicketView, issue_many
-from tests.utils.postgres import PrivatePostgres
 
 BATCHES = 40
 BATCH = 10

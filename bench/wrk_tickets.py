@@ -29,8 +29,6 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from _server_under_test import (
     ServerUnderTest,
     backends_from_argv,
