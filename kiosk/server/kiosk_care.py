@@ -27,10 +27,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from kiosk.core.clock import HALL_TZ
-from kiosk.core.content import OpeningHours
 from kiosk.core.schedule import is_open
 from kiosk.core.wire import CareCommandName, CareCommandPublic, EventType
 from kiosk.server import models as m
+from kiosk.server.content_store import HallEntry
 from kiosk.server.db import as_utc, utcnow
 from kiosk.server.events import record_event
 from kiosk.server.models import kiosk_care
@@ -61,7 +61,6 @@ MAX_SCREENSHOT_BYTES = 400_000
 #: Commands kept waiting per kiosk at most (older ones are dropped first).
 MAX_PENDING = 10
 
-HALL_ZONE = HALL_TZ
 
 COMMAND_NAMES: dict[str, str] = {"screenshot": "查看屏幕", "logs": "查看日志", "restart": "重启"}
 
@@ -264,49 +263,24 @@ def screen_stuck(
     return f"画面已 {hours:.0f} 小时没有变化，但{'、'.join(why)}"
 
 
-def _opening_hours(conn: Connection, hall_id: str) -> list[OpeningHours] | None:
-    """The published opening hours of the hall, or None (nothing published)."""
-    import json
-
-    from kiosk.core.content import parse_content
-
-    body = conn.execute(
-        sa.select(m.content_versions.c.snapshot)
-        .join(
-            m.halls,
-            sa.and_(
-                m.halls.c.id == m.content_versions.c.hall_id,
-                m.halls.c.current_version == m.content_versions.c.version,
-            ),
-        )
-        .where(m.halls.c.id == hall_id)
-    ).scalar()
-    if body is None:
-        return None
-    try:
-        return list(parse_content(json.loads(body)["content"]).hall.opening_hours)
-    except Exception:  # an unreadable snapshot: no opinion on the hours
-        return None
-
-
 def stuck_reason(
     conn: Connection,
     hall_id: str,
     changed_at: dt.datetime | None,
     *,
     threshold: dt.timedelta,
-    hours_cache: dict[str, list[OpeningHours] | None],
+    hall: HallEntry | None,
 ) -> str | None:
-    """:func:`screen_stuck` for one kiosk of ``hall_id``, with the facts read from the
-    database (``hours_cache`` keeps each hall's opening hours for one page)."""
+    """:func:`screen_stuck` for one kiosk of ``hall_id``: its opening hours and zone from
+    the server's hall directory (``hall``), the rest read from the database."""
     now = utcnow()
     if changed_at is None or now - changed_at < threshold:
         return None  # the cheap check first: most kiosks are fine
-    if hall_id not in hours_cache:
-        hours_cache[hall_id] = _opening_hours(conn, hall_id)
-    hours = hours_cache[hall_id]
-    open_now = hours is None or is_open(hours, now, HALL_ZONE)
-    new_day = changed_at.astimezone(HALL_ZONE).date() != now.astimezone(HALL_ZONE).date()
+    zone = hall.zone if hall is not None else HALL_TZ
+    content = hall.content if hall is not None else None
+    # Nothing published: no opinion on the hours.
+    open_now = content is None or is_open(content.hall.opening_hours, now, zone)
+    new_day = changed_at.astimezone(zone).date() != now.astimezone(zone).date()
     published = (
         conn.execute(
             sa.select(sa.func.count())

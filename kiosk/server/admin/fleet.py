@@ -18,7 +18,6 @@ from sqlalchemy.engine import Connection
 
 from kiosk.core import clock
 from kiosk.core.clock import HALL_TZ
-from kiosk.core.content import OpeningHours
 from kiosk.core.values import RowId
 from kiosk.core.wire import CareCommandName
 from kiosk.server import models as m
@@ -31,6 +30,7 @@ from kiosk.server.admin.web import (
     redirect,
     render,
 )
+from kiosk.server.content_store import HallDirectory
 from kiosk.server.db import as_utc, utcnow
 from kiosk.server.kiosk_care import (
     COMMAND_NAMES,
@@ -51,7 +51,11 @@ OFFLINE_AFTER = dt.timedelta(minutes=3)
 
 
 def fleet_rows(
-    conn: Connection, hall_id: str | None, *, stuck_after: dt.timedelta | None = None
+    conn: Connection,
+    hall_id: str | None,
+    *,
+    stuck_after: dt.timedelta | None = None,
+    halls: HallDirectory | None = None,
 ) -> list[dict[str, Any]]:
     k = m.kiosk_devices
     query = (
@@ -75,7 +79,6 @@ def fleet_rows(
     now = utcnow()
     limited = refusals(conn)
     cared = care_states(conn)
-    hours: dict[str, list[OpeningHours] | None] = {}
     out = []
     for r in conn.execute(query):
         refused, refused_at = limited.get(r.id, (0, None))
@@ -92,9 +95,13 @@ def fleet_rows(
         content_version = beat.get("content_version")
         changed_at = _moment(beat.get("screen_changed_at"))
         stuck = None
-        if stuck_after is not None and state == "online":
+        if stuck_after is not None and halls is not None and state == "online":
             stuck = stuck_reason(
-                conn, r.hall_id, changed_at, threshold=stuck_after, hours_cache=hours
+                conn,
+                r.hall_id,
+                changed_at,
+                threshold=stuck_after,
+                hall=halls.get_sync(conn, r.hall_id),
             )
         out.append(
             {
@@ -158,7 +165,9 @@ async def fleet(request: Request, runtime: Runtime, session: CurrentSession) -> 
     hall_id = None if session.staff.is_admin else session.staff.hall_id
     settings = runtime.settings
     stuck_after = dt.timedelta(hours=settings.stuck_screen_hours)
-    rows = await runtime.db.read(lambda c: fleet_rows(c, hall_id, stuck_after=stuck_after))
+    rows = await runtime.db.read(
+        lambda c: fleet_rows(c, hall_id, stuck_after=stuck_after, halls=runtime.halls)
+    )
     rows = [r for r in rows if not r["revoked"]]
     counts = {s: sum(1 for r in rows if r["state"] == s) for s in ("online", "offline", "never")}
     return render(
