@@ -158,7 +158,13 @@ async def dry_run(
 
     def run(conn: Connection) -> imp.DryRun:
         return imp.dry_run(
-            conn, table, mapping, hall_id=hall.id, staff=staff, this_year=utcnow().year
+            conn,
+            runtime.settings,
+            table,
+            mapping,
+            hall_id=hall.id,
+            staff=staff,
+            this_year=utcnow().year,
         )
 
     try:

@@ -31,7 +31,7 @@ from kiosk.core.visits import Tier
 from kiosk.server import models as m
 from kiosk.server.auth import StaffPrincipal
 from kiosk.server.domain_errors import Invalid, NotFound
-from kiosk.server.households.store import create, require_view
+from kiosk.server.households.store import create, phone_hash, require_view
 from kiosk.server.households.values import (
     MAX_MEMBERS,
     HouseholdInput,
@@ -332,6 +332,7 @@ def check_mapping(mapping: Mapping[str, int], width: int) -> dict[str, int]:
 
 def dry_run(
     conn: Connection,
+    settings: ServerSettings,
     table: Table,
     mapping: Mapping[str, int],
     *,
@@ -350,6 +351,19 @@ def dry_run(
         for r in conn.execute(
             sa.select(m.households.c.address).where(
                 m.households.c.hall_id == hall_id, m.households.c.archived_at.is_(None)
+            )
+        )
+    }
+    members_table, households_table = m.household_members, m.households
+    known_phones = {
+        r.phone_hash
+        for r in conn.execute(
+            sa.select(members_table.c.phone_hash)
+            .join(households_table, households_table.c.id == members_table.c.household_id)
+            .where(
+                households_table.c.hall_id == hall_id,
+                households_table.c.archived_at.is_(None),
+                members_table.c.phone_hash.is_not(None),
             )
         )
     }
@@ -390,6 +404,11 @@ def dry_run(
                 relation=get(row, "relation"),
                 this_year=this_year,
             )
+            if member.phone and phone_hash(settings, member.phone) in known_phones:
+                raise Invalid(
+                    "registered_phone",
+                    f"电话 {mask_phone(member.phone)} 已登记在本社区另一户（重复）",
+                )
             if member.phone and member.phone in seen_phone:
                 raise Invalid("duplicate", f"电话与第 {seen_phone[member.phone]} 行重复")
             if (address, member.name) in seen_person:
@@ -461,7 +480,9 @@ def confirm(
 ) -> DryRun:
     """Import the good rows (a fresh dry run on the stored upload, in this transaction)."""
     table, _filename = load_upload(conn, settings, import_id, hall_id=hall_id, viewer=viewer, at=at)
-    result = dry_run(conn, table, mapping, hall_id=hall_id, staff=staff, this_year=at.year)
+    result = dry_run(
+        conn, settings, table, mapping, hall_id=hall_id, staff=staff, this_year=at.year
+    )
     for household in result.households:
         create(conn, settings, household, hall_id=hall_id, viewer=viewer, at=at, action="import")
     conn.execute(sa.delete(m.household_imports).where(m.household_imports.c.id == import_id))
