@@ -227,9 +227,9 @@ def test_retention_job_on_a_moved_clock_erases_what_moved_away(server: RunningSe
     start = clock.now()
     try:
         set_hall_time((start + dt.timedelta(days=179)).isoformat())
-        assert database.write_sync(lambda c: runner.run_if_due(c, job)).startswith("erased 0")
+        assert str(database.write_sync(lambda c: runner.run_if_due(c, job))).startswith("erased 0")
         set_hall_time((start + dt.timedelta(days=181)).isoformat())
-        assert database.write_sync(lambda c: runner.run_if_due(c, job)).startswith("erased 1")
+        assert str(database.write_sync(lambda c: runner.run_if_due(c, job))).startswith("erased 1")
         assert database.write_sync(lambda c: runner.run_if_due(c, job)) is None  # once a day
     finally:
         set_hall_time(start.isoformat())

@@ -28,7 +28,7 @@ __all__ = ["router"]
 
 router = APIRouter()
 
-MEMBER_ROWS = 4  # blank member rows offered beyond the ones already there
+MEMBER_ROWS = 2  # blank member rows offered beyond the ones already there (3 when new)
 MEMBER_FIELDS = ("name", "birth_year", "phone", "id_number", "relation")
 
 
@@ -103,7 +103,8 @@ async def _form(
     status_code: int = 200,
 ) -> HTMLResponse:
     members = list(values.get("members") or [])
-    members += [dict.fromkeys(MEMBER_FIELDS, "") for _ in range(MEMBER_ROWS)]
+    blank = MEMBER_ROWS if members else MEMBER_ROWS + 1
+    members += [dict.fromkeys(MEMBER_FIELDS, "") for _ in range(blank)]
     return render(
         request,
         "admin/household_form.html",
