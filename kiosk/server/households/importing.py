@@ -88,7 +88,6 @@ class DryRun:
     refused: list[Refusal]
     people: int
     skipped_blank: int = 0
-    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
