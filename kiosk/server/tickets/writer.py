@@ -16,7 +16,7 @@ from kiosk.server.db import Database
 from kiosk.server.domain_errors import DomainError
 from kiosk.server.events import EventHub, HallSeen
 from kiosk.server.kiosk_quota import KioskQuota
-from kiosk.server.tickets.bulk import issue_many
+from kiosk.server.tickets.bulk import BatchRace, issue_many
 from kiosk.server.tickets.issue import IssueRequest, IssueResult
 from kiosk.server.tickets.reads import TicketView
 
@@ -68,9 +68,23 @@ class IssueWriter:
         return await future
 
     def _transaction(
-        self, conn: Connection, *, jobs: list[_Job]
+        self, conn: Connection, *, jobs: list[_Job], savepoint: bool
     ) -> list[IssueResult | DomainError]:
-        return issue_many(conn, [job.request for job in jobs], self.halls, self.view, self.quota)
+        requests = [job.request for job in jobs]
+        return issue_many(conn, requests, self.halls, self.view, self.quota, savepoint=savepoint)
+
+    async def _issue(self, jobs: list[_Job]) -> list[IssueResult | DomainError]:
+        """The batch without a savepoint (two round trips fewer on PostgreSQL); after a
+        race on a key (:class:`BatchRace`: all of it rolled back) once more with one."""
+        try:
+            return await self.db.write(
+                functools.partial(self._transaction, jobs=jobs, savepoint=False)
+            )
+        except BatchRace:
+            log.info("ticket batch of %d raced another writer; running it again", len(jobs))
+            return await self.db.write(
+                functools.partial(self._transaction, jobs=jobs, savepoint=True)
+            )
 
     async def _run(self) -> None:
         while True:
@@ -84,7 +98,7 @@ class IssueWriter:
             while len(jobs) < self.MAX_BATCH and not self._queue.empty():
                 jobs.append(self._queue.get_nowait())
             try:
-                results = await self.db.write(functools.partial(self._transaction, jobs=jobs))
+                results = await self._issue(jobs)
             except asyncio.CancelledError:
                 for job in jobs:
                     if not job.future.done():
