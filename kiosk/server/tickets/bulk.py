@@ -333,7 +333,7 @@ def _pg_insert(
     for kind, key, number, value in conn.execute(sql.PG_INSERT_BATCH, params):
         if kind == 0:
             inserted[key] = int(value)
-        else:
+        elif kind == 1:
             written[(key, number)] = int(value)
     ids = [inserted[row.public_id] for row in rows]
     return ids, [written[(row.hall_id, row.number)] for row in rows]

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from kiosk.core.wire import TicketState
+from kiosk.core.wire import EventType, TicketState
 from kiosk.server import models as m
+from kiosk.server.events import CHANNEL
 
 _t = m.tickets
 
@@ -102,10 +103,11 @@ FROM bump b
 )
 
 #: A batch's tickets, their audit rows and their events in one statement; answers
-#: ``(0, public_id, NULL, ticket id)`` per ticket and ``(1, hall_id, number, seq)`` per
-#: event. The events' hall locks are taken by the caller first.
+#: ``(0, public_id, NULL, ticket id)`` per ticket, ``(1, hall_id, number, seq)`` per
+#: event and one ``(2, NULL, NULL, halls)`` row for the NOTIFY of each hall's newest seq
+#: (``kiosk.server.events.notify_payload``). The events' hall locks are taken first.
 PG_INSERT_BATCH = sa.text(
-    """
+    f"""
 WITH t AS (
     INSERT INTO tickets (public_id, hall_id, queue, number_queue, service_id, service_day,
         seq, number, origin, lease_id, priority, state, issued_at, queued_at,
@@ -131,9 +133,15 @@ WITH t AS (
         CAST(:event_hall AS varchar[]), CAST(:event_type AS varchar[]),
         CAST(:event_at AS timestamptz[]), CAST(:event_data AS json[]))
     RETURNING hall_id, seq, data
+), n AS (
+    SELECT pg_notify('{CHANNEL}',
+        e.hall_id || ' ' || max(e.seq) || ' {EventType.TICKET.value}') AS sent
+    FROM e GROUP BY e.hall_id
 )
 SELECT 0 AS kind, t.public_id AS k, CAST(NULL AS varchar) AS number, t.id AS v FROM t
 UNION ALL
 SELECT 1, e.hall_id, e.data ->> 'number', e.seq FROM e
+UNION ALL
+SELECT 2, NULL, NULL, count(*) FROM n
 """
 )
