@@ -75,7 +75,7 @@ def test_a_key_committed_by_another_process_mid_batch_comes_back_as_that_ticket(
             idempotency_key="raced-key",
             request_hash=request_hash(body),
         )
-        raced = []
+        raced: list[str] = []
 
         def other_process_commits_first(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
             if "INSERT INTO tickets" in statement and not raced:
