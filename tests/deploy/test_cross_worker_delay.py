@@ -4,9 +4,10 @@ p99 0.8–2.8 s for that path under load).
 
 Two ``kiosk-server demo`` processes on one PostgreSQL. Four demo halls have three
 long-polls each held on worker B; worker A issues a ticket for a hall while two clients
-keep A's ticket path busy with the other halls; each ticket's ``ticket`` event must reach B's long-poll of that hall within
-``BOUND`` seconds of A's answer. On PostgreSQL the NOTIFY carries the hall's seq
-(kiosk/server/events.py), so B wakes the hall's waiters without a scan of the database.
+keep A's ticket path busy with the other halls; each ticket's ``ticket`` event must reach
+B's long-polls of that hall within ``BOUND`` seconds of A's answer. On PostgreSQL the
+NOTIFY carries the hall's seq (kiosk/server/events.py), so B wakes the hall's waiters
+without a scan of the database.
 """
 
 from __future__ import annotations
@@ -120,9 +121,7 @@ def test_a_ticket_on_worker_a_reaches_long_polls_on_worker_b_within_the_bound(
                     number = r.json()["number"]
                     mine = [p for p in pollers if p.hall is hall]
                     deadline = answered + 10
-                    while time.monotonic() < deadline and not all(
-                        number in p.seen for p in mine
-                    ):
+                    while time.monotonic() < deadline and not all(number in p.seen for p in mine):
                         time.sleep(0.005)
                     for p in mine:
                         assert number in p.seen, f"{hall.id} {number} never reached worker B"
