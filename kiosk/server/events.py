@@ -10,7 +10,9 @@ Order across processes: on SQLite writes are serialised by the database lock, so
 order is commit order. On PostgreSQL a writer first takes a per-hall transaction-level
 advisory lock, so within a hall no event with a smaller seq can commit after one with a
 larger seq — a waiter that has read up to N never misses a later-committed N-1. There,
-writers also NOTIFY and each hub LISTENs, so a scan follows a commit at once.
+writers also NOTIFY with the hall, seq and type of the event (sent with its INSERT,
+delivered at commit) and each hub LISTENs: the notification alone wakes the hall's
+waiters, and the periodic scan (every second while LISTEN is up) only backs it up.
 """
 
 from __future__ import annotations
