@@ -149,7 +149,8 @@ class CareHooks:
 
     def _fingerprint(self, _dt: float) -> None:
         try:
-            current = self._app.manager.current_screen
+            manager = getattr(self._app, "manager", None)  # the display has no screens
+            current = manager.current_screen if manager is not None else self._app.root
             texts = [
                 str(w.text)
                 for w in current.walk(restrict=True)

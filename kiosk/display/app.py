@@ -3,7 +3,9 @@
 Content (hall name, queues, windows) and events come through the same
 :class:`~kiosk.feed.ContentFeed` the kiosk uses; the waiting counts from
 :class:`~kiosk.sync.waiting.WaitingCounts`; calls are announced by the speaker
-(:mod:`kiosk.voice`: chime and voice, one call at a time).
+(:mod:`kiosk.voice`: chime and voice, one call at a time). Remote care from the fleet
+page (screenshot, recent log lines, restart, the stuck-screen fingerprint) is the kiosk's
+own (:mod:`kiosk.care_hooks`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from kiosk.settings import KioskSettings
 from kiosk.theme import theme
 
 if TYPE_CHECKING:
+    from kiosk.care_hooks import CareHooks
     from kiosk.sync.waiting import WaitingCounts
     from kiosk.voice import Speaker
 
@@ -48,6 +51,12 @@ class DisplayApp(App):
         snap = feed.current()
         self.content = snap.content if snap is not None else None
         self.waiting: WaitingCounts | None = None
+        #: Remote care from the fleet page (None: the demo, no server).
+        self.care: CareHooks | None = None
+        #: What the process exits with (75: a restart asked from the fleet page).
+        self.exit_code = 0
+        #: The one "screen" of the board, for the care fingerprint.
+        self.current_name = "board"
 
     def build(self) -> Any:
         install(self.settings.language)
@@ -76,6 +85,9 @@ class DisplayApp(App):
                 lambda counts: Clock.schedule_once(lambda _dt: self.board.set_waiting(counts)),
             )
             self.waiting.start()
+        from kiosk.care_hooks import start_care
+
+        self.care = start_care(self)
         self.feed.start(
             on_content=lambda snap: Clock.schedule_once(lambda _dt: self.apply_snapshot(snap)),
             on_event=lambda ev: Clock.schedule_once(lambda _dt: self.apply_event(ev)),
@@ -87,11 +99,15 @@ class DisplayApp(App):
         self.board.refresh()
 
     def apply_event(self, event: EventPublic) -> None:
+        if event.type is EventType.CARE and self.care is not None:
+            self.care.wake()  # the fleet page asks something of a device of this hall
         self.board.on_event(event)
         if self.waiting is not None and event.type in (EventType.CALL, EventType.TICKET):
             self.waiting.wake()
 
     def on_stop(self) -> None:
+        if self.care is not None:
+            self.care.stop()
         self.feed.stop()
         self.board.stop()
         if self.waiting is not None:

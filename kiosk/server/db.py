@@ -32,7 +32,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from kiosk.core import clock
 
@@ -147,7 +147,11 @@ class Database:
         elif url.startswith("postgresql"):
             self.kind = "postgresql"
             self.reader = sa.create_engine(url, pool_size=10, max_overflow=30, pool_pre_ping=True)
-            self.writer = self.reader
+            # No pre-ping on the writer: it would cost a round trip per write transaction
+            # (the ticket hot path's biggest cost is round trips). A connection that died
+            # meanwhile fails the transaction's first statement instead; write_sync runs
+            # it again on a fresh connection (nothing of it was committed).
+            self.writer = sa.create_engine(url, pool_size=4, max_overflow=16)
         else:
             raise ValueError(
                 f"unsupported database url: {url!r} (sqlite:/// or postgresql+psycopg://)"
@@ -163,19 +167,29 @@ class Database:
         """Run ``fn`` in one write transaction (on the calling thread).
 
         PostgreSQL may abort a transaction to break a deadlock or a serialisation
-        conflict between processes; nothing of it was written, so it is run again.
+        conflict between processes; nothing of it was written, so it is run again. So is
+        a transaction whose pooled connection turned out dead before ``fn`` returned (the
+        writer engine does not pre-ping); one lost while committing is not run again —
+        whether it committed is unknown.
         """
         for attempt in range(4):
+            committing = False
             try:
                 with self._writers_take_turns(), self.writer.begin() as conn:
                     result = fn(conn)
+                    committing = True
                 self.full_since = None
                 return result
-            except OperationalError as exc:
+            except DBAPIError as exc:
                 if storage_problem(exc) == "storage_full":
                     self.full_since = self.full_since or time.monotonic()
                     raise
-                if attempt == 3 or getattr(exc.orig, "sqlstate", None) not in _RETRYABLE:
+                if attempt == 3:
+                    raise
+                lost = exc.connection_invalidated and not committing
+                if not lost and getattr(exc.orig, "sqlstate", None) not in _RETRYABLE:
+                    raise
+                if not lost and not isinstance(exc, OperationalError):
                     raise
         raise AssertionError("unreachable")
 

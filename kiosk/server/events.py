@@ -10,7 +10,9 @@ Order across processes: on SQLite writes are serialised by the database lock, so
 order is commit order. On PostgreSQL a writer first takes a per-hall transaction-level
 advisory lock, so within a hall no event with a smaller seq can commit after one with a
 larger seq — a waiter that has read up to N never misses a later-committed N-1. There,
-writers also NOTIFY and each hub LISTENs, so a scan follows a commit at once.
+writers also NOTIFY with the hall, seq and type of the event (sent with its INSERT,
+delivered at commit) and each hub LISTENs: the notification alone wakes the hall's
+waiters, and the periodic scan (every second while LISTEN is up) only backs it up.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import logging
 import zlib
 from collections.abc import Callable, Iterable
@@ -36,6 +39,8 @@ __all__ = [
     "lock_hall_events",
     "lock_halls_events",
     "newest_event_seq",
+    "notify_payload",
+    "parse_notify",
     "read_events",
     "record_event",
 ]
@@ -54,15 +59,36 @@ class HallSeen(NamedTuple):
 
 
 _INSERT_EVENT = sa.insert(m.events).returning(m.events.c.seq)
-#: PostgreSQL channel on which event writers announce new events (payload: hall id).
+#: PostgreSQL channel on which event writers announce new events. Payload:
+#: ``"<hall id> <seq> <type>"`` of the newest event the transaction wrote for the hall
+#: (:func:`notify_payload`), delivered at commit. A bare hall id (older writers) only
+#: asks for a scan.
 CHANNEL = "kiosk_events"
-_LOCK_HALL_EVENTS = sa.text(f"SELECT pg_advisory_xact_lock(:k), pg_notify('{CHANNEL}', :hall)")
-
-
+_LOCK_HALL_EVENTS = sa.text("SELECT pg_advisory_xact_lock(:k)")
 _LOCK_HALLS_EVENTS = sa.text(
-    f"SELECT pg_advisory_xact_lock(u.k), pg_notify('{CHANNEL}', u.hall) "
-    "FROM unnest(CAST(:ks AS bigint[]), CAST(:halls AS text[])) AS u(k, hall)"
+    "SELECT pg_advisory_xact_lock(u.k) FROM unnest(CAST(:ks AS bigint[])) AS u(k)"
 )
+#: The event and its NOTIFY in one round trip.
+_PG_INSERT_EVENT = sa.text(
+    "WITH e AS (INSERT INTO events (hall_id, type, at, data) "
+    "VALUES (:hall_id, :type, :at, CAST(:data AS json)) RETURNING seq, hall_id, type) "
+    f"SELECT e.seq, pg_notify('{CHANNEL}', e.hall_id || ' ' || e.seq || ' ' || e.type) FROM e"
+)
+#: Event types that are publications (content, staff status): see HallSeen.published.
+PUBLICATIONS = frozenset({EventType.CONTENT.value, EventType.STAFF_STATUS.value})
+
+
+def notify_payload(hall_id: str, seq: int, type_: str) -> str:
+    return f"{hall_id} {seq} {type_}"
+
+
+def parse_notify(payload: str) -> HallSeen | None:
+    """What a NOTIFY says of its hall (None: an old-style payload; scan instead)."""
+    parts = payload.split(" ")
+    if len(parts) != 3 or not parts[1].isdigit():
+        return None
+    hall_id, seq, type_ = parts[0], int(parts[1]), parts[2]
+    return HallSeen(hall_id, seq, seq if type_ in PUBLICATIONS else 0)
 
 
 def _events_lock_key(hall_id: str) -> int:
@@ -70,24 +96,26 @@ def _events_lock_key(hall_id: str) -> int:
 
 
 def lock_hall_events(conn: Connection, hall_id: str) -> None:
-    """PostgreSQL: serialise event writers of one hall until commit (see module doc),
-    and NOTIFY every server process's hub — delivered when this transaction commits."""
-    conn.execute(_LOCK_HALL_EVENTS, {"k": _events_lock_key(hall_id), "hall": hall_id})
+    """PostgreSQL: serialise event writers of one hall until commit (see module doc)."""
+    conn.execute(_LOCK_HALL_EVENTS, {"k": _events_lock_key(hall_id)})
 
 
 def lock_halls_events(conn: Connection, hall_ids: list[str]) -> None:
     """:func:`lock_hall_events` for several halls in one round trip, in sorted order (the
     one order every writer takes them in: no deadlocks)."""
     halls = sorted(set(hall_ids))
-    params = {"ks": [_events_lock_key(h) for h in halls], "halls": halls}
-    conn.execute(_LOCK_HALLS_EVENTS, params).all()
+    conn.execute(_LOCK_HALLS_EVENTS, {"ks": [_events_lock_key(h) for h in halls]}).all()
 
 
 def record_event(conn: Connection, hall_id: str, type_: EventType, data: dict[str, Any]) -> int:
-    """Append an event inside the caller's transaction; returns its seq."""
+    """Append an event inside the caller's transaction; returns its seq. On PostgreSQL it
+    also NOTIFYs every server process's hub with the hall, seq and type (at commit)."""
+    params: dict[str, Any] = {"hall_id": hall_id, "type": type_.value, "at": utcnow()}
     if conn.dialect.name == "postgresql":
         lock_hall_events(conn, hall_id)
-    params = {"hall_id": hall_id, "type": type_.value, "at": utcnow(), "data": data}
+        params["data"] = json.dumps(data)
+        return int(conn.execute(_PG_INSERT_EVENT, params).one()[0])
+    params["data"] = data
     return int(conn.execute(_INSERT_EVENT, params).scalar_one())
 
 
@@ -179,8 +207,15 @@ class EventHub:
                 async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
                     await conn.execute(f"LISTEN {CHANNEL}")
                     self.listening = True
-                    async for _note in conn.notifies():
-                        self._poke.set()
+                    self._poke.set()  # whatever was written while not listening
+                    async for note in conn.notifies():
+                        seen = parse_notify(note.payload)
+                        if seen is None:
+                            self._poke.set()
+                        else:
+                            # The hall's seq itself: its waiters wake now, no scan (the
+                            # hall's event lock orders its commits, so all up to seq are in).
+                            self.notice([seen])
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database went away; the periodic scan carries on
@@ -245,8 +280,17 @@ class EventHub:
                 log.exception("event watcher: scan failed")
                 await asyncio.sleep(1)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._poke.wait(), self.interval)
+                await asyncio.wait_for(self._poke.wait(), self._scan_interval())
             self._poke.clear()
+
+    #: PostgreSQL, while LISTEN is up: the NOTIFYs carry each hall's seq, so the periodic
+    #: scan is only the safety net and runs this often (at least).
+    LISTENING_SCAN_SECONDS = 1.0
+
+    def _scan_interval(self) -> float:
+        if self.db.kind == "postgresql" and self.listening:
+            return max(self.interval, self.LISTENING_SCAN_SECONDS)
+        return self.interval
 
     def notice(self, halls: Iterable[HallSeen], *, newest: int = 0) -> None:
         """Record what a scan saw of each hall, and the newest seq of all (``newest``).

@@ -120,7 +120,7 @@ def _device_id(server: RunningServer) -> int:
     return int(server.credentials["kiosks"][HALL]["device_id"])
 
 
-def _start_kiosk(server: RunningServer, where: Path) -> subprocess.Popen[bytes]:
+def _start_kiosk(server: RunningServer, where: Path, *extra: str) -> subprocess.Popen[bytes]:
     where.mkdir(parents=True, exist_ok=True)
     env = clock.child_env(
         {
@@ -147,6 +147,7 @@ def _start_kiosk(server: RunningServer, where: Path) -> subprocess.Popen[bytes]:
                 "--windowed",
                 "--size",
                 "1280x720",
+                *extra,
             ],
             cwd=where,
             env=env,
@@ -416,3 +417,71 @@ def test_the_command_round_trip_on_postgresql(postgres_database_url: str, tmp_pa
             assert "查看自助机屏幕" in audit and "自助机 1" in audit
     finally:
         running.stop()
+
+
+@needs_display
+@pytest.mark.ui
+def test_the_hall_display_shows_on_the_fleet_page_and_answers_screenshot_and_restart(
+    server: RunningServer, browser: Any, tmp_path: Path
+) -> None:
+    """``kiosk --mode display`` (the hall's call board) has the kiosk's remote care: it
+    beats with its screen's fingerprint, sends its screenshot and log lines when the fleet
+    page asks, and exits with the restart code on 重启."""
+    device = _device_id(server)
+    display = _start_kiosk(server, tmp_path / "display", "--mode", "display")
+    log = tmp_path / "display" / "kiosk.log"
+    try:
+        page = _admin_page(browser, server)
+
+        def online() -> bool:
+            page.goto(f"{server.base_url}/admin/fleet")
+            return "在线" in page.locator(f"#kiosk-{device} [data-state]").inner_text()
+
+        assert display.poll() is None, log.read_text()[-3000:]
+        _until(online, "the display's first heartbeat", 90)
+        time.sleep(3)  # the board drawn
+        time.sleep(1.1)  # the command rate limit (1 s in this server), after the other test
+        _care_form(page, device, "screenshot").click()
+        page.wait_for_load_state("load")
+        assert "已请求屏幕截图" in page.locator(".flash").inner_text()
+        shot = page.locator(f"[data-care-kiosk='{device}'] img[data-care-shot]")
+        shot.wait_for(timeout=45_000)
+        src = shot.get_attribute("src")
+        cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+        got = requests.get(f"{server.base_url}{src}", cookies=cookies, timeout=10)
+        assert got.status_code == 200, got.text[:300]
+        image = Image.open(io.BytesIO(got.content))
+        assert image.size == (1280, 720)
+        colours = image.convert("RGB").resize((32, 18)).getcolors(32 * 18)
+        assert colours is not None and len(colours) > 8  # the drawn board, not a black one
+        page.screenshot(path=str(tmp_path / "fleet-display.png"), full_page=True)
+
+        time.sleep(1.1)
+        _care_form(page, device, "logs").click()
+        page.wait_for_load_state("load")
+        box = page.locator(f"[data-care-kiosk='{device}'] [data-care-log]")
+        box.wait_for(timeout=45_000)
+        assert "remote care: screenshot" in box.inner_text(), box.inner_text()
+
+        def beat() -> dict[str, Any] | None:
+            with sqlite3.connect(server.data_dir / "kiosk.sqlite3", timeout=30) as conn:
+                raw = conn.execute(
+                    "SELECT last_heartbeat FROM kiosk_devices WHERE id = ?", (device,)
+                ).fetchone()[0]
+            found = json.loads(raw) if raw else {}
+            return found if found.get("screen_fingerprint") else None
+
+        heartbeat = _until(beat, "a heartbeat with the board's fingerprint", 90)
+        assert len(heartbeat["screen_fingerprint"]) == 16
+
+        time.sleep(1.1)
+        page.once("dialog", lambda d: d.accept())
+        _care_form(page, device, "restart").click()
+        page.wait_for_load_state("load")
+        assert "已发送重启指令" in page.locator(".flash").inner_text()
+        assert display.wait(60) == RESTART_EXIT_CODE, log.read_text()[-3000:]
+        page.context.close()
+    finally:
+        if display.poll() is None:
+            display.terminate()
+            display.wait(20)

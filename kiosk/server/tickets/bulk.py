@@ -4,6 +4,7 @@ commit (:mod:`~kiosk.server.tickets.writer`) and ``POST /tickets/batch`` run."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 
 from sqlalchemy.engine import Connection
@@ -23,7 +24,12 @@ from kiosk.server.tickets.issue import IssueRequest, IssueResult, issue_one, req
 from kiosk.server.tickets.reads import TicketView
 from kiosk.server.tickets.rows import TicketRow, new_ticket_row
 
-__all__ = ["issue_many"]
+__all__ = ["BatchRace", "issue_many"]
+
+
+class BatchRace(Exception):
+    """A bulk step hit a constraint with no savepoint to fall back to: the caller rolls
+    the whole transaction back and runs the batch again with ``savepoint=True``."""
 
 
 def _charge_kiosks(
@@ -67,6 +73,8 @@ def issue_many(
     halls: HallDirectory,
     view: TicketView,
     quota: KioskQuota | None = None,
+    *,
+    savepoint: bool = True,
 ) -> list[IssueResult | DomainError]:
     """Issue many tickets in the caller's transaction with a handful of statements.
 
@@ -76,6 +84,12 @@ def issue_many(
     before the insert (priority first, then arrival). Everything else (replays, offline
     numbers, a key repeated within the batch) and any bulk step that hits a constraint
     goes through :func:`issue_one`, one by one, afterwards.
+
+    The bulk steps run inside a SAVEPOINT, so that a race on a key (another process
+    committed the same idempotency key meanwhile) falls back to the careful way in the
+    same transaction. ``savepoint=False`` saves its two round trips: such a race then
+    raises :class:`BatchRace` and the caller runs the batch again in a new transaction
+    (the group commit does; the race is rare).
     """
     results: list[IssueResult | DomainError | None] = [None] * len(requests)
     existing = {
@@ -136,16 +150,22 @@ def issue_many(
             # Every writer takes its halls' event locks first, in one order: no deadlocks.
             lock_halls_events(conn, [hall for hall, _, _ in groups])
             groups = dict(sorted(groups.items()))
-        try:
-            with conn.begin_nested():
+        if not savepoint:
+            try:
                 _bulk(conn, requests, groups, results, now, halls, view)
-        except IntegrityError:
-            # A race with another process on a key: do this batch the careful way.
-            for members in groups.values():
-                for i in members:
-                    results[i] = None
-                    later.append(i)
-            later.sort()
+            except IntegrityError as exc:
+                raise BatchRace() from exc
+        else:
+            try:
+                with conn.begin_nested():
+                    _bulk(conn, requests, groups, results, now, halls, view)
+            except IntegrityError:
+                # A race with another process on a key: do this batch the careful way.
+                for members in groups.values():
+                    for i in members:
+                        results[i] = None
+                        later.append(i)
+                later.sort()
     for i in later:
         try:
             results[i] = issue_one(conn, requests[i], halls, view)
@@ -167,19 +187,22 @@ def _bulk(
     rows: list[TicketRow] = []
     order: list[int] = []
     before: dict[tuple[str, str, dt.date], tuple[int, int]] = {}
-    # One count of what waits and one counter bump for all the batch's queues.
-    waiting = conn.execute(
-        sql.WAITING_BY_QUEUE,
-        {
-            "halls": sorted({hall for hall, _, _ in groups}),
-            "days": sorted({day for _, _, day in groups}),
-            "queues": sorted({queue for _, queue, _ in groups}),
-        },
-    )
-    for hall_id, queue, day, total, priority in waiting:
-        if (hall_id, queue, day) in groups:
-            before[(hall_id, queue, day)] = (int(total), int(priority))
-    lasts = allocate_many(conn, [(*group, len(members)) for group, members in groups.items()])
+    if conn.dialect.name == "postgresql":
+        lasts = _pg_bump_and_count(conn, groups, before)
+    else:
+        # One count of what waits and one counter bump for all the batch's queues.
+        waiting = conn.execute(
+            sql.WAITING_BY_QUEUE,
+            {
+                "halls": sorted({hall for hall, _, _ in groups}),
+                "days": sorted({day for _, _, day in groups}),
+                "queues": sorted({queue for _, queue, _ in groups}),
+            },
+        )
+        for hall_id, queue, day, total, priority in waiting:
+            if (hall_id, queue, day) in groups:
+                before[(hall_id, queue, day)] = (int(total), int(priority))
+        lasts = allocate_many(conn, [(*group, len(members)) for group, members in groups.items()])
     for ((hall_id, queue, day), members), last in zip(groups.items(), lasts, strict=True):
         before.setdefault((hall_id, queue, day), (0, 0))
         first = last - len(members) + 1
@@ -212,47 +235,10 @@ def _bulk(
             )
     if not rows:
         return
-    inserted = {
-        public_id: int(ticket_id)
-        for public_id, ticket_id in conn.execute(sql.INSERT_TICKETS, [r.values() for r in rows])
-    }
-    ids = [inserted[row.public_id] for row in rows]
-    conn.execute(
-        sql.INSERT_AUDIT,
-        [
-            {
-                "ticket_id": ticket_id,
-                "at": now,
-                "actor": row.principal,
-                "action": "issue",
-                "from_state": None,
-                "to_state": TicketState.WAITING.value,
-                "data": {"origin": "server"},
-            }
-            for ticket_id, row in zip(ids, rows, strict=True)
-        ],
-    )
-    written = {
-        (hall_id, data["number"]): int(seq)
-        for hall_id, data, seq in conn.execute(
-            sql.INSERT_EVENTS,
-            [
-                {
-                    "hall_id": row.hall_id,
-                    "type": EventType.TICKET.value,
-                    "at": now,
-                    "data": {
-                        "number": row.number,
-                        "queue": row.queue,
-                        "state": "waiting",
-                        "window": None,
-                    },
-                }
-                for row in rows
-            ],
-        )
-    }
-    seqs = [written[(row.hall_id, row.number)] for row in rows]
+    if conn.dialect.name == "postgresql":
+        ids, seqs = _pg_insert(conn, rows, now)
+    else:
+        ids, seqs = _insert(conn, rows, now)
     # People ahead: all waiting priority tickets are ahead of a normal one; of one's own
     # rank, those already waiting and those earlier in this batch.
     new_normal: dict[tuple[str, str, dt.date], int] = {}
@@ -276,3 +262,99 @@ def _bulk(
         results[i] = IssueResult(
             view.public(conn, row.with_id(ticket_id), hall, ahead=ahead), True, (row.hall_id, seq)
         )
+
+
+def _event_data(row: TicketRow) -> dict[str, object]:
+    return {"number": row.number, "queue": row.queue, "state": "waiting", "window": None}
+
+
+_AUDIT_DATA = {"origin": "server"}
+
+
+def _insert(
+    conn: Connection, rows: list[TicketRow], now: dt.datetime
+) -> tuple[list[int], list[int]]:
+    """The tickets, their audit rows and their events: three multi-row INSERTs; the
+    tickets' ids and the events' seqs, in the order of ``rows``."""
+    inserted = {
+        public_id: int(ticket_id)
+        for public_id, ticket_id in conn.execute(sql.INSERT_TICKETS, [r.values() for r in rows])
+    }
+    ids = [inserted[row.public_id] for row in rows]
+    conn.execute(
+        sql.INSERT_AUDIT,
+        [
+            {
+                "ticket_id": ticket_id,
+                "at": now,
+                "actor": row.principal,
+                "action": "issue",
+                "from_state": None,
+                "to_state": TicketState.WAITING.value,
+                "data": _AUDIT_DATA,
+            }
+            for ticket_id, row in zip(ids, rows, strict=True)
+        ],
+    )
+    written = {
+        (hall_id, data["number"]): int(seq)
+        for hall_id, data, seq in conn.execute(
+            sql.INSERT_EVENTS,
+            [
+                {
+                    "hall_id": row.hall_id,
+                    "type": EventType.TICKET.value,
+                    "at": now,
+                    "data": _event_data(row),
+                }
+                for row in rows
+            ],
+        )
+    }
+    return ids, [written[(row.hall_id, row.number)] for row in rows]
+
+
+def _pg_insert(
+    conn: Connection, rows: list[TicketRow], now: dt.datetime
+) -> tuple[list[int], list[int]]:
+    """:func:`_insert` on PostgreSQL in one statement (``sql.PG_INSERT_BATCH``)."""
+    values = [r.values() for r in rows]
+    params: dict[str, object] = {name: [v[name] for v in values] for name in values[0]}
+    params.update(
+        now=now,
+        audit_data=json.dumps(_AUDIT_DATA),
+        event_hall=[r.hall_id for r in rows],
+        event_type=[EventType.TICKET.value] * len(rows),
+        event_at=[now] * len(rows),
+        event_data=[json.dumps(_event_data(r)) for r in rows],
+    )
+    inserted: dict[str, int] = {}
+    written: dict[tuple[str, str], int] = {}
+    for kind, key, number, value in conn.execute(sql.PG_INSERT_BATCH, params):
+        if kind == 0:
+            inserted[key] = int(value)
+        elif kind == 1:
+            written[(key, number)] = int(value)
+    ids = [inserted[row.public_id] for row in rows]
+    return ids, [written[(row.hall_id, row.number)] for row in rows]
+
+
+def _pg_bump_and_count(
+    conn: Connection,
+    groups: dict[tuple[str, str, dt.date], list[int]],
+    before: dict[tuple[str, str, dt.date], tuple[int, int]],
+) -> list[int]:
+    """The counter bumps and the waiting counts of ``groups`` in one statement
+    (``sql.PG_BUMP_AND_COUNT``): fills ``before``; the last number of each group."""
+    keys = list(groups)
+    params = {
+        "halls": [hall for hall, _, _ in keys],
+        "queues": [queue for _, queue, _ in keys],
+        "days": [day for _, _, day in keys],
+        "counts": [len(groups[key]) for key in keys],
+    }
+    last: dict[tuple[str, str, dt.date], int] = {}
+    for hall_id, queue, day, seq, total, priority in conn.execute(sql.PG_BUMP_AND_COUNT, params):
+        last[(hall_id, queue, day)] = int(seq)
+        before[(hall_id, queue, day)] = (int(total), int(priority))
+    return [last[key] for key in keys]

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from kiosk.core.wire import TicketState
+from kiosk.core.wire import EventType, TicketState
 from kiosk.server import models as m
+from kiosk.server.events import CHANNEL
 
 _t = m.tickets
 
@@ -70,3 +71,77 @@ INSERT_TICKET = sa.insert(_t).returning(_t.c.id)
 INSERT_TICKETS = sa.insert(_t).returning(_t.c.public_id, _t.c.id)
 INSERT_AUDIT = sa.insert(m.ticket_audit)
 INSERT_EVENTS = sa.insert(m.events).returning(m.events.c.hall_id, m.events.c.data, m.events.c.seq)
+
+# PostgreSQL only: a batch's steps as single statements (one round trip each), with the
+# rows sent as arrays (``unnest``) so the statement's text, and with it the server's plan
+# cache, does not change with the batch's size.
+
+#: The counter bump of every (hall, queue, day) of a batch, and what waited in each before
+#: it: one statement instead of two. The rows are bumped (and locked) in the order given.
+#: The counts read the statement's snapshot, taken after the halls' event locks (the
+#: caller's previous statement), so no writer of these halls is half-way.
+PG_BUMP_AND_COUNT = sa.text(
+    """
+WITH bump AS (
+    INSERT INTO queue_counters AS c (hall_id, queue, service_day, last_seq)
+    SELECT * FROM unnest(
+        CAST(:halls AS varchar[]), CAST(:queues AS varchar[]),
+        CAST(:days AS date[]), CAST(:counts AS integer[]))
+    ON CONFLICT (hall_id, queue, service_day)
+    DO UPDATE SET last_seq = c.last_seq + excluded.last_seq
+    RETURNING c.hall_id, c.queue, c.service_day, c.last_seq
+)
+SELECT b.hall_id, b.queue, b.service_day, b.last_seq,
+    (SELECT count(*) FROM tickets t
+     WHERE t.hall_id = b.hall_id AND t.service_day = b.service_day
+       AND t.queue = b.queue AND t.state = 'waiting') AS waiting,
+    (SELECT count(*) FROM tickets t
+     WHERE t.hall_id = b.hall_id AND t.service_day = b.service_day
+       AND t.queue = b.queue AND t.state = 'waiting' AND t.priority) AS priority
+FROM bump b
+"""
+)
+
+#: A batch's tickets, their audit rows and their events in one statement; answers
+#: ``(0, public_id, NULL, ticket id)`` per ticket, ``(1, hall_id, number, seq)`` per
+#: event and one ``(2, NULL, NULL, halls)`` row for the NOTIFY of each hall's newest seq
+#: (``kiosk.server.events.notify_payload``). The events' hall locks are taken first.
+PG_INSERT_BATCH = sa.text(
+    f"""
+WITH t AS (
+    INSERT INTO tickets (public_id, hall_id, queue, number_queue, service_id, service_day,
+        seq, number, origin, lease_id, priority, state, issued_at, queued_at,
+        kiosk_issued_at, principal, idempotency_key, request_hash)
+    SELECT * FROM unnest(
+        CAST(:public_id AS varchar[]), CAST(:hall_id AS varchar[]), CAST(:queue AS varchar[]),
+        CAST(:number_queue AS varchar[]), CAST(:service_id AS varchar[]),
+        CAST(:service_day AS date[]), CAST(:seq AS integer[]), CAST(:number AS varchar[]),
+        CAST(:origin AS varchar[]), CAST(:lease_id AS bigint[]), CAST(:priority AS boolean[]),
+        CAST(:state AS varchar[]), CAST(:issued_at AS timestamptz[]),
+        CAST(:queued_at AS timestamptz[]), CAST(:kiosk_issued_at AS timestamptz[]),
+        CAST(:principal AS varchar[]), CAST(:idempotency_key AS varchar[]),
+        CAST(:request_hash AS varchar[]))
+    RETURNING id, public_id, principal
+), a AS (
+    INSERT INTO ticket_audit (ticket_id, at, actor, action, from_state, to_state, data)
+    SELECT t.id, CAST(:now AS timestamptz), t.principal, 'issue', NULL, 'waiting',
+        CAST(:audit_data AS json)
+    FROM t
+), e AS (
+    INSERT INTO events (hall_id, type, at, data)
+    SELECT * FROM unnest(
+        CAST(:event_hall AS varchar[]), CAST(:event_type AS varchar[]),
+        CAST(:event_at AS timestamptz[]), CAST(:event_data AS json[]))
+    RETURNING hall_id, seq, data
+), n AS (
+    SELECT pg_notify('{CHANNEL}',
+        e.hall_id || ' ' || max(e.seq) || ' {EventType.TICKET.value}') AS sent
+    FROM e GROUP BY e.hall_id
+)
+SELECT 0 AS kind, t.public_id AS k, CAST(NULL AS varchar) AS number, t.id AS v FROM t
+UNION ALL
+SELECT 1, e.hall_id, e.data ->> 'number', e.seq FROM e
+UNION ALL
+SELECT 2, NULL, NULL, count(*) FROM n
+"""
+)
