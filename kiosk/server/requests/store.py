@@ -57,7 +57,9 @@ __all__ = [
     "add_note",
     "by_query_code",
     "core_of",
+    "event_data",
     "get",
+    "insert_event",
     "register",
     "timeline",
 ]
@@ -268,12 +270,12 @@ def add_note(
     note = _text(text, "备注不能为空", "text")
     core = core_of(row)
     event = RequestEvent(Action.REGISTER, actor, at, core.state, core.state, {})
-    _insert_event(conn, request_id, event, action=NOTE, public=public, note=note)
+    insert_event(conn, request_id, event, action=NOTE, public=public, note=note)
     seq = record_event(
         conn,
         row.hall_id,
         EventType.REQUEST,
-        _event_data(core, NOTE),
+        event_data(core, NOTE),
     )
     if outbox is not None:
         outbox.add([(row.hall_id, seq)])
@@ -468,7 +470,7 @@ def _record_of(
     )
 
 
-def _insert_event(
+def insert_event(
     conn: Connection,
     request_id: str,
     event: RequestEvent,
@@ -503,7 +505,7 @@ def _record(
     note: str | None,
     outbox: EventSink | None,
 ) -> None:
-    _insert_event(conn, core.id, event, action=event.action.value, public=public, note=note)
+    insert_event(conn, core.id, event, action=event.action.value, public=public, note=note)
     seq = record_event(
         conn,
         hall_id,
@@ -524,7 +526,7 @@ def _utc(at: dt.datetime | None) -> dt.datetime | None:
     return None if at is None else at.astimezone(dt.UTC)
 
 
-def _event_data(core: ServiceRequest, action: str) -> dict[str, str]:
+def event_data(core: ServiceRequest, action: str) -> dict[str, str]:
     """What boards are told: never a name, phone, location or text."""
     return {"id": core.id, "number": core.number, "state": core.state.value, "action": action}
 
