@@ -84,6 +84,9 @@ def test_board_filters(hall: Hall) -> None:
     assert_error(hall.staff.get("/requests", params={"state": "nope"}), 422)
     assert_error(hall.staff.get("/requests", params={"order": "nope"}), 422)
     assert_error(hall.staff.get("/requests", params={"limit": 0}), 422)
+    for hostile in ("99999999999999999999999", str(2**63), "-1", "x"):
+        assert_error(hall.staff.get("/requests", params={"staff_id": hostile}), 422)
+    assert_error(hall.staff.get("/requests", params={"hall": "no-such-hall"}), 403)
 
 
 def test_other_halls_and_kiosks_are_kept_out(server: RunningServer, hall: Hall) -> None:

@@ -17,7 +17,7 @@ from kiosk.core import clock
 from kiosk.core.moments import parse_day
 from kiosk.core.request_deadlines import deadline_status
 from kiosk.core.service_requests import Action, Role, allowed_actions
-from kiosk.core.values import Flag, MultiLine
+from kiosk.core.values import INT64_MAX, Flag, MultiLine
 from kiosk.core.wire import Timestamp
 from kiosk.core.workdays import UnknownCalendarYear
 from kiosk.server import models as m
@@ -143,7 +143,7 @@ async def request_board(
     hall: Annotated[str | None, Query(max_length=63)] = None,
     state: Annotated[str | None, Query(max_length=20)] = None,
     category: Annotated[str | None, Query(max_length=63)] = None,
-    staff_id: Annotated[int | None, Query(ge=1)] = None,
+    staff_id: Annotated[int | None, Query(ge=1, le=INT64_MAX)] = None,
     overdue: bool | None = None,
     order: Annotated[str, Query(max_length=20)] = "time_left",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
