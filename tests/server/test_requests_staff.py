@@ -34,6 +34,11 @@ def test_window_request_and_its_life(hall: Hall) -> None:
     assert assert_error(missing, 422)["field"] == "unit"
     unknown = hall.staff.post(f"/requests/{rid}/actions/transfer", json={"unit": "物业", "x": 1})
     assert assert_error(unknown, 422)["field"] == "x"
+    for name in ("settings", "outbox", "actor"):
+        sneaky = hall.staff.post(f"/requests/{rid}/actions/start", json={name: "x"})
+        assert assert_error(sneaky, 422)["field"] == name
+    not_text = hall.staff.post(f"/requests/{rid}/actions/transfer", json={"unit": 12})
+    assert assert_error(not_text, 422)["field"] == "unit"
     bad_date = hall.staff.post(f"/requests/{rid}/actions/schedule", json={"expected_date": "明天"})
     assert assert_error(bad_date, 422)["field"] == "expected_date"
     r = hall.staff.post(f"/requests/{rid}/actions/schedule", json={"expected_date": "2026-12-09"})

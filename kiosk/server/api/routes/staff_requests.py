@@ -277,8 +277,15 @@ async def request_detail(
     return await runtime.write(write)
 
 
+#: The store's own keyword arguments: never taken from a request body.
+_NOT_FIELDS = frozenset({"settings", "outbox", "conn", "request_id", "action", "actor", "at"})
+
+
 def _fields(body: dict[str, Any]) -> dict[str, object]:
     fields: dict[str, object] = dict(body)
+    for name in fields:
+        if name in _NOT_FIELDS:
+            raise Invalid("invalid_request", f"不需要填写“{name}”", field=name)
     if "expected_date" in fields:
         try:
             fields["expected_date"] = parse_day(str(fields["expected_date"]))
