@@ -357,7 +357,7 @@ visits = sa.Table(
     metadata,
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
     sa.Column("hall_id", sa.String(63), sa.ForeignKey("halls.id"), nullable=False),
-    sa.Column("household_id", sa.String(64), nullable=False),
+    sa.Column("household_id", sa.String(32), nullable=False),
     sa.Column("staff_id", BigId, sa.ForeignKey("staff_accounts.id"), nullable=False),
     sa.Column("at", Time, nullable=False),
     sa.Column("way", sa.String(8), nullable=False),  # core.visits.Way: home | phone | video
@@ -410,7 +410,7 @@ visit_alerts = sa.Table(
     metadata,
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
     sa.Column("hall_id", sa.String(63), sa.ForeignKey("halls.id"), nullable=False),
-    sa.Column("household_id", sa.String(64), nullable=False),
+    sa.Column("household_id", sa.String(32), nullable=False),
     sa.Column("visit_id", BigId, sa.ForeignKey("visits.id"), nullable=False, unique=True),
     sa.Column("misses", sa.Integer, nullable=False),
     sa.Column("message", sa.Text, nullable=False),

@@ -69,7 +69,7 @@ def _staff(db: Database, name: str) -> int:
 
 
 def _household(
-    hid: str, tier: Tier, address: str, *, staff: int | None = None, new: bool = False
+    hid: str, tier: Tier, address: str, *, staff: str = "", new: bool = False
 ) -> visits.PlanHousehold:
     return visits.PlanHousehold(
         id=hid,
@@ -113,9 +113,9 @@ def _row(db: Database, household: visits.PlanHousehold, now: dt.datetime) -> vis
 
 def test_due_by_tier_new_resident_and_a_seen_visit(db: Database) -> None:
     wang = _staff(db, "wang")
-    high = _household("h-high", Tier.HIGH_RISK, "3-1-101", staff=wang)
-    new = _household("h-new", Tier.GENERAL, "5-2-202", staff=wang, new=True)
-    general = _household("h-gen", Tier.GENERAL, "1-1-101", staff=wang)
+    high = _household("h-high", Tier.HIGH_RISK, "3-1-101", staff="wang-li")
+    new = _household("h-new", Tier.GENERAL, "5-2-202", staff="wang-li", new=True)
+    general = _household("h-gen", Tier.GENERAL, "1-1-101", staff="wang-li")
     rows = {
         r.household.id: r
         for r in db.read_sync(lambda c: visits.due_rows(c, HALL, [high, new, general], NOW))
@@ -137,7 +137,7 @@ def test_due_by_tier_new_resident_and_a_seen_visit(db: Database) -> None:
 
 def test_a_miss_retries_in_48_hours_and_two_misses_alert_the_leader(db: Database) -> None:
     wang = _staff(db, "wang")
-    key = _household("h-key", Tier.KEY, "2-1-301", staff=wang)
+    key = _household("h-key", Tier.KEY, "2-1-301", staff="wang-li")
     _visit(db, key, NOW - dt.timedelta(days=3), seen=True, staff=wang, key="seen-" + "a" * 16)
     first, _ = _visit(db, key, NOW, seen=False, staff=wang, key="miss-1-" + "b" * 16)
     assert not first.seen
@@ -152,8 +152,8 @@ def test_a_miss_retries_in_48_hours_and_two_misses_alert_the_leader(db: Database
 
 def test_the_same_key_is_one_visit_and_another_household_cannot_reuse_it(db: Database) -> None:
     wang = _staff(db, "wang")
-    one = _household("h-1", Tier.HIGH_RISK, "1-1-101", staff=wang)
-    two = _household("h-2", Tier.HIGH_RISK, "1-1-102", staff=wang)
+    one = _household("h-1", Tier.HIGH_RISK, "1-1-101", staff="wang-li")
+    two = _household("h-2", Tier.HIGH_RISK, "1-1-102", staff="wang-li")
     key = "phone-minted-key-0001"
     stored, created = _visit(db, one, NOW, seen=True, staff=wang, key=key, needs="想申请助浴")
     again, created_again = _visit(db, one, NOW, seen=True, staff=wang, key=key, needs="想申请助浴")
@@ -187,7 +187,7 @@ def test_bad_visit_forms_are_refused_in_chinese(
     db: Database, change: dict[str, object], message: str
 ) -> None:
     wang = _staff(db, "wang")
-    household = _household("h-bad", Tier.GENERAL, "9-9-909", staff=wang)
+    household = _household("h-bad", Tier.GENERAL, "9-9-909", staff="wang-li")
     fields: dict[str, object] = {
         "household_id": household.id,
         "at": NOW,
@@ -216,8 +216,8 @@ def test_bad_visit_forms_are_refused_in_chinese(
 
 def test_a_district_event_makes_high_risk_households_due_within_24_hours(db: Database) -> None:
     wang, admin = _staff(db, "wang"), _staff(db, "admin")
-    high = _household("h-high", Tier.HIGH_RISK, "3-1-101", staff=wang)
-    general = _household("h-gen", Tier.GENERAL, "1-1-101", staff=wang)
+    high = _household("h-high", Tier.HIGH_RISK, "3-1-101", staff="wang-li")
+    general = _household("h-gen", Tier.GENERAL, "1-1-101", staff="wang-li")
     _visit(db, high, NOW - dt.timedelta(days=1), seen=True, staff=wang, key="k-high-" + "x" * 16)
     assert _row(db, high, NOW).light is Light.HIDDEN
     db.write_sync(lambda c: visits.declare_event(c, name="寒潮预警", declared_by=admin, at=NOW))
@@ -253,20 +253,22 @@ def test_a_district_event_makes_high_risk_households_due_within_24_hours(db: Dat
 
 
 def test_todays_list_nearest_building_first_and_the_leaders_view(db: Database) -> None:
-    wang, li = _staff(db, "wang"), _staff(db, "li")
+    li = _staff(db, "li")
     homes = [
-        _household("h-10", Tier.HIGH_RISK, "10-1-101", staff=wang),
-        _household("h-2", Tier.HIGH_RISK, "2-1-301", staff=wang),
-        _household("h-2b", Tier.HIGH_RISK, "2-1-1201", staff=None),
-        _household("h-li", Tier.HIGH_RISK, "1-1-101", staff=li),
-        _household("h-later", Tier.GENERAL, "1-1-102", staff=wang),
+        _household("h-10", Tier.HIGH_RISK, "10-1-101", staff="wang-li"),
+        _household("h-2", Tier.HIGH_RISK, "2-1-301", staff="wang-li"),
+        _household("h-2b", Tier.HIGH_RISK, "2-1-1201"),
+        _household("h-li", Tier.HIGH_RISK, "1-1-101", staff="li-ming"),
+        _household("h-later", Tier.GENERAL, "1-1-102", staff="wang-li"),
     ]
-    today, upcoming = db.read_sync(lambda c: visits.todays_visits(c, HALL, homes, wang, NOW))
+    today, upcoming = db.read_sync(lambda c: visits.todays_visits(c, HALL, homes, "wang-li", NOW))
     assert [r.household.id for r in today] == ["h-2", "h-2b", "h-10"]
     assert upcoming == []
     _visit(db, homes[3], NOW - dt.timedelta(hours=2), seen=True, staff=li, key="li-" + "z" * 16)
     view = db.read_sync(
-        lambda c: visits.leader_view(c, HALL, homes, NOW, {wang: "王网格员", li: "李网格员"})
+        lambda c: visits.leader_view(
+            c, HALL, homes, NOW, {"wang-li": "王网格员", "li-ming": "李网格员"}
+        )
     )
     by_name = {s.name: s for s in view.staff}
     assert (by_name["王网格员"].households, by_name["王网格员"].overdue) == (3, 2)
@@ -289,7 +291,7 @@ def test_a_hall_policy_changes_the_interval_and_bad_policies_are_refused(db: Dat
         misses_alert=3,
     )
     db.write_sync(lambda c: visits.set_policy(c, HALL, **policy, by=wang, at=NOW))
-    high = _household("h-high", Tier.HIGH_RISK, "3-1-101", staff=wang)
+    high = _household("h-high", Tier.HIGH_RISK, "3-1-101", staff="wang-li")
     _visit(db, high, NOW, seen=True, staff=wang, key="policy-" + "p" * 16)
     assert _row(db, high, NOW).due == NOW + dt.timedelta(days=3)
     with pytest.raises(Invalid) as refused:

@@ -55,8 +55,8 @@ class PlanHousehold:
     tier: core.Tier
     registered_at: dt.datetime
     tags: frozenset[str] = frozenset()
-    staff_id: int | None = None
-    """The responsible staff member (网格员); None: anyone of the hall."""
+    staff_id: str = ""
+    """The responsible staff member (网格员: a staff id of the hall's content); "": none."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ class DueRow:
 
 @dataclass(frozen=True)
 class StaffCompletion:
-    staff_id: int | None
+    staff_id: str
     name: str
     households: int
     overdue: int
@@ -300,13 +300,13 @@ def todays_visits(
     conn: Connection,
     hall_id: str,
     households: Sequence[PlanHousehold],
-    staff_id: int,
+    staff_id: str,
     now: dt.datetime,
 ) -> tuple[list[DueRow], list[DueRow]]:
     """A staff member's morning list: (today's and overdue visits, nearest building first;
-    the ones coming up in the next days, soonest first). Their own households and the
-    hall's unassigned ones."""
-    mine = [h for h in households if h.staff_id in (None, staff_id)]
+    the ones coming up in the next days, soonest first). ``staff_id`` (a 网格员): their
+    households and the hall's unassigned ones; "": the whole hall."""
+    mine = [h for h in households if not staff_id or h.staff_id in ("", staff_id)]
     rows = due_rows(conn, hall_id, mine, now)
     today = [r for r in rows if r.light >= core.Light.AMBER]
     today.sort(key=lambda r: address_order(r.household.address))
@@ -319,35 +319,30 @@ def leader_view(
     hall_id: str,
     households: Sequence[PlanHousehold],
     now: dt.datetime,
-    staff_names: Mapping[int, str],
+    staff_names: Mapping[str, str],
 ) -> LeaderView:
-    """Completion per staff member (households not overdue, visits in the last 7 days)
-    and the overdue households, most overdue first."""
+    """Per 网格员: their households, how many are overdue or due today, and the visits
+    their households had in the last 7 days; the overdue households, most overdue first."""
     rows = due_rows(conn, hall_id, households, now)
+    since = now.astimezone(dt.UTC) - dt.timedelta(days=7)
     counted = conn.execute(
-        sa.select(m.visits.c.staff_id, sa.func.count())
-        .where(
-            m.visits.c.hall_id == hall_id,
-            m.visits.c.at > now.astimezone(dt.UTC) - dt.timedelta(days=7),
-        )
-        .group_by(m.visits.c.staff_id)
+        sa.select(m.visits.c.household_id, sa.func.count())
+        .where(m.visits.c.hall_id == hall_id, m.visits.c.at > since)
+        .group_by(m.visits.c.household_id)
     ).all()
-    visits_7d = {int(staff): int(n) for staff, n in counted}
-    owners = sorted(
-        {r.household.staff_id for r in rows} | set(visits_7d),
-        key=lambda s: (s is None, staff_names.get(s, "") if s is not None else "", s or 0),
-    )
+    recent = {str(hid): int(n) for hid, n in counted}
+    owners = sorted({r.household.staff_id for r in rows}, key=lambda s: (not s, s))
     staff = []
     for owner in owners:
         own = [r for r in rows if r.household.staff_id == owner]
         staff.append(
             StaffCompletion(
                 staff_id=owner,
-                name=staff_names.get(owner, f"账号 {owner}") if owner is not None else "未分配",
+                name=staff_names.get(owner, owner) if owner else "未分配",
                 households=len(own),
                 overdue=sum(r.light is core.Light.RED for r in own),
                 due_today=sum(r.light is core.Light.AMBER for r in own),
-                visits_7d=visits_7d.get(owner, 0) if owner is not None else 0,
+                visits_7d=sum(recent.get(r.household.id, 0) for r in own),
             )
         )
     overdue = [r for r in rows if r.light is core.Light.RED]
