@@ -589,7 +589,7 @@ visits = sa.Table(
     metadata,
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
     sa.Column("hall_id", sa.String(63), sa.ForeignKey("halls.id"), nullable=False),
-    sa.Column("household_id", sa.String(32), nullable=False),
+    sa.Column("household_id", sa.String(32), sa.ForeignKey("households.id"), nullable=False),
     sa.Column("staff_id", BigId, sa.ForeignKey("staff_accounts.id"), nullable=False),
     sa.Column("at", Time, nullable=False),
     sa.Column("way", sa.String(8), nullable=False),  # core.visits.Way: home | phone | video

@@ -17,7 +17,8 @@ from kiosk.server import models as m
 from kiosk.server import visits
 from kiosk.server.auth import create_staff
 from kiosk.server.db import Database, migrate
-from kiosk.server.domain_errors import Conflict, Invalid
+from kiosk.server.domain_errors import Conflict, Invalid, NotFound
+from kiosk.server.visits import register
 from kiosk.server.visits.records import VisitForm
 
 SH = dt.timezone(dt.timedelta(hours=8))
@@ -82,6 +83,30 @@ def _household(
     )
 
 
+def _register(db: Database, household: visits.PlanHousehold, **extra: Any) -> None:
+    """The household's row in the register (households' table; no personal field)."""
+
+    def insert(c: sa.Connection) -> None:
+        if c.execute(sa.select(m.households.c.id).where(m.households.c.id == household.id)).first():
+            return
+        c.execute(
+            sa.insert(m.households).values(
+                id=household.id,
+                hall_id=household.hall_id,
+                address=household.address,
+                building=household.address.split("-")[0],
+                tags=sorted(household.tags),
+                tier=household.tier.value,
+                staff_id=household.staff_id,
+                registered_at=household.registered_at.astimezone(dt.UTC),
+                updated_at=NOW.astimezone(dt.UTC),
+                **extra,
+            )
+        )
+
+    db.write_sync(insert)
+
+
 def _visit(
     db: Database,
     household: visits.PlanHousehold,
@@ -93,6 +118,7 @@ def _visit(
     needs: str = "",
     now: dt.datetime | None = None,
 ) -> tuple[visits.VisitEntry, bool]:
+    _register(db, household)
     form = VisitForm(household.id, at, "home", seen, ("gas", "power"), needs, key)
     return db.write_sync(
         lambda c: visits.record_visit(
@@ -199,6 +225,7 @@ def test_bad_visit_forms_are_refused_in_chinese(
         **change,
     }
     form = VisitForm(**fields)  # type: ignore[arg-type]
+    _register(db, household)
     with pytest.raises(Invalid) as refused:
         db.write_sync(
             lambda c: visits.record_visit(
@@ -301,3 +328,21 @@ def test_a_hall_policy_changes_the_interval_and_bad_policies_are_refused(db: Dat
             )
         )
     assert "走访周期" in refused.value.message
+
+
+def test_the_register_gives_the_plan_its_households_but_not_those_who_moved_away(
+    db: Database,
+) -> None:
+    here = _household("h-here", Tier.KEY, "4-1-401", staff="wang-li", new=True)
+    gone = _household("h-gone", Tier.HIGH_RISK, "4-1-402")
+    _register(db, here)
+    _register(db, gone, moved_away_at=NOW.astimezone(dt.UTC))
+    assert db.read_sync(lambda c: register.plan_households(c, HALL)) == [here]
+    assert db.read_sync(lambda c: register.plan_household(c, HALL, "h-here")) == here
+    for hall, hid in ((HALL, "h-gone"), ("other-hall", "h-here"), (HALL, "no-such")):
+
+        def one(c: sa.Connection, hall: str = hall, hid: str = hid) -> visits.PlanHousehold:
+            return register.plan_household(c, hall, hid)
+
+        with pytest.raises(NotFound):
+            db.read_sync(one)

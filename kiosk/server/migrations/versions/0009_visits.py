@@ -1,11 +1,11 @@
 """五必访: the visits recorded, each hall's visit rules, the district's events, the alerts
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0006, 0008
 Create Date: 2026-12-03 12:00:00
 
-See kiosk/server/visits/. The lead re-chains this after the requests, ratings and
-households migrations (0006-0008) at merge.
+See kiosk/server/visits/. It merges the requests (0006) and households (0008) heads of
+this branch (visits reference households); the lead re-chains it after ratings (0007).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0005"
+down_revision = ("0006", "0008")
 branch_labels = None
 depends_on = None
 
@@ -27,7 +27,9 @@ def upgrade() -> None:
         "visits",
         sa.Column("id", BigId, primary_key=True, autoincrement=True),
         sa.Column("hall_id", sa.String(63), sa.ForeignKey("halls.id"), nullable=False),
-        sa.Column("household_id", sa.String(32), nullable=False),
+        sa.Column(
+            "household_id", sa.String(32), sa.ForeignKey("households.id"), nullable=False
+        ),
         sa.Column("staff_id", BigId, sa.ForeignKey("staff_accounts.id"), nullable=False),
         sa.Column("at", Time, nullable=False),
         sa.Column("way", sa.String(8), nullable=False),
