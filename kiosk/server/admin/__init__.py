@@ -27,6 +27,8 @@ from kiosk.server.admin import (
     services,
     staff,
     stats,
+    visits,
+    visits_leader,
 )
 from kiosk.server.admin.web import (
     AdminPageError,
@@ -54,6 +56,8 @@ for module in (
     fleet,
     stats,
     accounts,
+    visits,
+    visits_leader,
 ):
     admin_router.include_router(module.router)
 
