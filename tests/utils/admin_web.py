@@ -184,6 +184,9 @@ def route_values(server: RunningServer, hall_id: str) -> dict[str, Any]:
         ).fetchone()
     photo = next(s["photo"] for s in content["staff"] if s.get("photo"))
     return {
+        "household_id": a_household(server, hall_id),
+        "visit_id": "1",
+        "alert_id": "1",
         "hall_id": hall_id,
         "counter_id": str(counters_of(server, hall_id)[0]["id"]),
         "index": "0",
@@ -194,6 +197,24 @@ def route_values(server: RunningServer, hall_id: str) -> dict[str, Any]:
         "action": "recall",
         "items": {key: content[key][0]["id"] for key in ("services", "staff", "rooms", "notices")},
     }
+
+
+def a_household(server: RunningServer, hall_id: str) -> str:
+    """A household of ``hall_id``'s register (one without personal data is added if none)."""
+    with db(server) as conn:
+        found = conn.execute(
+            "SELECT id FROM households WHERE hall_id = ? ORDER BY id", (hall_id,)
+        ).fetchone()
+        if found is not None:
+            return str(found["id"])
+        hid = f"routes-{hall_id}"[:32]
+        conn.execute(
+            "INSERT INTO households (id, hall_id, address, building, tags, tier, staff_id,"
+            " registered_at, updated_at) VALUES (?, ?, '1-1-101', '1', '[]', 'general', '',"
+            " '2026-11-01 00:00:00', '2026-11-01 00:00:00')",
+            (hid, hall_id),
+        )
+    return hid
 
 
 def fill(path: str, ctx: dict[str, Any]) -> str:

@@ -33,6 +33,7 @@ from kiosk.server import requests as service_requests
 from kiosk.server.admin.fields import typed_datetime
 from kiosk.server.admin.web import (
     AdminPageError,
+    BackWithMessage,
     CurrentSession,
     HallScope,
     PostedForm,
@@ -59,8 +60,7 @@ TIERS = {t.value: t.label for t in Tier}
 
 
 def _require_view(conn: Connection, hall: HallScope) -> None:
-    if not households.may_view(conn, hall.session.staff, hall.id):
-        raise Forbidden("household_view", "区级管理员只能查看统计数字（本大厅未授权查看各户）")
+    households.require_view(conn, hall.session.staff, hall.id)
 
 
 async def _read(runtime: ServerRuntime, hall: HallScope, fn: Any) -> Any:
@@ -70,9 +70,12 @@ async def _read(runtime: ServerRuntime, hall: HallScope, fn: Any) -> Any:
 
     try:
         return await runtime.db.read(op)
+    except Forbidden as exc:
+        if hall.session.staff.is_admin:
+            raise BackWithMessage(f"/admin/visits/halls/{hall.id}/leader", exc.message) from None
+        raise AdminPageError(403, exc.message) from None
     except DomainError as exc:
-        status = 403 if isinstance(exc, Forbidden) else 404
-        raise AdminPageError(status, exc.message) from None
+        raise AdminPageError(404, exc.message) from None
 
 
 def _zone(runtime: ServerRuntime, hall_id: str) -> Any:
@@ -88,7 +91,7 @@ async def _staff_names(runtime: ServerRuntime, hall_id: str) -> dict[str, str]:
 
 
 @router.get("/visits/sw.js", include_in_schema=False)
-async def service_worker() -> Response:
+async def service_worker(_session: CurrentSession) -> Response:
     """The visit pages' service worker; its URL gives it the scope ``/admin/visits/``."""
     return FileResponse(
         STATIC_DIR / "visits-sw.js",
@@ -263,8 +266,12 @@ async def household_visits(
 
     try:
         household, row, entries = await runtime.write(op)
+    except Forbidden as exc:
+        if session.staff.is_admin:
+            raise BackWithMessage(f"/admin/visits/halls/{hall.id}/leader", exc.message) from None
+        raise AdminPageError(403, exc.message) from None
     except DomainError as exc:
-        raise AdminPageError(403 if isinstance(exc, Forbidden) else 404, exc.message) from None
+        raise AdminPageError(404, exc.message) from None
     return render(
         request,
         "admin/visits_household.html",

@@ -1,7 +1,8 @@
 // The visit pages' service worker (served as /admin/visits/sw.js, scope /admin/visits/):
 // the pages a staff member opened last, and their scripts and styles, can be reopened in a
 // stairwell without signal. Network first, so nothing stale is shown while there is signal.
-// Forms are never handled here: visits.js keeps them on the phone until the server has them.
+// Forms are never handled here: visits.js keeps them on the phone until the server has them,
+// and empties this cache (kiosk-visits-v1) when the staff member logs out.
 "use strict";
 var CACHE = "kiosk-visits-v1";
 var ASSETS = [
@@ -40,11 +41,6 @@ self.addEventListener("fetch", function (event) {
   var request = event.request;
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) { return; }
-  if (request.method === "POST" && url.pathname.indexOf("/admin/logout") === 0) {
-    // Logging out: the household addresses kept for offline use leave the phone too.
-    event.respondWith(caches.delete(CACHE).then(function () { return fetch(request); }));
-    return;
-  }
   if (request.method !== "GET") { return; }
   var page = url.pathname.indexOf("/admin/visits/") === 0 && url.pathname !== "/admin/visits/sw.js";
   var asset = ASSETS.indexOf(url.pathname) >= 0;

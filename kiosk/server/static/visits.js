@@ -186,6 +186,23 @@
     });
   }
 
+  // Logging out: the pages kept for offline use (household addresses) leave the phone
+  // first. The kept forms stay: they are uploaded after the next login.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var action = (event.submitter && event.submitter.getAttribute("formaction")) ||
+      form.getAttribute("action") || "";
+    if (action.indexOf("/admin/logout") !== 0 || !window.caches || form.dataset.cleared) {
+      return;
+    }
+    event.preventDefault();
+    var submitter = event.submitter;
+    window.caches.delete("kiosk-visits-v1").catch(function () {}).then(function () {
+      form.dataset.cleared = "1";
+      form.requestSubmit(submitter);
+    });
+  });
+
   function start() {
     var form = document.getElementById("visit-form");
     if (form) { watchForm(form); }
