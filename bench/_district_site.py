@@ -150,6 +150,8 @@ def start_workers(database_url: str, count: int, folder: Path) -> Iterator[list[
     env = clock.child_env()
     env.update(
         KIOSK_SERVER_SECRET_KEY="district-sim-secret-key-0123456789",
+        # Every worker seals personal data with the same key (kiosk/server/personal.py).
+        KIOSK_SERVER_DATA_KEY="ZGlzdHJpY3Qtc2ltLWRhdGEta2V5LTAxMjM0NTY3ODk=",
         KIOSK_SERVER_KIOSK_TICKET_BURST="1000000",
         KIOSK_SERVER_KIOSK_TICKETS_PER_MINUTE="1000000",
         KIOSK_SERVER_KIOSK_NUMBERS_PER_QUEUE_DAY="999",

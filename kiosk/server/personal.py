@@ -95,7 +95,7 @@ def _master(settings: ServerSettings) -> bytes:
     raise DataKeyMissing(
         "data_key is not set: personal data cannot be stored without it. Set "
         "KIOSK_SERVER_DATA_KEY (or data_key in the settings file) to the output of "
-        "`kiosk-server new-data-key` and keep a copy with the backups"
+        "`kiosk-server new-data-key`, and keep a copy safe, apart from the database backups"
     )
 
 

@@ -107,6 +107,7 @@ def test_install_script_into_a_folder(tmp_path: Path, side: str) -> None:
     if side == "server":
         conf = (etc / "server.toml").read_text()
         assert 'secret_key = "change-me"' not in conf and "trusted_proxies" in conf
+        assert 'data_key = ""' not in conf and "data_key = " in conf  # a fresh one
         assert (etc / "tls" / "server.crt").exists()
         assert (root / "etc/systemd/system/kiosk-server.service").exists()
         assert (root / "etc/nginx/sites-enabled/residents-home").exists()

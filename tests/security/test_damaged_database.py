@@ -4,6 +4,7 @@ real PostgreSQL (issue 10 §6)."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import signal
@@ -21,9 +22,13 @@ SECRET = "a-real-secret-of-thirty-two-chars!"
 TIMEOUT = 90
 
 
+DATA_KEY = base64.b64encode(b"damaged-database-test-data-key!!").decode()
+
+
 def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_SERVER_")}
     env["KIOSK_SERVER_SECRET_KEY"] = SECRET
+    env["KIOSK_SERVER_DATA_KEY"] = DATA_KEY  # serve refuses to start without one
     return env
 
 

@@ -4,12 +4,16 @@ rotation by key id, the keyed lookup hash, and no key → no storing (never plai
 from __future__ import annotations
 
 import base64
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from kiosk.server import personal
 from kiosk.server.settings import ServerSettings, build_settings
+from tests.utils.servers import REPO
 
 SECRET = "x" * 32
 
@@ -84,3 +88,30 @@ def test_settings_refuse_a_key_that_is_not_32_bytes_of_base64(bad: str) -> None:
         build_settings(secret_key=SECRET, data_key=bad)
     with pytest.raises(ValidationError, match="old_data_keys"):
         build_settings(secret_key=SECRET, data_key=personal.new_data_key(), old_data_keys=[bad])
+
+
+def test_serve_without_a_data_key_is_a_clear_startup_error(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "kiosk.server.cli", "serve", "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "KIOSK_SERVER_SECRET_KEY": SECRET},
+    )
+    assert done.returncode != 0
+    assert "data_key is not set" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "kiosk.sqlite3").exists()
+
+
+def test_the_demo_keeps_its_generated_key_in_the_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kiosk.server.cli import _demo_data_key
+
+    monkeypatch.setenv("KIOSK_SERVER_DATA_KEY", "")  # _demo_data_key sets it; undone after
+
+    first = _demo_data_key(build_settings(demo_mode=True, data_dir=tmp_path))
+    again = _demo_data_key(build_settings(demo_mode=True, data_dir=tmp_path))
+    assert first.data_key and first.data_key == again.data_key
+    assert (tmp_path / "demo-data-key").stat().st_mode & 0o077 == 0

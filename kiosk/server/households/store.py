@@ -6,6 +6,11 @@ server settings (for the data key) and the staff member asking (a
 :class:`~kiosk.server.auth.StaffPrincipal`). Refusals are domain errors:
 :class:`NotFound` for another hall's household (its existence is not confirmed),
 :class:`Forbidden` for a district admin whom the hall has not opened its register to.
+
+A district admin sees the counts of every hall (:func:`counts`); a hall's staff may open
+their register to the district (:func:`set_district_access`), and then a district admin
+may read and change it like the hall's staff (and export it). Opening is the hall's
+choice alone.
 """
 
 from __future__ import annotations
@@ -257,9 +262,9 @@ def create(
     at: dt.datetime,
     action: str = "create",
 ) -> str:
-    """A new household of ``hall_id`` (the viewer's own hall); its id."""
-    if viewer.is_admin or viewer.hall_id != hall_id:
-        raise Forbidden("hall_staff_only", "只有本社区的工作人员可以登记住户")
+    """A new household of ``hall_id``; its id. (Staff of the hall, or a district admin
+    the hall opened its register to.)"""
+    require_view(conn, viewer, hall_id)
     if conn.execute(sa.select(m.halls.c.id).where(m.halls.c.id == hall_id)).first() is None:
         raise NotFound("no_hall", "没有这个社区")
     _check_unique_address(conn, hall_id, data.address)
@@ -304,8 +309,6 @@ def update(
     at: dt.datetime,
 ) -> None:
     row = _own_row(conn, household_id, viewer)
-    if viewer.is_admin:
-        raise Forbidden("hall_staff_only", "只有本社区的工作人员可以修改住户信息")
     if row.erased_at is not None:
         raise Invalid("erased", "这户的个人信息已按保存期限删除，不能再修改")
     _check_unique_address(conn, row.hall_id, data.address, other_than=household_id)
@@ -336,8 +339,6 @@ def mark_moved_away(
     """Archive a household that moved away; its personal fields are erased after
     ``household_retention_days`` (the job ``household_retention``). The erase time."""
     row = _own_row(conn, household_id, viewer)
-    if viewer.is_admin:
-        raise Forbidden("hall_staff_only", "只有本社区的工作人员可以登记迁出")
     if row.archived_at is not None:
         raise Invalid("archived", "这户已经登记迁出")
     erase_at = at + dt.timedelta(days=settings.household_retention_days)

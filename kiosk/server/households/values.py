@@ -24,6 +24,7 @@ __all__ = [
     "HouseholdRecord",
     "HouseholdRow",
     "MemberInput",
+    "MemberRefused",
     "check_household",
     "check_member",
 ]
@@ -112,6 +113,15 @@ def _optional_text(value: str, label: str, field_name: str, limit: int) -> str |
         raise Invalid("bad_text", f"{label}{exc}", field=field_name) from None
 
 
+class MemberRefused(Invalid):
+    """A member's form row with one or more bad fields: ``errors`` is field → message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        first = next(iter(errors))
+        super().__init__("bad_member", errors[first], field=first)
+        self.errors = errors
+
+
 def check_member(
     *,
     name: str,
@@ -122,33 +132,36 @@ def check_member(
     this_year: int,
     field_prefix: str = "",
 ) -> MemberInput:
-    """One member from form text; :class:`Invalid` names the field at fault."""
+    """One member from form text. Every field is checked; :class:`MemberRefused` (an
+    :class:`Invalid` naming the first field at fault) carries all the errors by field."""
+    errors: dict[str, str] = {}
+    clean_name = ""
     try:
         clean_name = check_name(name)
     except ValueError as exc:
-        raise Invalid("bad_name", str(exc), field=f"{field_prefix}name") from None
+        errors["name"] = str(exc)
     year: int | None = None
     if birth_year.strip():
         try:
             year = check_birth_year(birth_year, this_year=this_year)
         except ValueError as exc:
-            raise Invalid("bad_birth_year", str(exc), field=f"{field_prefix}birth_year") from None
+            errors["birth_year"] = str(exc)
     clean_phone: str | None = None
     if phone.strip():
         try:
             clean_phone = check_phone(phone)
         except ValueError as exc:
-            raise Invalid("bad_phone", str(exc), field=f"{field_prefix}phone") from None
+            errors["phone"] = str(exc)
     number = "".join(id_number.split()).upper() or None
     if number is not None and (
         not number.isascii() or not number.isalnum() or not 6 <= len(number) <= 24
     ):
-        raise Invalid(
-            "bad_id_number", "证件号码应为 6–24 位数字或字母", field=f"{field_prefix}id_number"
-        )
+        errors["id_number"] = "证件号码应为 6–24 位数字或字母"
     rel = relation.strip()
     if len(rel) > 20:
-        raise Invalid("bad_relation", "与户主关系最多 20 个字", field=f"{field_prefix}relation")
+        errors["relation"] = "与户主关系最多 20 个字"
+    if errors:
+        raise MemberRefused({f"{field_prefix}{k}": v for k, v in errors.items()})
     return MemberInput(clean_name, year, clean_phone, number, rel)
 
 
