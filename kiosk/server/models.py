@@ -38,6 +38,7 @@ __all__ = [
     "request_categories",
     "request_counters",
     "request_events",
+    "request_lookups",
     "request_media",
     "service_requests",
     "staff_accounts",
@@ -490,6 +491,16 @@ request_counters = sa.Table(
     sa.Column("hall_id", sa.String(63), primary_key=True),
     sa.Column("year", sa.Integer, primary_key=True),
     sa.Column("last_seq", sa.Integer, nullable=False),
+)
+
+#: 查询码 look-ups per kiosk and minute (a 6-digit code can be guessed: see
+#: kiosk/server/requests/lookups.py).
+request_lookups = sa.Table(
+    "request_lookups",
+    metadata,
+    sa.Column("device_id", sa.String(40), primary_key=True),
+    sa.Column("window_start", Time, nullable=False),
+    sa.Column("taken", sa.Integer, nullable=False),
 )
 
 # --- households (issue 15) ---

@@ -57,7 +57,9 @@ __all__ = [
     "add_note",
     "by_query_code",
     "core_of",
+    "event_data",
     "get",
+    "insert_event",
     "register",
     "timeline",
 ]
@@ -147,7 +149,7 @@ def register(
     elif conn.execute(sa.select(t.c.id).where(t.c.id == public_id)).first() is not None:
         raise Conflict("request_exists", "这条诉求已经登记过了", field="public_id")
     if query_code is None:
-        query_code = new_query_code(_open_codes(conn, hall_id))
+        query_code = _fresh_query_code(conn, hall_id)
     year = at.astimezone(HALL_TZ).year
     seq = int(conn.execute(_BUMP[conn.dialect.name], {"hall": hall_id, "year": year}).scalar_one())
     number = format_number(hall_code(hall_id), year, seq)
@@ -268,12 +270,12 @@ def add_note(
     note = _text(text, "备注不能为空", "text")
     core = core_of(row)
     event = RequestEvent(Action.REGISTER, actor, at, core.state, core.state, {})
-    _insert_event(conn, request_id, event, action=NOTE, public=public, note=note)
+    insert_event(conn, request_id, event, action=NOTE, public=public, note=note)
     seq = record_event(
         conn,
         row.hall_id,
         EventType.REQUEST,
-        _event_data(core, NOTE),
+        event_data(core, NOTE),
     )
     if outbox is not None:
         outbox.add([(row.hall_id, seq)])
@@ -283,7 +285,8 @@ def add_note(
 def get(
     conn: Connection, request_id: str, *, settings: ServerSettings | None = None
 ) -> RequestRecord:
-    """The request, or :class:`NotFound`. Name and phone are opened (for staff pages)."""
+    """The request, or :class:`NotFound`. Name and phone are opened when ``settings`` are
+    given (for staff pages), else left None."""
     return _record_of(_row(conn, request_id), settings)
 
 
@@ -361,14 +364,20 @@ def _due(core: ServiceRequest, at: dt.datetime) -> dt.datetime | None:
     return None if status is None else status.due
 
 
-def _open_codes(conn: Connection, hall_id: str) -> set[str]:
+def _fresh_query_code(conn: Connection, hall_id: str) -> str:
+    """A 查询码 none of the hall's open requests has (one indexed look-up per try)."""
     t = m.service_requests
     ended = [s.value for s in (*CLOSED_STATES, *SET_ASIDE_STATES, State.ARCHIVED)]
-    return set(
-        conn.execute(
-            sa.select(t.c.query_code).where(t.c.hall_id == hall_id, t.c.state.not_in(ended))
-        ).scalars()
-    )
+    for _ in range(50):
+        code = new_query_code()
+        taken = conn.execute(
+            sa.select(t.c.id).where(
+                t.c.hall_id == hall_id, t.c.query_code == code, t.c.state.not_in(ended)
+            )
+        ).first()
+        if taken is None:
+            return code
+    return new_query_code()  # a million codes: only a hall with ~all of them open gets here
 
 
 def _row(conn: Connection, request_id: str, *, lock: bool = False) -> Row[Any]:
@@ -443,6 +452,7 @@ def _record_of(
 ) -> RequestRecord:
     created = as_utc(row.created_at)
     assert created is not None
+    personal = personal and settings is not None
     return RequestRecord(
         core=core_of(row),
         hall_id=row.hall_id,
@@ -466,7 +476,7 @@ def _record_of(
     )
 
 
-def _insert_event(
+def insert_event(
     conn: Connection,
     request_id: str,
     event: RequestEvent,
@@ -501,7 +511,7 @@ def _record(
     note: str | None,
     outbox: EventSink | None,
 ) -> None:
-    _insert_event(conn, core.id, event, action=event.action.value, public=public, note=note)
+    insert_event(conn, core.id, event, action=event.action.value, public=public, note=note)
     seq = record_event(
         conn,
         hall_id,
@@ -522,7 +532,7 @@ def _utc(at: dt.datetime | None) -> dt.datetime | None:
     return None if at is None else at.astimezone(dt.UTC)
 
 
-def _event_data(core: ServiceRequest, action: str) -> dict[str, str]:
+def event_data(core: ServiceRequest, action: str) -> dict[str, str]:
     """What boards are told: never a name, phone, location or text."""
     return {"id": core.id, "number": core.number, "state": core.state.value, "action": action}
 

@@ -1,11 +1,12 @@
 """五必访: the visits recorded, each hall's visit rules, the district's events, the alerts
 
 Revision ID: 0009
-Revises: 0006, 0008
+Revises: 0006a
 Create Date: 2026-12-03 12:00:00
 
-See kiosk/server/visits/. It merges the requests (0006) and households (0008) heads of
-this branch (visits reference households); the lead re-chains it after ratings (0007).
+See kiosk/server/visits/. In this branch it follows req-server's 0006a (which joins the
+requests 0006 and households 0008 heads; visits reference households); the lead
+re-chains it after ratings (0007) at merge.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = ("0006", "0008")
+down_revision = "0006a"
 branch_labels = None
 depends_on = None
 
