@@ -37,7 +37,7 @@ from kiosk.server.db import utcnow
 from kiosk.server.domain_errors import DomainError, Forbidden, Invalid, NotFound
 from kiosk.server.runtime import ServerRuntime
 
-__all__ = ["hall_staff_names", "router", "tier_options"]
+__all__ = ["hall_staff_names", "refusal_page", "router", "tier_options"]
 
 router = APIRouter()
 PAGE = 50
@@ -66,7 +66,8 @@ async def hall_staff_names(runtime: ServerRuntime, hall_id: str) -> dict[str, st
     return {s.id: s.name for s in entry.content.staff}
 
 
-def _refusal(exc: DomainError) -> AdminPageError:
+def refusal_page(exc: DomainError) -> AdminPageError:
+    """A refusal of the households store as the admin's error page (404 / 403 / 422)."""
     if isinstance(exc, NotFound):
         return AdminPageError(404, exc.message)
     if isinstance(exc, Forbidden):
@@ -181,7 +182,7 @@ async def household_page(
     try:
         record, log = await runtime.db.write(read)
     except DomainError as exc:
-        raise _refusal(exc) from None
+        raise refusal_page(exc) from None
     entry = await runtime.halls.require(hall.id)
     return render(
         request,
@@ -209,7 +210,7 @@ async def households_access(runtime: Runtime, hall: HallScope, post: PostedForm)
             )
         )
     except DomainError as exc:
-        raise _refusal(exc) from None
+        raise refusal_page(exc) from None
     said = "已向街道开放住户明细" if allowed else "已不再向街道开放住户明细，街道只能看到户数"
     return redirect(back, said)
 

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from kiosk.core.residents import KNOWN_TAGS, MEMBER_RELATIONS
 from kiosk.core.visits import HIGH_RISK_TAGS, KEY_TAGS
 from kiosk.server import households as hh
-from kiosk.server.admin.households import _refusal, hall_staff_names, tier_options
+from kiosk.server.admin.households import hall_staff_names, refusal_page, tier_options
 from kiosk.server.admin.web import Hall, HallScope, Posted, PostedForm, Runtime, redirect, render
 from kiosk.server.db import utcnow
 from kiosk.server.domain_errors import DomainError, Invalid, NotFound
@@ -131,7 +131,7 @@ async def new_form(request: Request, runtime: Runtime, hall: HallScope) -> Respo
     try:
         await runtime.db.read(lambda c: hh.require_view(c, viewer, hall.id))
     except DomainError as exc:
-        raise _refusal(exc) from None
+        raise refusal_page(exc) from None
     return await _form(request, runtime, hall, values={"members": []}, errors={})
 
 
@@ -156,7 +156,7 @@ async def create(request: Request, runtime: Runtime, hall: HallScope, post: Post
         errors[exc.field or "address"] = exc.message
         return await _form(request, runtime, hall, values=values, errors=errors, status_code=422)
     except DomainError as exc:
-        raise _refusal(exc) from None
+        raise refusal_page(exc) from None
     return redirect(
         f"/admin/halls/{hall.id}/households/{household_id}", f"已登记 {checked.address}"
     )
@@ -177,9 +177,9 @@ async def edit_form(
             lambda c: hh.get(c, settings, household_id, viewer=viewer, at=utcnow())
         )
     except DomainError as exc:
-        raise _refusal(exc) from None
+        raise refusal_page(exc) from None
     if record.hall_id != hall.id:
-        raise _refusal(NotFound("no_household", "没有找到这户住户"))
+        raise refusal_page(NotFound("no_household", "没有找到这户住户"))
     return await _form(
         request, runtime, hall, values=_values_of(record), errors={}, household_id=household_id
     )
@@ -224,7 +224,7 @@ async def update(
             status_code=422,
         )
     except DomainError as exc:
-        raise _refusal(exc) from None
+        raise refusal_page(exc) from None
     return redirect(f"/admin/halls/{hall.id}/households/{household_id}", "已保存")
 
 
@@ -243,7 +243,7 @@ async def moved_away(
     except Invalid as exc:
         return redirect(back, exc.message)
     except DomainError as exc:
-        raise _refusal(exc) from None
+        raise refusal_page(exc) from None
     entry = await runtime.halls.require(hall.id)
     day = erase_at.astimezone(entry.zone).date().isoformat()
     return redirect(back, f"已登记迁出并归档；个人信息将于 {day} 删除")

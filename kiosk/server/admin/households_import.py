@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from starlette.datastructures import UploadFile
 
 from kiosk.server import households as hh
-from kiosk.server.admin.households import _refusal, hall_staff_names
+from kiosk.server.admin.households import hall_staff_names, refusal_page
 from kiosk.server.admin.web import Hall, HallScope, Posted, PostedForm, Runtime, redirect, render
 from kiosk.server.db import utcnow
 from kiosk.server.domain_errors import DomainError, Invalid, NotFound
@@ -45,7 +45,7 @@ async def upload_form(request: Request, runtime: Runtime, hall: HallScope) -> Re
     try:
         await runtime.db.read(lambda c: hh.require_view(c, viewer, hall.id))
     except DomainError as exc:
-        raise _refusal(exc) from None
+        raise refusal_page(exc) from None
     return _upload_page(request, hall)
 
 
@@ -116,7 +116,7 @@ async def upload(request: Request, runtime: Runtime, hall: HallScope, post: Post
     try:
         import_id = await runtime.db.write(keep)
     except DomainError as exc:
-        raise _refusal(exc) from None
+        raise refusal_page(exc) from None
     return _mapping_page(
         request,
         hall,
@@ -224,7 +224,7 @@ async def confirm(
     except Invalid as exc:
         return _upload_page(request, hall, exc.message, 422)
     except DomainError as exc:
-        raise _refusal(exc) from None
+        raise refusal_page(exc) from None
     said = f"已导入 {len(result.households)} 户、{result.people} 人"
     if result.refused:
         said += f"；{len(result.refused)} 行未导入（原因见预检）"

@@ -8,23 +8,24 @@ retention job. Functions take a SQLAlchemy Connection and raise domain errors.
 
 from __future__ import annotations
 
-from kiosk.server.households.store import (
+from kiosk.server.households.access import (
     AuditEntry,
-    HallCounts,
-    HouseholdPage,
     audit,
     audit_log,
-    counts,
-    create,
     district_may_view,
-    erase_due,
-    get,
-    list_households,
-    mark_moved_away,
     may_view,
-    phone_hash,
     require_view,
     set_district_access,
+)
+from kiosk.server.households.retention import erase_due, mark_moved_away
+from kiosk.server.households.store import (
+    HallCounts,
+    HouseholdPage,
+    counts,
+    create,
+    get,
+    list_households,
+    phone_hash,
     update,
 )
 from kiosk.server.households.values import (

@@ -1,5 +1,5 @@
 """Storing and reading households: sealing on the way in, masking in lists, auditing
-every full view, and who may see what.
+every full view (who may see what: :mod:`access`).
 
 Every function takes a SQLAlchemy Connection (inside the caller's transaction), the
 server settings (for the data key) and the staff member asking (a
@@ -30,7 +30,8 @@ from kiosk.core.visits import Tier
 from kiosk.server import models as m
 from kiosk.server.auth import StaffPrincipal
 from kiosk.server.db import as_utc
-from kiosk.server.domain_errors import Forbidden, Invalid, NotFound
+from kiosk.server.domain_errors import Invalid, NotFound
+from kiosk.server.households.access import audit, require_view
 from kiosk.server.households.values import (
     HouseholdInput,
     HouseholdRecord,
@@ -41,26 +42,16 @@ from kiosk.server.personal import lookup_hash, open_or_none, seal_or_none
 from kiosk.server.settings import ServerSettings
 
 __all__ = [
-    "AuditEntry",
     "HallCounts",
     "HouseholdPage",
-    "audit",
-    "audit_log",
     "counts",
     "create",
-    "district_may_view",
-    "erase_due",
     "get",
     "list_households",
-    "mark_moved_away",
-    "may_view",
+    "own_row",
     "phone_hash",
-    "require_view",
-    "set_district_access",
     "update",
 ]
-
-ACTIONS = ("view", "export", "edit", "create", "import", "moved_away", "erase", "access")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,121 +70,9 @@ class HallCounts:
     archived: int
 
 
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    at: dt.datetime
-    actor: str
-    action: str
-    household_id: str | None
-    reason: str
-
-
 def phone_hash(settings: ServerSettings, phone: str) -> str:
     """The keyed hash a member's phone is found by (normalised first: one number, one hash)."""
     return lookup_hash(settings, "phone:" + check_phone(phone))
-
-
-# --- access ----------------------------------------------------------------------------
-
-
-def district_may_view(conn: Connection, hall_id: str) -> bool:
-    value = conn.execute(
-        sa.select(m.household_access.c.district_may_view).where(
-            m.household_access.c.hall_id == hall_id
-        )
-    ).scalar()
-    return bool(value)
-
-
-def may_view(conn: Connection, viewer: StaffPrincipal, hall_id: str) -> bool:
-    """Staff of the hall; a district admin only if the hall opened its register."""
-    if viewer.is_admin:
-        return district_may_view(conn, hall_id)
-    return viewer.hall_id == hall_id
-
-
-def require_view(conn: Connection, viewer: StaffPrincipal, hall_id: str) -> None:
-    if viewer.is_admin:
-        if not district_may_view(conn, hall_id):
-            raise Forbidden(
-                "district_counts_only",
-                "该社区未向街道开放住户明细，街道管理员只能查看户数统计",
-            )
-        return
-    if viewer.hall_id != hall_id:
-        raise Forbidden("other_hall", "只有本社区的工作人员可以查看住户信息")
-
-
-def set_district_access(
-    conn: Connection, hall_id: str, allowed: bool, *, viewer: StaffPrincipal, at: dt.datetime
-) -> None:
-    """The hall's own staff open (or close) their register to the district admins."""
-    if viewer.is_admin or viewer.hall_id != hall_id:
-        raise Forbidden("hall_decides", "只有本社区的工作人员可以决定是否向街道开放住户明细")
-    table = m.household_access
-    done = conn.execute(
-        sa.update(table)
-        .where(table.c.hall_id == hall_id)
-        .values(district_may_view=allowed, changed_by=viewer.username, changed_at=at)
-    ).rowcount
-    if not done:
-        conn.execute(
-            table.insert().values(
-                hall_id=hall_id,
-                district_may_view=allowed,
-                changed_by=viewer.username,
-                changed_at=at,
-            )
-        )
-    audit(
-        conn,
-        hall_id=hall_id,
-        household_id=None,
-        actor=viewer.username,
-        action="access",
-        at=at,
-        reason="向街道开放住户明细" if allowed else "不再向街道开放住户明细",
-    )
-
-
-# --- audit -----------------------------------------------------------------------------
-
-
-def audit(
-    conn: Connection,
-    *,
-    hall_id: str,
-    household_id: str | None,
-    actor: str,
-    action: str,
-    at: dt.datetime,
-    reason: str = "",
-) -> None:
-    if action not in ACTIONS:
-        raise ValueError(f"unknown audit action {action!r}")
-    conn.execute(
-        m.household_audit.insert().values(
-            at=at,
-            hall_id=hall_id,
-            household_id=household_id,
-            actor=actor[:64],
-            action=action,
-            reason=reason[:200],
-        )
-    )
-
-
-def audit_log(
-    conn: Connection, hall_id: str, *, household_id: str | None = None, limit: int = 100
-) -> list[AuditEntry]:
-    table = m.household_audit
-    query = sa.select(table).where(table.c.hall_id == hall_id)
-    if household_id is not None:
-        query = query.where(table.c.household_id == household_id)
-    rows = conn.execute(query.order_by(table.c.id.desc()).limit(limit)).all()
-    return [
-        AuditEntry(as_utc(r.at) or r.at, r.actor, r.action, r.household_id, r.reason) for r in rows
-    ]
 
 
 # --- writing ---------------------------------------------------------------------------
@@ -290,7 +169,7 @@ def create(
     return household_id
 
 
-def _own_row(conn: Connection, household_id: str, viewer: StaffPrincipal) -> Row[Any]:
+def own_row(conn: Connection, household_id: str, viewer: StaffPrincipal) -> Row[Any]:
     row = conn.execute(sa.select(m.households).where(m.households.c.id == household_id)).first()
     if row is None or (not viewer.is_admin and viewer.hall_id != row.hall_id):
         # Another hall's household is "not found": its existence is not confirmed.
@@ -308,7 +187,7 @@ def update(
     viewer: StaffPrincipal,
     at: dt.datetime,
 ) -> None:
-    row = _own_row(conn, household_id, viewer)
+    row = own_row(conn, household_id, viewer)
     if row.erased_at is not None:
         raise Invalid("erased", "这户的个人信息已按保存期限删除，不能再修改")
     _check_unique_address(conn, row.hall_id, data.address, other_than=household_id)
@@ -326,73 +205,6 @@ def update(
         action="edit",
         at=at,
     )
-
-
-def mark_moved_away(
-    conn: Connection,
-    settings: ServerSettings,
-    household_id: str,
-    *,
-    viewer: StaffPrincipal,
-    at: dt.datetime,
-) -> dt.datetime:
-    """Archive a household that moved away; its personal fields are erased after
-    ``household_retention_days`` (the job ``household_retention``). The erase time."""
-    row = _own_row(conn, household_id, viewer)
-    if row.archived_at is not None:
-        raise Invalid("archived", "这户已经登记迁出")
-    erase_at = at + dt.timedelta(days=settings.household_retention_days)
-    conn.execute(
-        sa.update(m.households)
-        .where(m.households.c.id == household_id)
-        .values(moved_away_at=at, archived_at=at, erase_due_at=erase_at, updated_at=at)
-    )
-    audit(
-        conn,
-        hall_id=row.hall_id,
-        household_id=household_id,
-        actor=viewer.username,
-        action="moved_away",
-        at=at,
-    )
-    return erase_at
-
-
-def erase_due(conn: Connection, now: dt.datetime) -> int:
-    """Erase the personal fields of every archived household whose retention ran out.
-
-    The address, tier and dates stay (visit statistics still count the household); the
-    members' names, phones, hashes, ID numbers, the emergency contact and notes go.
-    """
-    table = m.households
-    due = conn.execute(
-        sa.select(table.c.id, table.c.hall_id).where(
-            table.c.erase_due_at.is_not(None),
-            table.c.erase_due_at <= now,
-            table.c.erased_at.is_(None),
-        )
-    ).all()
-    for row in due:
-        conn.execute(
-            sa.update(m.household_members)
-            .where(m.household_members.c.household_id == row.id)
-            .values(name_enc=None, phone_enc=None, phone_hash=None, id_number_enc=None)
-        )
-        conn.execute(
-            sa.update(table)
-            .where(table.c.id == row.id)
-            .values(emergency_contact_enc=None, notes_enc=None, erased_at=now, updated_at=now)
-        )
-        audit(
-            conn,
-            hall_id=row.hall_id,
-            household_id=row.id,
-            actor="system",
-            action="erase",
-            at=now,
-            reason="迁出后保存期满",
-        )
-    return len(due)
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -446,7 +258,7 @@ def get(
     audited: bool = True,
 ) -> HouseholdRecord:
     """A household in full, for its own page; the view is audited (who, when)."""
-    row = _own_row(conn, household_id, viewer)
+    row = own_row(conn, household_id, viewer)
     if audited:
         audit(
             conn,

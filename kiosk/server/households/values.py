@@ -5,8 +5,8 @@ in full for the household's own page, :class:`HouseholdRow` masked for lists).""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from kiosk.core.residents import (
     check_address,
@@ -98,7 +98,6 @@ class HouseholdRow:
     registered_at: dt.datetime
     archived: bool
     erased: bool
-    extra: Mapping[str, str] = field(default_factory=dict)
 
 
 def _optional_text(value: str, label: str, field_name: str, limit: int) -> str | None:
