@@ -9,7 +9,7 @@ minted, and sends it when the signal is back; ``static/visits-sw.js`` (served as
 for reopening offline. The same key twice is one visit (:func:`visits.record_visit`).
 
 Only staff of the household's hall see its visits; a district admin sees them only where
-the hall granted it (:func:`kiosk.server.households.store.may_view`), and every view of a
+the hall granted it (:func:`kiosk.server.households.access.may_view`), and every view of a
 household's visits is in the households' audit log.
 """
 
@@ -43,7 +43,7 @@ from kiosk.server.admin.web import (
     write_or_back,
 )
 from kiosk.server.domain_errors import DomainError, Forbidden
-from kiosk.server.households import store as households
+from kiosk.server.households import access as households
 from kiosk.server.runtime import Outbox, ServerRuntime
 from kiosk.server.visits.records import VisitForm, checklist_of
 from kiosk.server.visits.register import plan_household, plan_households

@@ -3,7 +3,7 @@ the alerts after misses in a row, and the district admin's events (寒潮预警 
 high-risk household due within 24 h).
 
 A district admin sees counts; the overdue households' addresses and the alerts only where
-the hall granted it (:func:`kiosk.server.households.store.may_view`)."""
+the hall granted it (:func:`kiosk.server.households.access.may_view`)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from kiosk.server.admin.web import (
     write_or_back,
 )
 from kiosk.server.content_store import visible_halls
-from kiosk.server.households import store as households
+from kiosk.server.households import access as households
 from kiosk.server.runtime import Outbox
 from kiosk.server.visits.plan import EVENT_NAMES
 from kiosk.server.visits.records import alerts_of, handle_alert
