@@ -66,6 +66,7 @@ __all__ = [
 
 CHANNELS = frozenset({"kiosk", "window", "phone", "visit", "diary", "other"})
 _TEXT_MAX = 500
+_BAD_LOCATION = "地点请按“楼号-单元-室”填写，例如 3-2-501"
 #: The phone page's five faces → the request's three-level 满意度.
 LEVEL_SATISFACTION = {
     Level.VERY_SATISFIED: Satisfaction.SATISFIED,
@@ -144,6 +145,14 @@ def register(
         raise NotFound("unknown_hall", f"没有这个大厅：{hall_id}", field="hall_id")
     kind = category_of(conn, hall_id, category)
     text = _text(description, "请写明诉求内容", "description")
+    if location is not None and (len(location) > 20 or not location.strip()):
+        raise Invalid(
+            "invalid_request", "地点请按“楼号-单元-室”填写，例如 3-2-501", field="location"
+        )
+    if phone is not None:
+        phone = "".join(phone.split())
+        if len(phone) != 11 or not phone.isascii() or not phone.isdigit():
+            raise Invalid("invalid_request", "手机号应为 11 位数字", field="phone")
     if public_id is None:
         public_id = new_public_id()
     elif conn.execute(sa.select(t.c.id).where(t.c.id == public_id)).first() is not None:
@@ -228,6 +237,8 @@ def act(
             raise Invalid("invalid_level", "请选择一个评价", field="level") from None
         fields["satisfaction"] = LEVEL_SATISFACTION[level]
         extra["rating_level"] = level.value
+    if action is Action.MARK_DUPLICATE and "original" in fields:
+        _need_original(conn, row.hall_id, fields["original"])
     try:
         new, event = transition(current, action, actor, at, **fields)
     except TransitionRefused as exc:
@@ -362,6 +373,22 @@ def _due(core: ServiceRequest, at: dt.datetime) -> dt.datetime | None:
     except UnknownCalendarYear as exc:
         raise Conflict("calendar_unknown", str(exc)) from None
     return None if status is None else status.due
+
+
+def _need_original(conn: Connection, hall_id: str, original: object) -> None:
+    """重复 must name a request of the hall by its number or id."""
+    t = m.service_requests
+    text = original.strip().upper() if isinstance(original, str) else ""
+    found = None
+    if 0 < len(text) <= 40:
+        found = conn.execute(
+            sa.select(t.c.id).where(
+                t.c.hall_id == hall_id,
+                sa.or_(t.c.number == text, t.c.id == str(original).strip()),
+            )
+        ).first()
+    if found is None:
+        raise Invalid("invalid_request", "找不到原诉求：请填写本大厅诉求的编号", field="original")
 
 
 def _fresh_query_code(conn: Connection, hall_id: str) -> str:
