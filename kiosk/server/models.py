@@ -16,6 +16,7 @@ __all__ = [
     "content_versions",
     "counters",
     "diary_entries",
+    "district_events",
     "events",
     "halls",
     "household_access",
@@ -44,6 +45,9 @@ __all__ = [
     "staff_tokens",
     "ticket_audit",
     "tickets",
+    "visit_alerts",
+    "visit_policies",
+    "visits",
 ]
 
 metadata = sa.MetaData(
@@ -584,4 +588,78 @@ household_imports = sa.Table(
     # {"headers": [...], "rows": [[...], ...]} as JSON, sealed (it is personal data).
     sa.Column("data_enc", sa.LargeBinary, nullable=False),
     sa.Column("created_at", Time, nullable=False),
+)
+
+# --- visits (issue 15) ---
+# 五必访 (kiosk/server/visits/): the visits recorded, each hall's visit rules, the district's
+# events (寒潮预警) and the leader's alerts. A household's due state is computed from its
+# visits by kiosk.core.visits, never stored. Created by migration 0009.
+
+visits = sa.Table(
+    "visits",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("hall_id", sa.String(63), sa.ForeignKey("halls.id"), nullable=False),
+    sa.Column("household_id", sa.String(32), sa.ForeignKey("households.id"), nullable=False),
+    sa.Column("staff_id", BigId, sa.ForeignKey("staff_accounts.id"), nullable=False),
+    sa.Column("at", Time, nullable=False),
+    sa.Column("way", sa.String(8), nullable=False),  # core.visits.Way: home | phone | video
+    sa.Column("seen", sa.Boolean, nullable=False),
+    # ["gas", "power", ...]: kiosk.server.visits.CHECKLIST keys that were checked
+    sa.Column("checklist", sa.JSON, nullable=False),
+    # What the household needs, sealed by kiosk.server.personal (personal data).
+    sa.Column("needs_enc", sa.LargeBinary, nullable=True),
+    # The request (诉求) a need was turned into, once it is.
+    sa.Column("request_id", sa.String(32), nullable=True),
+    # Minted by the phone's form (so a form re-sent after a lost answer is one visit).
+    sa.Column("idempotency_key", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Index("ix_visits_household_at", "household_id", "at"),
+    sa.Index("ix_visits_hall_at", "hall_id", "at"),
+    sqlite_autoincrement=True,
+)
+
+visit_policies = sa.Table(
+    "visit_policies",
+    metadata,
+    sa.Column("hall_id", sa.String(63), sa.ForeignKey("halls.id"), primary_key=True),
+    sa.Column("high_risk_days", sa.Integer, nullable=False),
+    sa.Column("key_days", sa.Integer, nullable=False),
+    sa.Column("general_days", sa.Integer, nullable=False),
+    sa.Column("new_resident_days", sa.Integer, nullable=False),
+    sa.Column("retry_hours", sa.Integer, nullable=False),
+    sa.Column("shown_before", sa.Integer, nullable=False),
+    sa.Column("misses_alert", sa.Integer, nullable=False),
+    sa.Column("updated_at", Time, nullable=False),
+    sa.Column("updated_by", BigId, sa.ForeignKey("staff_accounts.id"), nullable=True),
+)
+
+district_events = sa.Table(
+    "district_events",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(100), nullable=False),  # 寒潮预警, 高温预警 …
+    sa.Column("declared_by", BigId, sa.ForeignKey("staff_accounts.id"), nullable=False),
+    sa.Column("at", Time, nullable=False),
+    sa.Column("within_hours", sa.Integer, nullable=False),
+    sa.Column("tiers", sa.JSON, nullable=False),  # ["high_risk"]
+    sa.Column("hall_ids", sa.JSON, nullable=True),  # null: every hall of the district
+    sa.Column("created_at", Time, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+visit_alerts = sa.Table(
+    "visit_alerts",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("hall_id", sa.String(63), sa.ForeignKey("halls.id"), nullable=False),
+    sa.Column("household_id", sa.String(32), nullable=False),
+    sa.Column("visit_id", BigId, sa.ForeignKey("visits.id"), nullable=False, unique=True),
+    sa.Column("misses", sa.Integer, nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("at", Time, nullable=False),
+    sa.Column("handled_at", Time, nullable=True),
+    sa.Column("handled_by", BigId, sa.ForeignKey("staff_accounts.id"), nullable=True),
+    sa.Index("ix_visit_alerts_hall_handled", "hall_id", "handled_at"),
+    sqlite_autoincrement=True,
 )

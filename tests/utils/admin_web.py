@@ -205,6 +205,8 @@ def route_values(server: RunningServer, hall_id: str) -> dict[str, Any]:
         ).fetchone()
     photo = next(s["photo"] for s in content["staff"] if s.get("photo"))
     return {
+        "visit_id": "1",
+        "alert_id": "1",
         "hall_id": hall_id,
         "counter_id": str(counters_of(server, hall_id)[0]["id"]),
         "index": "0",

@@ -30,6 +30,8 @@ from kiosk.server.admin import (
     services,
     staff,
     stats,
+    visits,
+    visits_leader,
 )
 from kiosk.server.admin.web import (
     AdminPageError,
@@ -60,6 +62,8 @@ for module in (
     households,
     households_forms,
     households_import,
+    visits,
+    visits_leader,
 ):
     admin_router.include_router(module.router)
 
