@@ -312,9 +312,6 @@ async def need_to_request(
             raise Forbidden("visit_request", "这条走访的需求已转为诉求")
         household = plan_household(conn, hall.id, entry.household_id)
         # The visit's own key: a second tap (or a re-sent form) finds the same request.
-        # service_requests.household_id is an integer column while households' ids are
-        # text: the household is linked through the visit (visits.request_id) until the
-        # lead aligns the two columns.
         record = service_requests.register(
             conn,
             hall_id=hall.id,
@@ -324,6 +321,7 @@ async def need_to_request(
             actor=Actor(Role.STAFF, str(session.staff.account_id)),
             at=clock.now(),
             location=household.address,
+            household_id=entry.household_id,
             idempotency_key=f"visit-{entry.id}",
             device_id="visits",
             staff_id=session.staff.account_id,

@@ -38,7 +38,7 @@ class RequestRecord:
     """The running clock's deadline when it last changed; the last one once closed."""
     publishable: bool
     public_summary: str | None
-    household_id: int | None
+    household_id: str | None
     diary_entry_id: int | None
     rating_level: str | None
     voice_note: bool

@@ -119,7 +119,7 @@ def register(
     public_id: str | None = None,
     idempotency_key: str | None = None,
     device_id: str | None = None,
-    household_id: int | None = None,
+    household_id: str | None = None,
     diary_entry_id: int | None = None,
     voice_note: bool = False,
     staff_id: int | None = None,

@@ -65,7 +65,7 @@ def upgrade() -> None:
         sa.Column("staff_id", BigId, nullable=True),
         sa.Column("publishable", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("public_summary", sa.Text, nullable=True),
-        sa.Column("household_id", BigId, nullable=True),
+        sa.Column("household_id", sa.String(32), nullable=True),
         sa.Column("diary_entry_id", BigId, nullable=True),
         sa.Column("voice_note", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("idempotency_key", sa.String(100), nullable=True),

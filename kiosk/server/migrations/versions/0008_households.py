@@ -2,11 +2,10 @@
 each hall's choice whether district admins see its households
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-03 12:00:00
 
-Personal fields are ciphertext (kiosk/server/personal.py). The lead re-chains this after
-0006/0007 at merge.
+Personal fields are ciphertext (kiosk/server/personal.py).
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

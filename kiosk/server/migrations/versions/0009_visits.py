@@ -1,12 +1,10 @@
 """五必访: the visits recorded, each hall's visit rules, the district's events, the alerts
 
 Revision ID: 0009
-Revises: 0006a
+Revises: 0008
 Create Date: 2026-12-03 12:00:00
 
-See kiosk/server/visits/. In this branch it follows req-server's 0006a (which joins the
-requests 0006 and households 0008 heads; visits reference households); the lead
-re-chains it after ratings (0007) at merge.
+See kiosk/server/visits/. Visits reference households (0008).
 """
 
 from __future__ import annotations
@@ -15,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0006a"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
