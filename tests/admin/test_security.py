@@ -22,8 +22,10 @@ from tests.utils.admin_web import (
     admin_routes,
     counters_of,
     db,
+    fill,
     issue_ticket,
     kiosk_content,
+    route_values,
     staff_client,
 )
 from tests.utils.servers import RunningServer, start_server
@@ -171,16 +173,15 @@ def test_markup_in_every_text_field_is_escaped_everywhere(admin_server: RunningS
 
     ids = {"services": "xss-service", "staff": "xss-person", "rooms": "xss-room"}
     ids["notices"] = "xss-notice"
+    ctx = route_values(admin_server, hall_id)
+    ctx["items"] = ids
     pages = []
     for method, template in admin_routes():
         if method != "GET" or not template.startswith("/admin/halls/{hall_id}"):
             continue
         if "{sha256}" in template:
             continue
-        path = template.replace("{hall_id}", hall_id).replace("{version}", "1")
-        for key, item in ids.items():
-            path = path.replace(f"/{key}/{{item_id}}", f"/{key}/{item}")
-        pages.append(path)
+        pages.append(fill(template, ctx))
     latest = kiosk_content(admin_server, hall_id)["version"]
     pages += [
         f"{base}/versions/{latest}",
