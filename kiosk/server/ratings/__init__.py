@@ -20,6 +20,7 @@ from kiosk.server.ratings.followups import (
     record_step,
 )
 from kiosk.server.ratings.store import (
+    PHONE_DEVICE,
     RatingCard,
     RatingRecord,
     Recorded,
@@ -34,6 +35,7 @@ from kiosk.server.ratings.store import (
 
 __all__ = [
     "DIMENSIONS",
+    "PHONE_DEVICE",
     "FigureRow",
     "FollowupRow",
     "RatingCard",

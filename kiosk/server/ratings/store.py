@@ -22,6 +22,7 @@ from kiosk.server.domain_errors import Conflict, Forbidden, Invalid, NotFound
 from kiosk.server.settings import ServerSettings
 
 __all__ = [
+    "PHONE_DEVICE",
     "RatingCard",
     "RatingRecord",
     "Recorded",
