@@ -10,8 +10,14 @@ ratings.py``, the phone page), the admin (``admin/ratings.py``, ``admin/stats.py
 
 from __future__ import annotations
 
-from kiosk.server.ratings.appeals import decide_appeal, file_appeal
-from kiosk.server.ratings.figures import DIMENSIONS, FigureRow, figures_by, public_summary
+from kiosk.server.ratings.appeals import appeal_of, appeals, decide_appeal, file_appeal
+from kiosk.server.ratings.figures import (
+    DIMENSIONS,
+    Dimension,
+    FigureRow,
+    figures_by,
+    public_summary,
+)
 from kiosk.server.ratings.followups import (
     FollowupRow,
     escalate_overdue,
@@ -29,6 +35,7 @@ from kiosk.server.ratings.store import (
     policy_of,
     rating_card,
     rating_for_ticket,
+    recent,
     record,
     record_from_device,
 )
@@ -36,11 +43,14 @@ from kiosk.server.ratings.store import (
 __all__ = [
     "DIMENSIONS",
     "PHONE_DEVICE",
+    "Dimension",
     "FigureRow",
     "FollowupRow",
     "RatingCard",
     "RatingRecord",
     "Recorded",
+    "appeal_of",
+    "appeals",
     "assign_window_staff",
     "decide_appeal",
     "escalate_overdue",
@@ -52,6 +62,7 @@ __all__ = [
     "public_summary",
     "rating_card",
     "rating_for_ticket",
+    "recent",
     "record",
     "record_from_device",
     "record_second_rating",
