@@ -9,7 +9,7 @@ from typing import Any
 
 import requests
 
-from tests.utils.admin_web import counters_of, issue_ticket, staff_client
+from tests.utils.admin_web import counters_of, db, issue_ticket, staff_client
 from tests.utils.servers import RunningServer
 
 HALL = "huayang"
@@ -83,6 +83,30 @@ def test_phone_page_rates_once_with_reasons_after_a_bad_rating(
         # Once only: a second post (a replayed form) is refused.
         again = requests.post(f"{url}/rating", data={"level": "satisfied"}, timeout=30)
         assert again.status_code == 422 and "只能评价一次" in again.text
+        # The hall's leader calls back, verifies and answers; then the one 追评.
+        assert page.get_by_text("请您追评一次").count() == 0
+        leader = staff_client(admin_server, HALL)
+        with db(admin_server) as conn:
+            (rating_id,) = conn.execute(
+                "SELECT r.id FROM ratings r JOIN tickets t ON t.id = r.ticket_id"
+                " WHERE t.public_id = ?",
+                (ticket["id"],),
+            ).fetchone()
+        for step, label in (("call_back", "回访"), ("verify", "核实"), ("fix", "整改答复")):
+            done = leader.post(
+                "/admin/ratings/step",
+                {"rating_id": str(rating_id), "step": step, "note": f"{label}：已处理"},
+            )
+            assert f"已记录{label}" in leader.flash(done)
+        page.goto(url)
+        assert page.get_by_text("我们已整改并答复，请您追评一次").is_visible()
+        _fits(page)
+        page.locator("label[for=second-satisfied]").click()
+        page.get_by_role("button", name="提交追评").click()
+        page.wait_for_url(f"{url}#rating")
+        assert page.get_by_text("您的追评：满意").is_visible()
+        again = requests.post(f"{url}/second-rating", data={"level": "fair"}, timeout=30)
+        assert again.status_code == 422 and "只能追评一次" in again.text
     finally:
         context.close()
 

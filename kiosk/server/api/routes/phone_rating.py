@@ -22,7 +22,7 @@ from kiosk.server import ratings
 from kiosk.server.admin.sessions import find_session
 from kiosk.server.api.deps import PUBLIC_ID, Runtime
 from kiosk.server.db import as_utc, utcnow
-from kiosk.server.domain_errors import DomainError
+from kiosk.server.domain_errors import DomainError, NotFound
 from kiosk.server.runtime import Outbox, ServerRuntime
 
 __all__ = ["rating_context", "router"]
@@ -49,14 +49,23 @@ async def _is_staff(request: Request, runtime: ServerRuntime) -> bool:
     return await runtime.db.read(lambda c: find_session(c, token)) is not None
 
 
-def _read(conn: Connection, public_id: str) -> tuple[dt.datetime | None, str, Any]:
+def _read(conn: Connection, public_id: str) -> tuple[dt.datetime | None, str, Any, bool]:
+    """The ticket's end, state, rating, and whether its 整改 is answered (追评 open)."""
     t = m.tickets
     row = conn.execute(
         sa.select(t.c.id, t.c.state, t.c.finished_at).where(t.c.public_id == public_id)
     ).first()
     if row is None:
-        return None, "", None
-    return as_utc(row.finished_at), row.state, ratings.rating_for_ticket(conn, row.id)
+        return None, "", None, False
+    rating = ratings.rating_for_ticket(conn, row.id)
+    fixed = False
+    if rating is not None and rating.is_bad:
+        f = m.rating_followups
+        fixed = (
+            conn.execute(sa.select(f.c.fixed_at).where(f.c.rating_id == rating.id)).scalar()
+            is not None
+        )
+    return as_utc(row.finished_at), row.state, rating, fixed
 
 
 async def rating_context(
@@ -68,7 +77,7 @@ async def rating_context(
 ) -> dict[str, Any] | None:
     """What the page shows about rating: None before 办结; else ``mode`` offer / rated /
     expired / staff, with the faces, reasons and the form's last values."""
-    finished, state, existing = await runtime.db.read(lambda c: _read(c, public_id))
+    finished, state, existing, fixed = await runtime.db.read(lambda c: _read(c, public_id))
     if state != "done" or finished is None:
         return None
     context: dict[str, Any] = {
@@ -84,6 +93,13 @@ async def rating_context(
     }
     if existing is not None and existing.level is not None:
         context.update(mode="rated", given=existing.level_label)
+        if fixed:
+            # 整改 answered: the resident's one 追评 (no time limit in the rules).
+            second = existing.second_level
+            context.update(
+                second=second.label if second is not None else None,
+                second_action=f"/t/{public_id}/second-rating",
+            )
     elif await _is_staff(request, runtime):
         context.update(mode="staff")
     elif utcnow() > finished + PAGE_WINDOW:
@@ -157,4 +173,43 @@ async def rate_on_phone(public_id: str, request: Request, runtime: Runtime) -> R
         await runtime.write(store)
     except DomainError as exc:
         return await again(exc.message)
+    return RedirectResponse(f"/t/{public_id}#rating", status_code=303)
+
+
+@router.post("/t/{public_id}/second-rating", response_class=HTMLResponse, include_in_schema=False)
+async def second_rating_on_phone(public_id: str, request: Request, runtime: Runtime) -> Response:
+    """The resident's one 追评 once the 整改 of their 差评 is answered."""
+    from kiosk.server.api.routes.phone_page import ticket_page
+
+    if not PUBLIC_ID.match(public_id):
+        return await ticket_page(public_id, request, runtime)
+    try:
+        form = await request.form(max_files=0, max_fields=20)
+    except Exception:  # a body that is not a form
+        form = None
+    level = form.get("level") if form is not None else None
+    if not isinstance(level, str) or level not in {lv.value for lv in Level}:
+        return await ticket_page(
+            public_id, request, runtime, rating_error="请选择五个等级之一", status_code=422
+        )
+    if await _is_staff(request, runtime):
+        return await ticket_page(
+            public_id, request, runtime, rating_error="工作人员账号不能评价", status_code=422
+        )
+
+    def store(conn: Connection, _outbox: Outbox) -> None:
+        ticket_id = conn.execute(
+            sa.select(m.tickets.c.id).where(m.tickets.c.public_id == public_id)
+        ).scalar()
+        rating = ratings.rating_for_ticket(conn, int(ticket_id)) if ticket_id else None
+        if rating is None:
+            raise NotFound("unknown_rating", "这次服务还没有评价")
+        ratings.record_second_rating(conn, rating.id, level, utcnow())
+
+    try:
+        await runtime.write(store)
+    except DomainError as exc:
+        return await ticket_page(
+            public_id, request, runtime, rating_error=exc.message, status_code=422
+        )
     return RedirectResponse(f"/t/{public_id}#rating", status_code=303)
