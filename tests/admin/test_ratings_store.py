@@ -416,3 +416,54 @@ def test_times_come_back_aware(db: Database) -> None:
         assert rating.answered_at == as_utc(AT + dt.timedelta(seconds=5))
 
     db.write_sync(run)
+
+
+def test_a_request_is_rated_once_through_the_same_function(db: Database) -> None:
+    """The hook the lead wires the request phone page (/r/{id}) to at merge."""
+
+    def run(conn: Connection) -> None:
+        closed = AT - dt.timedelta(days=1)
+        first = ratings.record(
+            conn,
+            hall_id="east",
+            subject="request",
+            subject_id="req-0123456789abcdef",
+            level="fair",
+            phone=None,
+            channel="phone_page",
+            device_id="phone",
+            at=AT,
+            asked_at=closed,
+            settings=SETTINGS,
+        )
+        assert first.created and first.rating.request_id == "req-0123456789abcdef"
+        assert first.rating.ticket_id is None and first.rating.level_label == "基本满意"
+        with pytest.raises(Conflict, match="只能评价一次"):
+            ratings.record(
+                conn,
+                hall_id="east",
+                subject="request",
+                subject_id="req-0123456789abcdef",
+                level="satisfied",
+                phone=None,
+                channel="phone_page",
+                device_id="phone",
+                at=AT,
+                asked_at=closed,
+                settings=SETTINGS,
+            )
+        with pytest.raises(Invalid, match="邀请评价的时间"):
+            ratings.record(
+                conn,
+                hall_id="east",
+                subject="request",
+                subject_id="req-other",
+                level="satisfied",
+                phone=None,
+                channel="phone_page",
+                device_id="phone",
+                at=AT,
+                settings=SETTINGS,
+            )
+
+    db.write_sync(run)

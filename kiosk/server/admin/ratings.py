@@ -22,6 +22,7 @@ from kiosk.server import ratings
 from kiosk.server.admin.drafts import audit
 from kiosk.server.admin.web import (
     AdminPageError,
+    BackWithMessage,
     CurrentSession,
     PostedForm,
     Runtime,
@@ -52,7 +53,7 @@ def _visible(conn: Connection, staff: Any, only: str) -> dict[str, str]:
 
 def _id(text: str) -> int:
     if not text.isdigit() or not 0 < int(text) < 2**62:
-        raise AdminPageError(400, "评价编号不对，请从列表重新进入")
+        raise BackWithMessage(BACK, "评价编号不对，请从列表重新进入")
     return int(text)
 
 
@@ -173,7 +174,7 @@ async def decide_appeal(runtime: Runtime, post: PostedForm) -> Response:
     rating_id = _id(post.text("rating_id"))
     verdict = post.text("upheld")
     if verdict not in ("yes", "no"):
-        raise AdminPageError(400, "请选择申诉成立或不成立")
+        raise BackWithMessage(BACK, "请选择申诉成立或不成立")
 
     def run(conn: Connection, _outbox: Outbox) -> None:
         ratings.decide_appeal(
@@ -195,7 +196,7 @@ async def window_staff(runtime: Runtime, post: PostedForm) -> Response:
     """Who sits at a window: the face its rating device shows."""
     counter_text = post.text("counter_id")
     if not counter_text.isdigit():
-        raise AdminPageError(400, "窗口编号不对，请从列表重新进入")
+        raise BackWithMessage(BACK, "窗口编号不对，请从列表重新进入")
     counter_id = int(counter_text)
     staff_id = post.text("staff_id") or None
 
