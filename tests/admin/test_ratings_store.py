@@ -467,3 +467,27 @@ def test_a_request_is_rated_once_through_the_same_function(db: Database) -> None
             )
 
     db.write_sync(run)
+
+
+def test_a_phone_is_never_stored_in_clear(db: Database) -> None:
+    def run(conn: Connection) -> None:
+        ticket = _done_ticket(conn)
+        named = ratings.record(
+            conn,
+            hall_id="east",
+            subject="ticket",
+            subject_id=ticket,
+            level="unsatisfied",
+            reasons=("attitude",),
+            phone="13812341234",
+            channel="device",
+            device_id="kiosk:9",
+            at=AT + dt.timedelta(seconds=5),
+            asked_at=AT,
+            settings=SETTINGS,
+        ).rating
+        assert named.named
+        row = conn.execute(sa.select(m.ratings).where(m.ratings.c.id == named.id)).one()
+        assert all("13812341234" not in str(value) for value in row)
+
+    db.write_sync(run)

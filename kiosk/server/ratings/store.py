@@ -197,7 +197,11 @@ def _seal_phone(settings: ServerSettings | None, phone: str | None) -> bytes | N
     except ImportError:
         log.warning("kiosk.server.personal is missing: the rating's phone is not kept")
         return None
-    sealed: bytes = personal.seal(settings, phone)
+    try:
+        sealed: bytes = personal.seal(settings, phone)
+    except RuntimeError:  # personal.DataKeyMissing: no data key configured yet
+        log.warning("no data key for personal data: the rating's phone is not kept")
+        return None
     return sealed
 
 
