@@ -37,9 +37,18 @@ from kiosk.core import clock
 from kiosk.core.clock import HALL_TZ
 from kiosk.server import models as m
 from kiosk.server.db import Database
-from kiosk.server.requests.jobs import archive_finished, escalate_overdue, hourly
+from kiosk.server.requests.jobs import archive_finished, escalate_overdue
 
-__all__ = ["JOBS", "Job", "JobRunner", "daily", "household_retention", "purge_expired_logins"]
+__all__ = [
+    "JOBS",
+    "Job",
+    "JobRunner",
+    "daily",
+    "hourly",
+    "household_retention",
+    "purge_expired_logins",
+    "rating_followup_escalation",
+]
 
 log = logging.getLogger(__name__)
 
@@ -87,11 +96,24 @@ def household_retention(conn: Connection, now: dt.datetime) -> str:
     return f"erased {erased} households, dropped {purge_stale_imports(conn, now)} stale imports"
 
 
+def hourly(at: dt.datetime) -> str:
+    """The hour of ``at`` (UTC): one run per hour."""
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H")
+
+
+def rating_followup_escalation(conn: Connection, now: dt.datetime) -> str:
+    """好差评: every 整改 step overdue is reported to the district, once per step."""
+    from kiosk.server.ratings import escalate_overdue
+
+    return f"escalated {len(escalate_overdue(conn, now))} rating follow-ups"
+
+
 JOBS: list[Job] = [
     Job("purge-expired-logins", daily, purge_expired_logins),
     Job("household_retention", daily, household_retention),
     Job("request_escalation", hourly, escalate_overdue),
     Job("request_archive", daily, archive_finished),
+    Job("rating_followup_escalation", hourly, rating_followup_escalation),
 ]
 
 

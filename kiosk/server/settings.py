@@ -85,6 +85,11 @@ class ServerSettings(BaseSettings):
     old_data_keys: list[str] = Field(default_factory=list)
     #: Days after a household moved away until its personal fields are erased.
     household_retention_days: int = Field(default=180, ge=1, le=3650)
+    #: 好差评 整改 limits of this district, in working days from the 差评 (issue 14):
+    #: 回访, 核实, 整改答复 (kiosk.core.ratings.RectificationPolicy checks their order).
+    rating_call_back_days: int = Field(default=1, ge=1, le=60)
+    rating_verify_days: int = Field(default=3, ge=1, le=60)
+    rating_fix_days: int = Field(default=15, ge=1, le=60)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> ServerSettings:

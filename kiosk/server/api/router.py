@@ -17,6 +17,7 @@ from kiosk.server.api.routes import (
     leases,
     media,
     queues,
+    ratings,
     request_board,
     requests,
     staff_requests,
@@ -42,5 +43,6 @@ for module in (
     requests,  # before staff_requests: /requests/lookup is not a request id
     request_board,
     staff_requests,
+    ratings,
 ):
     api_router.include_router(module.router)

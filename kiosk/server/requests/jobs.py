@@ -40,7 +40,7 @@ from kiosk.server.requests.store import (
     system_actor,
 )
 
-__all__ = ["archive_finished", "escalate_overdue", "hourly"]
+__all__ = ["archive_finished", "escalate_overdue"]
 
 _RANK = {Escalation.NONE.value: 0, Escalation.LEADER.value: 1, Escalation.DISTRICT.value: 2}
 _NOTES = {
@@ -48,11 +48,6 @@ _NOTES = {
     Escalation.DISTRICT: "超期已满 2 个工作日，已报区级督办",
 }
 _OPEN = [s.value for s in (State.REGISTERED, *WORKING_STATES)]
-
-
-def hourly(at: dt.datetime) -> str:
-    """The hour of ``at`` (UTC), as the job's period."""
-    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H")
 
 
 def escalate_overdue(conn: Connection, now: dt.datetime) -> str:

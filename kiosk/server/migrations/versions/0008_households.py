@@ -2,7 +2,7 @@
 each hall's choice whether district admins see its households
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-03 12:00:00
 
 Personal fields are ciphertext (kiosk/server/personal.py).
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
