@@ -203,7 +203,7 @@ class RatingDevice(ScreenManager):
             level = self.session.level
             screen.level_text = level.label if level is not None else ""
         elif stage is Stage.PHONE:
-            self._update_phone()
+            self.get_screen("phone").digits = self.session.phone
         elif stage is Stage.THANKS:
             if self._thanks_event is not None:
                 self._thanks_event.cancel()
