@@ -48,6 +48,10 @@ __all__ = [
     "LeasePublic",
     "LeasedNumber",
     "QueueWaitingPublic",
+    "RatingCardPublic",
+    "RatingCreate",
+    "RatingPublic",
+    "RatingStaffPublic",
     "SentTimestamp",
     "StaffStatusUpdate",
     "TicketBatchCreate",
@@ -61,6 +65,7 @@ __all__ = [
     "TokenCreate",
     "TokenPublic",
     "Transfer",
+    "WindowStaffUpdate",
 ]
 
 API_PREFIX = "/api/v1"
@@ -251,7 +256,9 @@ class Transfer(_Wire):
 
 class EventType(StrEnum):
     CALL = "call"  # data: number, queue, window, recall (bool)
-    TICKET = "ticket"  # data: number, queue, state, window — any other state change
+    #: data: number, queue, state, window, ticket_id (the public id), counter_id — any
+    #: other state change (a rating device asks when state is "done" at its counter_id)
+    TICKET = "ticket"
     CONTENT = "content"  # data: version
     STAFF_STATUS = "staff_status"  # data: staff_id, status, status_until, version
     CARE = "care"  # data: kiosk (device id) — that kiosk fetches GET /kiosk/care/commands
@@ -326,3 +333,62 @@ class TokenPublic(_Wire):
     expires_at: Timestamp
     #: Keep it and send it with the next login of this account (known device).
     device_token: str | None = None
+
+
+# --- ratings (issue 14): the counter's rating device and the phone page ---------------
+
+RatingLevel = Literal["very_satisfied", "satisfied", "fair", "unsatisfied", "very_unsatisfied"]
+"""``kiosk.core.ratings.Level`` values, 非常满意 … 非常不满意."""
+RatingReason = Literal[
+    "attitude", "efficiency", "unfamiliar", "guide", "waiting", "environment", "other"
+]
+"""``kiosk.core.ratings.Reason`` values (态度 … 其他)."""
+#: A mainland mobile number, 11 digits (实名评价).
+MobilePhone = Annotated[str, StringConstraints(pattern=r"^1[3-9][0-9]{9}$")]
+
+
+class RatingStaffPublic(_Wire):
+    id: str  # the staff member's id in the hall's content
+    name: str
+    post: str
+    photo: str | None = None  # the media URL (``/api/v1/media/<sha256>``, kiosk token)
+
+
+class RatingCardPublic(_Wire):
+    """``GET /counters/{counter_id}/rating-card``: what the rating device shows while idle."""
+
+    counter_id: int
+    window: str  # "3号窗口"
+    staff: RatingStaffPublic | None = None  # None: nobody assigned to the window
+
+
+class RatingCreate(_Wire):
+    """``POST /ratings`` from a counter's rating device (``Idempotency-Key``: same key, same
+    rating). Staff, service and window are taken from the ticket, never from the device."""
+
+    ticket_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,40}$")]
+    """The ticket's public id, as in the ``ticket`` event's ``ticket_id``."""
+    counter_id: Annotated[WholeNumber, Ge(1)]
+    level: RatingLevel | None = None  # None: 未评价 (nobody answered within 60 s)
+    reasons: Annotated[list[RatingReason], Len(0, 7)] = []  # at least one for a 差评
+    phone: MobilePhone | None = None  # left by the resident: 实名
+    asked_at: SentTimestamp
+    answered_at: SentTimestamp  # for 未评价: when the 60 s ran out
+
+
+class RatingPublic(_Wire):
+    id: int
+    ticket_id: str | None = None  # public id
+    request_id: str | None = None
+    level: RatingLevel | None
+    level_label: str  # "非常满意" … or "未评价"
+    reasons: list[str]
+    named: bool
+    window: int | None = None
+    created_at: Timestamp
+
+
+class WindowStaffUpdate(_Wire):
+    """``PUT /counters/{counter_id}/rating-card`` (staff): who sits at the window."""
+
+    staff_id: Slug | None  # a staff id of the hall's content; None: nobody

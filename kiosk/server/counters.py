@@ -128,6 +128,9 @@ class CounterDesk:
                 "queue": row.queue,
                 "state": new_state.value,
                 "window": counter.window,
+                # A counter's rating device asks for a rating when its ticket is done.
+                "ticket_id": row.public_id,
+                "counter_id": counter.id,
             }
             seq = record_event(conn, row.hall_id, EventType.TICKET, data)
         sink.append((row.hall_id, seq))

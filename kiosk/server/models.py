@@ -28,6 +28,10 @@ __all__ = [
     "media",
     "metadata",
     "queue_counters",
+    "rating_appeals",
+    "rating_followups",
+    "rating_window_staff",
+    "ratings",
     "staff_accounts",
     "staff_tokens",
     "ticket_audit",
@@ -341,4 +345,91 @@ kiosk_care = sa.Table(
     sa.Column("log_lines", sa.JSON, nullable=True),
     sa.Column("log_at", Time, nullable=True),
     sa.Column("restart_at", Time, nullable=True),
+)
+
+
+# --- ratings (issue 14) ---
+# 好差评 (kiosk/server/ratings/, rules in kiosk/core/ratings.py); migration 0007.
+
+#: One rating per ticket or request; ``level`` NULL is 未评价 (never a default good one).
+ratings = sa.Table(
+    "ratings",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("hall_id", sa.String(63), sa.ForeignKey("halls.id"), nullable=False),
+    sa.Column("ticket_id", BigId, sa.ForeignKey("tickets.id"), nullable=True, unique=True),
+    # A request's public id (issue 13's service_requests.id); no FK until that merges.
+    sa.Column("request_id", sa.String(32), nullable=True, unique=True),
+    # Who served: the staff account that completed the ticket, and the content staff
+    # member assigned to the window then (the rating card's face), as the ticket says.
+    sa.Column("staff_account_id", BigId, sa.ForeignKey("staff_accounts.id"), nullable=True),
+    sa.Column("staff_id", sa.String(63), nullable=True),
+    sa.Column("staff_name", sa.String(100), nullable=False, server_default=""),
+    sa.Column("service_id", sa.String(63), nullable=True),
+    sa.Column("queue", sa.String(1), nullable=True),
+    sa.Column("counter_id", BigId, nullable=True),
+    sa.Column("window", sa.Integer, nullable=True),
+    sa.Column("channel", sa.String(16), nullable=False),  # device | phone_page
+    sa.Column("level", sa.String(20), nullable=True),
+    sa.Column("reasons", sa.JSON, nullable=False),
+    sa.Column("phone_enc", sa.LargeBinary, nullable=True),
+    sa.Column("named", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("device_id", sa.String(40), nullable=False),  # kiosk:7 | phone
+    sa.Column("idempotency_key", sa.String(100), nullable=True),
+    sa.Column("asked_at", Time, nullable=False),
+    sa.Column("answered_at", Time, nullable=False),
+    sa.Column("flagged_burst", sa.Boolean, nullable=False, server_default=sa.false()),
+    # An upheld appeal: kept, but out of every figure.
+    sa.Column("excluded", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("second_level", sa.String(20), nullable=True),  # the one 追评
+    sa.Column("second_at", Time, nullable=True),
+    sa.Column("created_at", Time, nullable=False),
+    sa.UniqueConstraint("device_id", "idempotency_key", name="uq_ratings_idempotency"),
+    sa.Index("ix_ratings_hall_answered", "hall_id", "answered_at"),
+    sqlite_autoincrement=True,
+)
+
+#: The 整改 of a 差评: one row per rating, the steps' due and done times.
+rating_followups = sa.Table(
+    "rating_followups",
+    metadata,
+    sa.Column("rating_id", BigId, sa.ForeignKey("ratings.id"), primary_key=True),
+    sa.Column("hall_id", sa.String(63), nullable=False),
+    sa.Column("opened_at", Time, nullable=False),
+    sa.Column("call_back_due", Time, nullable=False),
+    sa.Column("verify_due", Time, nullable=False),
+    sa.Column("fix_due", Time, nullable=False),
+    sa.Column("called_back_at", Time, nullable=True),
+    sa.Column("verified_at", Time, nullable=True),
+    sa.Column("fixed_at", Time, nullable=True),
+    # [{"step": "call_back", "at": "…", "by": "username", "note": "…"}], in order
+    sa.Column("notes", sa.JSON, nullable=False),
+    # Set by the job rating_followup_escalation when a step is overdue: the district sees it.
+    sa.Column("escalated_at", Time, nullable=True),
+    sa.Column("escalated_step", sa.String(16), nullable=True),
+    sa.Index("ix_rating_followups_hall", "hall_id"),
+)
+
+#: A staff member's one 申诉 of a rating and the district's decision.
+rating_appeals = sa.Table(
+    "rating_appeals",
+    metadata,
+    sa.Column("rating_id", BigId, sa.ForeignKey("ratings.id"), primary_key=True),
+    sa.Column("by_account_id", BigId, sa.ForeignKey("staff_accounts.id"), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("at", Time, nullable=False),
+    sa.Column("upheld", sa.Boolean, nullable=True),  # NULL while undecided
+    sa.Column("decided_by", sa.String(64), nullable=True),
+    sa.Column("decided_at", Time, nullable=True),
+    sa.Column("decision_note", sa.Text, nullable=False, server_default=""),
+)
+
+#: Who is at a window, for its rating device's card (a staff id of the hall's content).
+rating_window_staff = sa.Table(
+    "rating_window_staff",
+    metadata,
+    sa.Column("counter_id", BigId, sa.ForeignKey("counters.id"), primary_key=True),
+    sa.Column("staff_id", sa.String(63), nullable=False),
+    sa.Column("set_by", sa.String(64), nullable=False),
+    sa.Column("set_at", Time, nullable=False),
 )

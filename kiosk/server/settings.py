@@ -76,6 +76,11 @@ class ServerSettings(BaseSettings):
     stuck_screen_hours: float = Field(default=3.0, gt=0, le=168)
     #: Fleet page: seconds between two remote-care commands to one kiosk (rate limit).
     care_command_seconds: float = Field(default=5.0, ge=0, le=3600)
+    #: 好差评 整改 limits of this district, in working days from the 差评 (issue 14):
+    #: 回访, 核实, 整改答复 (kiosk.core.ratings.RectificationPolicy checks their order).
+    rating_call_back_days: int = Field(default=1, ge=1, le=60)
+    rating_verify_days: int = Field(default=3, ge=1, le=60)
+    rating_fix_days: int = Field(default=15, ge=1, le=60)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> ServerSettings:

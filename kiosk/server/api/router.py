@@ -17,6 +17,7 @@ from kiosk.server.api.routes import (
     leases,
     media,
     queues,
+    ratings,
     tickets,
 )
 
@@ -36,5 +37,6 @@ for module in (
     heartbeat,
     kiosk_care,
     counters,
+    ratings,
 ):
     api_router.include_router(module.router)

@@ -1,0 +1,52 @@
+"""好差评 on the server: storing ratings, the 整改 of every 差评, appeals and the figures.
+
+The rules are :mod:`kiosk.core.ratings` (levels, reasons, time limits, step order, figures,
+bursts); these modules only load rows into its values, ask it, and store what it says.
+Functions take a SQLAlchemy ``Connection`` (inside ``runtime.write`` / ``db.read``) and
+raise :mod:`kiosk.server.domain_errors`. Imported by the API routes (``api/routes/
+ratings.py``, the phone page), the admin (``admin/ratings.py``, ``admin/stats.py``) and
+:mod:`kiosk.server.jobs`.
+"""
+
+from __future__ import annotations
+
+from kiosk.server.ratings.appeals import decide_appeal, file_appeal
+from kiosk.server.ratings.followups import (
+    FollowupRow,
+    escalate_overdue,
+    followups,
+    record_second_rating,
+    record_step,
+)
+from kiosk.server.ratings.store import (
+    RatingCard,
+    RatingRecord,
+    Recorded,
+    assign_window_staff,
+    get,
+    policy_of,
+    rating_card,
+    rating_for_ticket,
+    record,
+    record_from_device,
+)
+
+__all__ = [
+    "FollowupRow",
+    "RatingCard",
+    "RatingRecord",
+    "Recorded",
+    "assign_window_staff",
+    "decide_appeal",
+    "escalate_overdue",
+    "file_appeal",
+    "followups",
+    "get",
+    "policy_of",
+    "rating_card",
+    "rating_for_ticket",
+    "record",
+    "record_from_device",
+    "record_second_rating",
+    "record_step",
+]
