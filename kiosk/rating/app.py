@@ -21,11 +21,11 @@ from kivy.core.window import Window
 
 from kiosk.assets import register_fonts
 from kiosk.core import clock as wall_clock
-from kiosk.core.wire import EventPublic, EventType
+from kiosk.core.wire import EventPublic, EventType, RatingCardPublic
 from kiosk.feed import ContentFeed
 from kiosk.i18n import install
 from kiosk.rating.session import Finished, RatingSession
-from kiosk.rating.store import RatingCard, RatingStore
+from kiosk.rating.store import RatingStore
 from kiosk.settings import KioskSettings
 from kiosk.theme import theme
 
@@ -131,7 +131,7 @@ class RatingApp(App):
             outbox_backlog=self.store.backlog,
         )
 
-    def _show_card(self, card: RatingCard) -> None:
+    def _show_card(self, card: RatingCardPublic) -> None:
         if self.device is not None:
             self.device.show_card(card)
 

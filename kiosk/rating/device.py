@@ -18,11 +18,11 @@ from kivy.properties import BooleanProperty, ListProperty, NumericProperty, Stri
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
 from kiosk.core.ratings import Level, Reason
-from kiosk.core.wire import EventPublic
+from kiosk.core.wire import EventPublic, RatingCardPublic
 from kiosk.i18n import _
 from kiosk.rating import faces  # noqa: F401  (kv rules)
 from kiosk.rating.session import RatingSession, Stage, completed_here
-from kiosk.rating.store import RatingCard, RatingStore
+from kiosk.rating.store import RatingStore
 from kiosk.theme import theme
 from kiosk.voice import Speaker
 from kiosk.widgets import buttons, text  # noqa: F401  (kv rules)
@@ -119,7 +119,7 @@ class RatingDevice(ScreenManager):
         if self.session.ask(ticket, window=window if isinstance(window, int) else 0):
             self._show()
 
-    def show_card(self, card: RatingCard | None) -> None:
+    def show_card(self, card: RatingCardPublic | None) -> None:
         idle = self.get_screen("idle")
         staff = card.staff if card is not None else None
         idle.window = card.window if card is not None else ""

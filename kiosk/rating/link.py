@@ -17,7 +17,8 @@ import logging
 import re
 from collections.abc import Callable
 
-from kiosk.rating.store import RatingCard, RatingStore, StoredRating
+from kiosk.core.wire import RatingCardPublic
+from kiosk.rating.store import RatingStore, StoredRating
 from kiosk.sync.backoff import Backoff
 from kiosk.sync.client import HallClient
 from kiosk.sync.errors import RequestRejected, SyncError
@@ -35,9 +36,9 @@ _MEDIA = re.compile(r"/media/([0-9a-f]{64})(?:[?#].*)?$")
 class RatingClient(HallClient):
     """The hall client with the rating device's calls."""
 
-    def rating_card(self, counter_id: int) -> RatingCard:
+    def rating_card(self, counter_id: int) -> RatingCardPublic:
         reply = self._request("GET", f"/counters/{int(counter_id)}/rating-card")
-        return self._parse(reply, RatingCard)
+        return self._parse(reply, RatingCardPublic)
 
     def rate(self, rating: StoredRating) -> None:
         """POST /ratings (201 first time, 200 with the same key again)."""
@@ -120,7 +121,7 @@ class CardFollower:
         client: RatingClient,
         counter_id: int,
         *,
-        on_card: Callable[[RatingCard], None],
+        on_card: Callable[[RatingCardPublic], None],
         interval: float = 300.0,
         backoff: Callable[[], Backoff] = Backoff,
     ) -> None:

@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from pydantic import ValidationError
+
 from kiosk.core.ratings import (
     DEVICE_TIMEOUT,
     Level,
@@ -30,7 +32,7 @@ from kiosk.core.ratings import (
     answer,
     expire,
 )
-from kiosk.core.wire import EventPublic, EventType
+from kiosk.core.wire import EventPublic, EventType, RatingCreate
 from kiosk.i18n import _
 
 __all__ = [
@@ -42,7 +44,7 @@ __all__ = [
     "phone_problem",
 ]
 
-#: A mainland mobile number: 11 digits starting with 1.
+#: A mainland mobile number: 11 digits, 13… to 19… (as ``core.wire.MobilePhone``).
 PHONE_DIGITS = 11
 
 
@@ -72,16 +74,30 @@ def completed_here(event: EventPublic, counter_id: int) -> str | None:
     ticket = event.data.get("ticket_id")
     if isinstance(counter, bool) or not isinstance(counter, int | str):
         return None
-    if str(counter) != str(counter_id) or not isinstance(ticket, str | int) or not ticket:
+    if str(counter) != str(counter_id) or not isinstance(ticket, str) or not _rateable(ticket):
         return None
-    return str(ticket)
+    return ticket
+
+
+def _rateable(ticket_id: str) -> bool:
+    """True when the server would take a rating of ``ticket_id`` (its id rule is
+    :class:`RatingCreate`'s, not repeated here)."""
+    probe = {"ticket_id": ticket_id, "counter_id": 1, "asked_at": _PROBE, "answered_at": _PROBE}
+    try:
+        RatingCreate.model_validate(probe)
+    except ValidationError:
+        return False
+    return True
+
+
+_PROBE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
 def phone_problem(digits: str) -> str | None:
     """Why ``digits`` is not a phone the resident may leave (Chinese), or None."""
     if not digits.isascii() or not digits.isdigit():
         return _("Phone numbers are digits only")
-    if len(digits) != PHONE_DIGITS or not digits.startswith("1"):
+    if len(digits) != PHONE_DIGITS or digits[0] != "1" or digits[1] in "012":
         return _("Please enter an 11-digit mobile number")
     return None
 
@@ -99,7 +115,7 @@ class RatingSession:
         counter_id: int,
         device_id: str,
         clock: Callable[[], dt.datetime],
-        on_finished: Callable[[Finished], None],
+        on_finished: Callable[[Finished], object],
     ) -> None:
         self.counter_id = counter_id
         self.device_id = device_id

@@ -1,10 +1,11 @@
 """The rating device's durable store: every rating before 谢谢 shows, and the staff card.
 
 One SQLite file (``synchronous=FULL``, WAL, like the ticket outbox) holds each finished
-prompt as the body it is delivered with (:class:`RatingBody`), its Idempotency-Key
+prompt as the body it is delivered with (:class:`RatingCreate`), its Idempotency-Key
 (minted once, when stored) and its state: ``pending`` until the server has it,
 ``delivered``, or ``rejected`` with the server's reason (a ticket rated elsewhere). A
-ticket is stored once: a replayed event can never make a second rating. The window's
+ticket is stored once: a replayed event can never make a second rating. The body is
+:class:`kiosk.core.wire.RatingCreate` (contract §2). The window's
 staff card (name, post, photo) is kept beside it as JSON (written atomically), so the
 device shows who serves here when it starts offline. Safe to share between threads.
 Imports no kivy.
@@ -21,14 +22,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
-
-from kiosk.core.wire import SentTimestamp
+from kiosk.core.wire import RatingCardPublic, RatingCreate
 from kiosk.rating.session import Finished
 from kiosk.sync.durable import write_atomic
 from kiosk.sync.errors import CacheError
 
-__all__ = ["RatingBody", "RatingCard", "RatingStore", "StaffCard", "StoredRating"]
+__all__ = ["RatingStore", "StoredRating", "body_of"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS ratings (
@@ -43,60 +42,27 @@ CREATE INDEX IF NOT EXISTS ratings_pending ON ratings (status, local_id);
 """
 
 
-class RatingBody(BaseModel):
-    """``POST /api/v1/ratings`` (contract §2, ``RatingCreate``)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    ticket_id: str
-    counter_id: int
-    level: str | None
-    """A :class:`kiosk.core.ratings.Level` value; None: 未评价."""
-    reasons: list[str]
-    phone: str | None
-    asked_at: SentTimestamp
-    answered_at: SentTimestamp
-
-
-class StaffCard(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    id: int | str
-    name: str
-    post: str = ""
-    photo: str | None = None
-    """The photo's media address on the server, or None."""
-
-
-class RatingCard(BaseModel):
-    """``GET /api/v1/counters/{id}/rating-card``: who serves at this window."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    counter_id: int
-    window: str
-    staff: StaffCard | None = None
-
-
 @dataclass(frozen=True, slots=True)
 class StoredRating:
     local_id: int
     idempotency_key: str
-    body: RatingBody
+    body: RatingCreate
     status: str
     error: str | None = None
 
 
-def body_of(finished: Finished) -> RatingBody:
+def body_of(finished: Finished) -> RatingCreate:
     rating = finished.rating
-    return RatingBody(
-        ticket_id=finished.ticket_id,
-        counter_id=finished.counter_id,
-        level=rating.level.value if rating.level is not None else None,
-        reasons=sorted(r.value for r in rating.reasons),
-        phone=finished.phone,
-        asked_at=rating.prompt.asked_at,
-        answered_at=rating.at,
+    return RatingCreate.model_validate(
+        {
+            "ticket_id": finished.ticket_id,
+            "counter_id": finished.counter_id,
+            "level": rating.level.value if rating.level is not None else None,
+            "reasons": sorted(r.value for r in rating.reasons),
+            "phone": finished.phone,
+            "asked_at": rating.prompt.asked_at,
+            "answered_at": rating.at,
+        }
     )
 
 
@@ -194,16 +160,16 @@ class RatingStore:
             )
 
     # -- the staff card -----------------------------------------------------------------------
-    def save_card(self, card: RatingCard, photo: bytes | None) -> None:
+    def save_card(self, card: RatingCardPublic, photo: bytes | None) -> None:
         if photo is not None:
             write_atomic(self.folder / "photo", photo)
         elif card.staff is None or not card.staff.photo:
             (self.folder / "photo").unlink(missing_ok=True)
         write_atomic(self.folder / "card.json", card.model_dump_json().encode())
 
-    def card(self) -> RatingCard | None:
+    def card(self) -> RatingCardPublic | None:
         try:
-            return RatingCard.model_validate_json((self.folder / "card.json").read_bytes())
+            return RatingCardPublic.model_validate_json((self.folder / "card.json").read_bytes())
         except (OSError, ValueError):
             return None
 
@@ -217,7 +183,7 @@ def _stored(row: tuple[object, ...]) -> StoredRating:
     return StoredRating(
         local_id=int(str(local_id)),
         idempotency_key=str(key),
-        body=RatingBody.model_validate(json.loads(str(body))),
+        body=RatingCreate.model_validate(json.loads(str(body))),
         status=str(status),
         error=str(error) if error is not None else None,
     )

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 from kiosk.core import clock
-from kiosk.core.wire import EventPublic
+from kiosk.core.wire import EventPublic, RatingCardPublic
 from kiosk.rating.device import RatingDevice
 from kiosk.rating.session import RatingSession
-from kiosk.rating.store import RatingCard, RatingStore
+from kiosk.rating.store import RatingStore
 from kiosk.voice import SilentSpeaker
 
 pytestmark = pytest.mark.ui
@@ -97,11 +97,11 @@ def panel(at_home: Any, tmp_path: Path) -> Iterator[Panel]:
 
 
 def test_idle_shows_the_windows_staff_member(panel: Panel) -> None:
-    card = RatingCard.model_validate(
+    card = RatingCardPublic.model_validate(
         {
             "counter_id": 4,
             "window": "2号窗口",
-            "staff": {"id": 9, "name": "王芳", "post": "社保专员"},
+            "staff": {"id": "wang", "name": "王芳", "post": "社保专员"},
         }
     )
     panel.store.save_card(card, None)
@@ -116,7 +116,7 @@ def test_idle_shows_the_windows_staff_member(panel: Panel) -> None:
 
 
 def test_a_completion_asks_and_a_touched_face_is_stored(panel: Panel) -> None:
-    panel.device.on_event(completed("t-good"))
+    panel.device.on_event(completed("ticket-good"))
     panel.kiosk.settle()
     assert panel.device.shown == "ask"
     words = [f.ids.word.text for f in reversed(panel.screen("ask").ids.faces.children)]
@@ -125,16 +125,16 @@ def test_a_completion_asks_and_a_touched_face_is_stored(panel: Panel) -> None:
     panel.tap(panel.face("satisfied"))
     assert panel.device.shown == "thanks"
     [row] = panel.store.all()  # stored before 谢谢 was shown
-    assert row.body.level == "satisfied" and row.body.ticket_id == "t-good"
+    assert row.body.level == "satisfied" and row.body.ticket_id == "ticket-good"
     assert row.status == "pending" and row.body.counter_id == 4
-    panel.device.on_event(completed("t-good"))  # the event replayed: not asked again
-    panel.device.on_event(completed("t-other", counter=5))  # another window's
+    panel.device.on_event(completed("ticket-good"))  # the event replayed: not asked again
+    panel.device.on_event(completed("ticket-other", counter=5))  # another window's
     panel.device._thanked(0)
     assert panel.device.shown == "idle" and len(panel.store.all()) == 1
 
 
 def test_a_bad_rating_needs_a_reason_then_takes_a_phone(panel: Panel) -> None:
-    panel.device.on_event(completed("t-bad"))
+    panel.device.on_event(completed("ticket-bad"))
     panel.kiosk.settle()
     panel.tap(panel.face("very_unsatisfied"))
     reasons = panel.screen("reasons")
@@ -174,7 +174,7 @@ def test_a_bad_rating_needs_a_reason_then_takes_a_phone(panel: Panel) -> None:
 
 
 def test_sixty_seconds_untouched_is_unrated_and_back_to_idle(panel: Panel) -> None:
-    panel.device.on_event(completed("t-late"))
+    panel.device.on_event(completed("ticket-late"))
     panel.kiosk.settle()
     panel.clock.move(30)
     panel.device._tick(0)
@@ -189,7 +189,7 @@ def test_sixty_seconds_untouched_is_unrated_and_back_to_idle(panel: Panel) -> No
 
 
 def test_elder_mode_reads_the_question_and_the_choice(panel: Panel) -> None:
-    panel.device.on_event(completed("t-elder"))
+    panel.device.on_event(completed("ticket-elder"))
     panel.kiosk.settle()
     panel.tap(panel.screen("ask").ids.elder)
     assert panel.device.elder
