@@ -122,7 +122,7 @@ class CardFollower:
         counter_id: int,
         *,
         on_card: Callable[[RatingCardPublic], None],
-        interval: float = 300.0,
+        interval: float = 60.0,
         backoff: Callable[[], Backoff] = Backoff,
     ) -> None:
         self.store = store
