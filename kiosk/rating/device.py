@@ -92,16 +92,8 @@ class RatingDevice(ScreenManager):
         self.speaker = speaker
         self.levels = [(level.value, level.label) for level in Level]
         self.reasons = [(reason.value, reason.label) for reason in Reason]
-        for screen in (
-            IdleScreen(name="idle"),
-            AskScreen(name="ask"),
-            ReasonsScreen(name="reasons"),
-            PhoneScreen(name="phone"),
-            ThanksScreen(name="thanks"),
-        ):
-            self.add_widget(screen)
-        self.show_card(store.card())
         self._thanks_event: Any = None
+        self._build_screens()
         self._tick_event = Clock.schedule_interval(self._tick, 0.5)
 
     @property
@@ -134,8 +126,14 @@ class RatingDevice(ScreenManager):
             idle.ids.photo.reload()
 
     def set_elder(self, on: bool) -> None:
+        """Elder mode on or off: the screens are made again in the new palette and sizes
+        (a kv rule's colour set in a subclass does not follow a palette change, the same
+        reason the kiosk app restyles), slower speech, and the screen read out."""
+        changed = bool(on) != self.elder or bool(on) != theme.elder
         self.elder = bool(on)
         theme.elder = self.elder
+        if changed:
+            self._build_screens()
         if self.speaker is not None:
             self.speaker.set_slow(self.elder)
             if self.elder:
@@ -181,6 +179,25 @@ class RatingDevice(ScreenManager):
         self._show()
 
     # -- internals ----------------------------------------------------------------------------
+    def _build_screens(self) -> None:
+        self.clear_widgets()
+        for screen in (
+            IdleScreen(name="idle"),
+            AskScreen(name="ask"),
+            ReasonsScreen(name="reasons"),
+            PhoneScreen(name="phone"),
+            ThanksScreen(name="thanks"),
+        ):
+            self.add_widget(screen)
+        self.show_card(self.store.card())
+        stage = self.session.stage
+        reasons = self.get_screen("reasons")
+        reasons.chosen = sorted(r.value for r in self.session.reasons)
+        reasons.level_text = self.session.level.label if self.session.level else ""
+        self.get_screen("phone").digits = self.session.phone
+        self.get_screen("ask").seconds_left = int(self.session.seconds_left + 0.999)
+        self.property("current").set(self, stage.value)
+
     def _update_phone(self) -> None:
         phone = self.get_screen("phone")
         phone.digits = self.session.phone
