@@ -11,6 +11,7 @@ ratings.py``, the phone page), the admin (``admin/ratings.py``, ``admin/stats.py
 from __future__ import annotations
 
 from kiosk.server.ratings.appeals import decide_appeal, file_appeal
+from kiosk.server.ratings.figures import DIMENSIONS, FigureRow, figures_by, public_summary
 from kiosk.server.ratings.followups import (
     FollowupRow,
     escalate_overdue,
@@ -32,6 +33,8 @@ from kiosk.server.ratings.store import (
 )
 
 __all__ = [
+    "DIMENSIONS",
+    "FigureRow",
     "FollowupRow",
     "RatingCard",
     "RatingRecord",
@@ -39,10 +42,12 @@ __all__ = [
     "assign_window_staff",
     "decide_appeal",
     "escalate_overdue",
+    "figures_by",
     "file_appeal",
     "followups",
     "get",
     "policy_of",
+    "public_summary",
     "rating_card",
     "rating_for_ticket",
     "record",

@@ -12,7 +12,7 @@ from kiosk.core import ratings as core
 from kiosk.server import models as m
 from kiosk.server.db import as_utc
 from kiosk.server.domain_errors import Conflict, Forbidden
-from kiosk.server.ratings.store import RatingRecord, get
+from kiosk.server.ratings.store import RatingRecord, _to_utc, get
 
 __all__ = ["Appeal", "appeal_of", "decide_appeal", "file_appeal"]
 
@@ -65,6 +65,7 @@ def file_appeal(
     at: dt.datetime,
 ) -> RatingRecord:
     """The rated staff member's one 申诉 with a reason (core.appeal)."""
+    at = _to_utc(at)
     rating = get(conn, rating_id)
     try:
         appealed = core.appeal(_core(conn, rating), f"staff:{account_id}", reason, at)
@@ -92,6 +93,7 @@ def decide_appeal(
     at: dt.datetime,
 ) -> RatingRecord:
     """The district admin's decision: upheld → the rating stays, out of every figure."""
+    at = _to_utc(at)
     if not is_district:
         raise Forbidden("forbidden", "申诉由街道（区级）管理员裁定")
     rating = get(conn, rating_id)

@@ -11,12 +11,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from kiosk.core import ratings as core
+from kiosk.core.clock import HALL_TZ
 from kiosk.core.ratings import Level, RectificationPolicy, Step
 from kiosk.core.workdays import WorkCalendar
 from kiosk.server import models as m
 from kiosk.server.db import as_utc
 from kiosk.server.domain_errors import Conflict, Invalid, NotFound
-from kiosk.server.ratings.store import RatingRecord, get
+from kiosk.server.ratings.store import RatingRecord, _to_utc, get
 
 __all__ = [
     "FollowupRow",
@@ -73,7 +74,7 @@ def open_followup(
         rating.named,
         core.Rectification(opened_at=rating.answered_at),
     )
-    due = {step: core.step_due(core_rating, step, calendar, policy) for step in Step}
+    due = {step: _to_utc(core.step_due(core_rating, step, calendar, policy)) for step in Step}
     conn.execute(sa.delete(_F).where(_F.c.rating_id == rating.id))
     conn.execute(
         sa.insert(_F).values(
@@ -84,6 +85,10 @@ def open_followup(
             **{_DUE[step]: at for step, at in due.items()},
         )
     )
+
+
+def _hall_time(at: dt.datetime) -> str:
+    return at.astimezone(HALL_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -140,6 +145,7 @@ def record_step(
         raise Invalid("missing_note", f"请写明{step.label}的情况", field="note")
     if len(note) > 2000:
         raise Invalid("note_too_long", "情况说明最多 2000 字", field="note")
+    at = _to_utc(at)
     current = followup(conn, rating_id)
     rating = core.Rating(
         current.rating.prompt(),
@@ -162,6 +168,7 @@ def record_second_rating(
     conn: Connection, rating_id: int, level: Level | str, at: dt.datetime
 ) -> RatingRecord:
     """The resident's one 追评 after the 整改 is answered (core.second_rating)."""
+    at = _to_utc(at)
     current = followup(conn, rating_id)
     rating = core.Rating(
         current.rating.prompt(),
@@ -189,6 +196,7 @@ def escalate_overdue(conn: Connection, now: dt.datetime) -> list[FollowupRow]:
     Marks ``escalated_at`` / ``escalated_step`` (the district's list shows them) and
     writes an ``admin_audit`` row per escalation, so the step is told once.
     """
+    now = _to_utc(now)
     out = []
     for row in followups(conn, None, open_only=True):
         step = row.overdue(now)
@@ -206,7 +214,7 @@ def escalate_overdue(conn: Connection, now: dt.datetime) -> list[FollowupRow]:
                 hall_id=row.rating.hall_id,
                 action="rating_escalated",
                 target=f"rating:{row.rating.id}",
-                detail=f"{step.label}超期（应于 {row.due[step].isoformat()} 前完成），已报街道",
+                detail=f"{step.label}超期（应于 {_hall_time(row.due[step])} 前完成），已报街道",
             )
         )
         out.append(followup(conn, row.rating.id))

@@ -48,6 +48,12 @@ def policy_of(settings: ServerSettings) -> RectificationPolicy:
     )
 
 
+def _to_utc(value: dt.datetime) -> dt.datetime:
+    """An aware time in UTC (how every time is stored); a naive one is left for the core
+    to refuse with its message."""
+    return value.astimezone(dt.UTC) if value.utcoffset() is not None else value
+
+
 def _utc(value: dt.datetime | None) -> dt.datetime:
     out = as_utc(value)
     assert out is not None
@@ -257,6 +263,10 @@ def record(
     what may be rated (levels, reasons, time limits, no staff); a 差评 opens its 整改.
     """
     channel = Channel(channel)
+    # Stored in UTC, as tickets are (SQLite keeps no offset); a naive time is the core's
+    # to refuse.
+    at = _to_utc(at)
+    asked_at = _to_utc(asked_at) if asked_at is not None else None
     if idempotency_key is not None:
         again = conn.execute(
             _select().where(_R.c.device_id == device_id, _R.c.idempotency_key == idempotency_key)
