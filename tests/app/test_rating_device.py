@@ -198,3 +198,43 @@ def test_elder_mode_reads_the_question_and_the_choice(panel: Panel) -> None:
     panel.tap(panel.face("fair"))
     said = [u.text for u in panel.speaker.said]
     assert "基本满意" in said and any("谢谢您的评价" in t for t in said), said
+
+
+@pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
+@pytest.mark.parametrize("size", [(1280, 800), (1920, 1080)], ids=["panel", "hd"])
+def test_every_rating_screen_fits(panel: Panel, elder: bool, size: tuple[int, int]) -> None:
+    """No text spills out of its box, targets and type are large enough, on every screen."""
+    from tests.app.test_every_screen_fits import problems_of
+
+    panel.kiosk.resize(*size)
+    panel.device.size = panel.kiosk.window.size
+    card = RatingCardPublic.model_validate(
+        {
+            "counter_id": 4,
+            "window": "12号窗口",
+            "staff": {"id": "wang", "name": "欧阳晓明", "post": "社区党委书记、居委会主任"},
+        }
+    )
+    panel.store.save_card(card, None)
+    panel.device.set_elder(elder)
+    panel.device.show_card(panel.store.card())
+    found: list[str] = []
+    session = panel.device.session
+    for name in ("idle", "ask", "reasons", "phone", "thanks"):
+        if name == "ask":
+            panel.device.on_event(completed(f"ticket-fits-{elder}-{size[0]}"))
+        elif name == "reasons":
+            panel.device.choose("very_unsatisfied")
+            panel.device.toggle("guide")
+        elif name == "phone":
+            panel.device.confirm_reasons()
+            for d in "13812341234":
+                panel.device.press_digit(d)
+            panel.device.press_digit("5")
+            assert session.phone == "13812341234"
+        elif name == "thanks":
+            panel.device.submit(True)
+        panel.kiosk.settle()
+        assert panel.device.shown == name
+        found += problems_of(panel.device.get_screen(name))
+    assert not found, "\n".join(found)
