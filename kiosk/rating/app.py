@@ -12,6 +12,7 @@ clock check) is :func:`kiosk.care_hooks.start_care`, as for the kiosk.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,7 @@ from kiosk.i18n import install
 from kiosk.rating.session import Finished, RatingSession
 from kiosk.rating.store import RatingStore
 from kiosk.settings import KioskSettings
+from kiosk.sync.errors import CacheError
 from kiosk.theme import theme
 
 if TYPE_CHECKING:
@@ -36,6 +38,8 @@ if TYPE_CHECKING:
     from kiosk.voice import Speaker
 
 __all__ = ["RatingApp"]
+
+log = logging.getLogger("kiosk.rating")
 
 #: Events after which the window's staff card may have changed (who is on duty).
 _CARD_EVENTS = frozenset({EventType.CONTENT, EventType.STAFF_STATUS})
@@ -102,7 +106,11 @@ class RatingApp(App):
 
     def _keep(self, finished: Finished) -> None:
         """Durable first (the store fsyncs), then the courier may deliver."""
-        self.store.add(finished)
+        try:
+            self.store.add(finished)
+        except CacheError:  # the device's own disk: logged for remote care, not a crash
+            log.exception("rating of ticket %s NOT stored", finished.ticket_id)
+            return
         if self.courier is not None:
             self.courier.wake()
 
