@@ -100,6 +100,7 @@ class RatingApp(App):
         )
         session.already_asked(self.store.ticket_ids())
         self.device = RatingDevice(session=session, store=self.store, speaker=self.speaker)
+        self.device.elder_default = self.settings.elder_default
         if self.settings.elder_default:
             self.device.set_elder(True)
         return self.device

@@ -78,6 +78,9 @@ class RatingDevice(ScreenManager):
     elder = BooleanProperty(False)
     """Elder mode on this device (bigger text, read aloud), bool, default False."""
 
+    elder_default = BooleanProperty(False)
+    """Elder mode to go back to once a resident has gone (kiosk.toml ``elder_default``)."""
+
     def __init__(
         self,
         *,
@@ -120,10 +123,7 @@ class RatingDevice(ScreenManager):
         path = self.store.photo_path() if staff is not None and staff.photo else None
         idle.photo = str(path) if path is not None else ""
         if path is not None:
-            from kivy.core.image import Image as CoreImage
-
-            CoreImage(idle.photo, nocache=True)  # reload a replaced photo
-            idle.ids.photo.reload()
+            idle.ids.photo.reload()  # the same file name: a replaced photo is read again
 
     def set_elder(self, on: bool) -> None:
         """Elder mode on or off: the screens are made again in the new palette and sizes
@@ -205,7 +205,7 @@ class RatingDevice(ScreenManager):
 
     def _tick(self, _dt: float) -> None:
         if self.session.tick():
-            self._show()
+            self._back_to_idle()
         elif self.shown in ("ask", "reasons", "phone"):
             self.get_screen("ask").seconds_left = int(self.session.seconds_left + 0.999)
 
@@ -232,6 +232,12 @@ class RatingDevice(ScreenManager):
     def _thanked(self, _dt: float) -> None:
         self._thanks_event = None
         self.session.done_thanking()
+        self._back_to_idle()
+
+    def _back_to_idle(self) -> None:
+        """The resident has gone: the next one starts in the hall's default mode."""
+        if self.elder != self.elder_default:
+            self.set_elder(self.elder_default)
         self._show()
 
     def _speak_screen(self) -> None:

@@ -13,6 +13,7 @@ store now and then, and at once after :meth:`CardFollower.wake`. Imports no kivy
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from kiosk.core.wire import RatingCardPublic
 from kiosk.rating.store import RatingStore, StoredRating
 from kiosk.sync.backoff import Backoff
 from kiosk.sync.client import HallClient
-from kiosk.sync.errors import RequestRejected, SyncError
+from kiosk.sync.errors import BadResponse, RequestRejected, SyncError
 from kiosk.sync.loop import BackgroundLoop
 
 __all__ = ["CardFollower", "RatingClient", "RatingCourier"]
@@ -53,7 +54,12 @@ class RatingClient(HallClient):
     def photo(self, address: str) -> bytes | None:
         """The staff photo at ``address`` (a media address of this server), else None."""
         found = _MEDIA.search(address)
-        return self.get_media(found.group(1)) if found else None
+        if found is None:
+            return None
+        data = self.get_media(found.group(1))
+        if hashlib.sha256(data).hexdigest() != found.group(1):
+            raise BadResponse(f"GET {address}: the photo does not match its SHA-256")
+        return data
 
 
 class RatingCourier:

@@ -198,6 +198,8 @@ def test_elder_mode_reads_the_question_and_the_choice(panel: Panel) -> None:
     panel.tap(panel.face("fair"))
     said = [u.text for u in panel.speaker.said]
     assert "基本满意" in said and any("谢谢您的评价" in t for t in said), said
+    panel.device._thanked(0)  # the resident has gone: the next one starts as the hall set
+    assert not panel.device.elder and panel.device.shown == "idle"
 
 
 @pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
