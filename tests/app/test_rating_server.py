@@ -196,12 +196,15 @@ def device(at_home: Any, rating_server: RunningServer, tmp_path: Path) -> Iterat
 def test_complete_asks_and_a_touched_face_reaches_the_server(
     device: Device, rating_server: RunningServer
 ) -> None:
-    staff = device.kiosk.app.content.staff[0]
+    staff = next(s for s in device.kiosk.app.content.staff if s.photo)
     device.desk.seat(staff.id)
     device.cards.wake()  # seating publishes no event (yet): the card is re-read now and then
     device.kiosk.wait_until(
         lambda: device.device.get_screen("idle").ids.staff_name.text == staff.name, timeout=30
     )
+    # the photo came with the card, checked against its hash, and is cached for offline
+    assert device.store.photo_path() is not None
+    assert device.device.get_screen("idle").photo
     ticket = device.desk.serve_one()
     device.asked()
     device.tap(device.face("very_satisfied"))
