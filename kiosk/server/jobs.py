@@ -38,7 +38,15 @@ from kiosk.core.clock import HALL_TZ
 from kiosk.server import models as m
 from kiosk.server.db import Database
 
-__all__ = ["JOBS", "Job", "JobRunner", "daily", "purge_expired_logins"]
+__all__ = [
+    "JOBS",
+    "Job",
+    "JobRunner",
+    "daily",
+    "hourly",
+    "purge_expired_logins",
+    "rating_followup_escalation",
+]
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +84,22 @@ def purge_expired_logins(conn: Connection, now: dt.datetime) -> str:
     return f"removed {sessions} sessions, {tokens} tokens"
 
 
-JOBS: list[Job] = [Job("purge-expired-logins", daily, purge_expired_logins)]
+def hourly(at: dt.datetime) -> str:
+    """The hour of ``at`` (UTC): one run per hour."""
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H")
+
+
+def rating_followup_escalation(conn: Connection, now: dt.datetime) -> str:
+    """好差评: every 整改 step overdue is reported to the district, once per step."""
+    from kiosk.server.ratings import escalate_overdue
+
+    return f"escalated {len(escalate_overdue(conn, now))} rating follow-ups"
+
+
+JOBS: list[Job] = [
+    Job("purge-expired-logins", daily, purge_expired_logins),
+    Job("rating_followup_escalation", hourly, rating_followup_escalation),
+]
 
 
 class JobRunner:

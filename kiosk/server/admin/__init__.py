@@ -23,6 +23,7 @@ from kiosk.server.admin import (
     login,
     notices,
     publishing,
+    ratings,
     rooms,
     services,
     staff,
@@ -53,6 +54,7 @@ for module in (
     console,
     fleet,
     stats,
+    ratings,
     accounts,
 ):
     admin_router.include_router(module.router)

@@ -30,6 +30,7 @@ from kiosk.server.admin.fields import typed_date
 from kiosk.server.admin.sessions import StaffSession
 from kiosk.server.admin.web import AdminPageError, CurrentSession, Runtime, render
 from kiosk.server.db import as_utc, utcnow
+from kiosk.server.ratings import DIMENSIONS, Dimension, FigureRow, figures_by, policy_of
 from kiosk.server.runtime import ServerRuntime
 
 __all__ = ["Group", "compute_stats", "router"]
@@ -234,6 +235,7 @@ async def stats(
         for h in range(first, last + 1)
     ]
     busiest = sorted(result.hours.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+    rating_tables = await rating_figures(runtime, hall_ids, start, end, names)
     return render(
         request,
         "admin/stats.html",
@@ -249,6 +251,8 @@ async def stats(
             "fmt": _fmt,
             "minutes": minutes_text,
             "query": request.url.query,
+            "rating_tables": rating_tables,
+            "pct": FigureRow.pct,
         },
     )
 
@@ -312,3 +316,112 @@ async def stats_csv(
 def _csv_text(value: str) -> str:
     """Keep a spreadsheet from running a cell as a formula."""
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+# --- 好差评 (issue 14): the rating figures of the same days, per dimension, ranked ------
+
+
+async def rating_figures(
+    runtime: ServerRuntime,
+    hall_ids: list[str],
+    start: dt.date,
+    end: dt.date,
+    names: dict[str, str],
+) -> dict[Dimension, list[FigureRow]]:
+    """Per staff member, window, service, hall and month: 主动评价率, 好评率, 差评率,
+    回访率, 整改率 (kiosk.server.ratings.figures_by, ranked by 好评率)."""
+    service_names: dict[str, str] = {}
+    for hall_id in hall_ids:
+        entry = await runtime.halls.get(hall_id)
+        if entry is not None and entry.content is not None:
+            for service in entry.content.services:
+                service_names[f"{hall_id}:{service.id}"] = service.name
+            for queue in entry.content.queues:
+                service_names[f"{hall_id}:queue:{queue.code}"] = f"{queue.code} 队列（未选事项）"
+    policy = policy_of(runtime.settings)
+
+    def read(conn: Connection) -> dict[Dimension, list[FigureRow]]:
+        return {
+            by: figures_by(
+                conn,
+                hall_ids,
+                start,
+                end,
+                by,
+                names=names,
+                service_names=service_names,
+                policy=policy,
+            )
+            for by in DIMENSIONS
+        }
+
+    return await runtime.db.read(read)
+
+
+@router.get("/stats/ratings.csv", name="stats_ratings_csv")
+async def ratings_csv(
+    runtime: Runtime,
+    session: CurrentSession,
+    hall: _Hall = "",
+    from_: Annotated[str, Query(alias="from", max_length=40)] = "",
+    to: _Day = "",
+) -> Response:
+    """The 好差评 figures of the report's days as CSV: one block per dimension."""
+    hall_ids, start, end, _zones, names = await _query(runtime, session, hall, from_, to)
+    tables = await rating_figures(runtime, hall_ids, start, end, names)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "维度",
+            "名称",
+            "排名",
+            "办结",
+            "评价",
+            "未评价",
+            "好评",
+            "差评",
+            "主动评价率",
+            "好评率",
+            "差评率",
+            "回访",
+            "按时回访",
+            "回访率",
+            "整改",
+            "按时整改",
+            "整改率",
+        ]
+    )
+    for by, rows in tables.items():
+        for rank, row in enumerate(rows, 1):
+            f = row.figures
+            writer.writerow(
+                [
+                    DIMENSIONS[by],
+                    _csv_text(row.label),
+                    rank,
+                    f.served,
+                    f.rated,
+                    row.unrated,
+                    f.good,
+                    f.bad,
+                    FigureRow.pct(f.rated_rate),
+                    FigureRow.pct(f.good_rate),
+                    FigureRow.pct(f.bad_rate),
+                    f.called_back,
+                    f.called_back_on_time,
+                    FigureRow.pct(f.call_back_rate),
+                    f.fixed,
+                    f.fixed_on_time,
+                    FigureRow.pct(f.fix_rate),
+                ]
+            )
+    name = f"ratings-{start.isoformat()}-{end.isoformat()}.csv"
+    return Response(
+        "\ufeff" + out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -10,8 +10,14 @@ ratings.py``, the phone page), the admin (``admin/ratings.py``, ``admin/stats.py
 
 from __future__ import annotations
 
-from kiosk.server.ratings.appeals import decide_appeal, file_appeal
-from kiosk.server.ratings.figures import DIMENSIONS, FigureRow, figures_by, public_summary
+from kiosk.server.ratings.appeals import appeal_of, appeals, decide_appeal, file_appeal
+from kiosk.server.ratings.figures import (
+    DIMENSIONS,
+    Dimension,
+    FigureRow,
+    figures_by,
+    public_summary,
+)
 from kiosk.server.ratings.followups import (
     FollowupRow,
     escalate_overdue,
@@ -20,6 +26,7 @@ from kiosk.server.ratings.followups import (
     record_step,
 )
 from kiosk.server.ratings.store import (
+    PHONE_DEVICE,
     RatingCard,
     RatingRecord,
     Recorded,
@@ -28,17 +35,22 @@ from kiosk.server.ratings.store import (
     policy_of,
     rating_card,
     rating_for_ticket,
+    recent,
     record,
     record_from_device,
 )
 
 __all__ = [
     "DIMENSIONS",
+    "PHONE_DEVICE",
+    "Dimension",
     "FigureRow",
     "FollowupRow",
     "RatingCard",
     "RatingRecord",
     "Recorded",
+    "appeal_of",
+    "appeals",
     "assign_window_staff",
     "decide_appeal",
     "escalate_overdue",
@@ -50,6 +62,7 @@ __all__ = [
     "public_summary",
     "rating_card",
     "rating_for_ticket",
+    "recent",
     "record",
     "record_from_device",
     "record_second_rating",

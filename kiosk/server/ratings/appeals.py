@@ -14,7 +14,7 @@ from kiosk.server.db import as_utc
 from kiosk.server.domain_errors import Conflict, Forbidden
 from kiosk.server.ratings.store import RatingRecord, _to_utc, get
 
-__all__ = ["Appeal", "appeal_of", "decide_appeal", "file_appeal"]
+__all__ = ["Appeal", "appeal_of", "appeals", "decide_appeal", "file_appeal"]
 
 _A = m.rating_appeals
 Appeal = core.Appeal
@@ -110,3 +110,24 @@ def decide_appeal(
     verdict = "申诉成立，该评价不计入统计" if upheld else "申诉不成立，评价照常计入"
     _audit(conn, at, username, rating, "rating_appeal_decided", f"{verdict}。{note.strip()}")
     return get(conn, rating_id)
+
+
+def appeals(
+    conn: Connection, hall_ids: list[str] | None, *, pending_only: bool = False
+) -> list[tuple[RatingRecord, core.Appeal]]:
+    """The appeals of the halls' ratings (None: every hall), oldest first."""
+    query = (
+        sa.select(_A.c.rating_id)
+        .join(m.ratings, m.ratings.c.id == _A.c.rating_id)
+        .order_by(_A.c.at, _A.c.rating_id)
+    )
+    if hall_ids is not None:
+        query = query.where(m.ratings.c.hall_id.in_(hall_ids))
+    if pending_only:
+        query = query.where(_A.c.upheld.is_(None))
+    out = []
+    for rating_id in conn.execute(query).scalars():
+        found = appeal_of(conn, rating_id)
+        assert found is not None
+        out.append((get(conn, rating_id), found))
+    return out

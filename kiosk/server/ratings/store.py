@@ -22,6 +22,7 @@ from kiosk.server.domain_errors import Conflict, Forbidden, Invalid, NotFound
 from kiosk.server.settings import ServerSettings
 
 __all__ = [
+    "PHONE_DEVICE",
     "RatingCard",
     "RatingRecord",
     "Recorded",
@@ -30,6 +31,7 @@ __all__ = [
     "policy_of",
     "rating_card",
     "rating_for_ticket",
+    "recent",
     "record",
     "record_from_device",
 ]
@@ -467,3 +469,11 @@ def assign_window_staff(
     conn.execute(
         sa.insert(w).values(counter_id=counter_id, staff_id=staff_id, set_by=by, set_at=at)
     )
+
+
+def recent(conn: Connection, hall_ids: list[str] | None, *, limit: int = 50) -> list[RatingRecord]:
+    """The newest ratings of the halls (None: every hall), 未评价 included."""
+    query = _select().order_by(_R.c.answered_at.desc(), _R.c.id.desc()).limit(limit)
+    if hall_ids is not None:
+        query = query.where(_R.c.hall_id.in_(hall_ids))
+    return [_record_of(row) for row in conn.execute(query)]

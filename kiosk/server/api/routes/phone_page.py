@@ -1,4 +1,7 @@
-"""``GET /t/{public_id}``: the resident's phone page for one ticket (plain HTML, Chinese)."""
+"""``GET /t/{public_id}``: the resident's phone page for one ticket (plain HTML, Chinese).
+
+Once the ticket is 办结 the page offers the rating (好差评) for 3 days, once
+(``POST /t/{public_id}/rating``, :mod:`kiosk.server.api.routes.phone_rating`)."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from sqlalchemy.engine import Connection
 from kiosk.core.content import CATEGORY_NAMES
 from kiosk.core.wire import API_PREFIX, PUBLIC_ID_PATTERN, TicketPublic
 from kiosk.server.api.deps import PUBLIC_ID, Runtime
+from kiosk.server.api.routes.phone_rating import rating_context
 
 router = APIRouter(tags=["phone page"])
 #: The shape of an id a kiosk mints: one not known yet may still be on its way.
@@ -41,6 +45,19 @@ def _queue_name(hall: Any, code: str) -> str:
 async def phone_page(public_id: str, request: Request, runtime: Runtime) -> HTMLResponse:
     """The ticket's page; for an id that is well formed but not (yet) known, a page that
     says the ticket may still be on its way from the hall's kiosk, and looks again."""
+    return await ticket_page(public_id, request, runtime)
+
+
+async def ticket_page(
+    public_id: str,
+    request: Request,
+    runtime: Runtime,
+    *,
+    rating_error: str = "",
+    chosen: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The page itself (also the answer to a rating form, with its refusal if any)."""
     ticket = None
     move = None
     if PUBLIC_ID.match(public_id):
@@ -50,6 +67,9 @@ async def phone_page(public_id: str, request: Request, runtime: Runtime) -> HTML
             return found, (runtime.view.last_move(conn, public_id) if found else None)
 
         ticket, move = await runtime.db.read(read)
+    rating = None
+    if ticket is not None:
+        rating = await rating_context(request, runtime, public_id, rating_error, chosen)
     if ticket is None:
         return templates.TemplateResponse(
             request,
@@ -89,6 +109,8 @@ async def phone_page(public_id: str, request: Request, runtime: Runtime) -> HTML
             "final": final,
             "moved": moved,
             "json_url": f"{API_PREFIX}/public/tickets/{public_id}",
+            "rating": rating,
         },
+        status_code=status_code,
         headers={"Cache-Control": "no-store"},
     )
