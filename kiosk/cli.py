@@ -37,7 +37,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--size", help="window size WxH, e.g. 1080x1920 (with --windowed)")
     parser.add_argument("--idle-seconds", type=float, help="quiet time before going home")
     parser.add_argument("--demo-hall", help="with no server: which demo hall to show")
-    parser.add_argument("--mode", choices=["kiosk", "display"], help="kiosk (touch) or display")
+    parser.add_argument(
+        "--mode",
+        choices=["kiosk", "display", "rating"],
+        help="kiosk (touch), display (call board) or rating (a window's rating device)",
+    )
+    parser.add_argument(
+        "--counter", type=int, help="with --mode rating: the counter id the device faces"
+    )
     parser.add_argument(
         "--windowed",
         action="store_true",
@@ -62,6 +69,7 @@ def settings_from_args(args: argparse.Namespace) -> KioskSettings:
         idle_seconds=args.idle_seconds,
         demo_hall=args.demo_hall,
         mode=args.mode,
+        counter=args.counter,
         windowed=args.windowed,
     )
 
@@ -115,6 +123,10 @@ def run_app(settings: KioskSettings) -> int:
         from kiosk.display.app import DisplayApp
 
         app = DisplayApp(settings=settings, feed=make_feed(settings))
+    elif settings.mode == "rating":
+        from kiosk.rating.app import RatingApp
+
+        app = RatingApp(settings=settings, feed=make_feed(settings))
     else:
         from kiosk.app import KioskApp
 

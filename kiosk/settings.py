@@ -21,7 +21,7 @@ from kiosk.core.clock import DEFAULT_TIMEZONE, hall_zone, now
 __all__ = ["KioskSettings", "SettingsError", "load_settings"]
 
 _ORIENTATIONS = ("auto", "landscape", "portrait")
-_MODES = ("kiosk", "display")
+_MODES = ("kiosk", "display", "rating")
 _LANGUAGES = ("zh_CN", "en")
 
 
@@ -52,7 +52,10 @@ class KioskSettings:
     demo_hall: str = ""
     """With no server: which demo hall to show ("" = the first)."""
     mode: str = "kiosk"
-    """"kiosk" (touch screen) or "display" (the hall's call board, :mod:`kiosk.display`)."""
+    """"kiosk" (touch screen), "display" (the hall's call board, :mod:`kiosk.display`) or
+    "rating" (a window's 好差评 device, :mod:`kiosk.rating`)."""
+    counter: int = 0
+    """With mode "rating": the id of the counter (service window) the device faces."""
     windowed: bool = False
     """Development: a normal window with cursor, Escape and close working."""
     size: tuple[int, int] | None = None
@@ -113,6 +116,20 @@ def _parse_size(value: Any) -> tuple[int, int] | None:
             raise SettingsError(f"size：应为 宽x高，例如 1920x1080，而不是 {value!r}")
         w, h = match.groups()
     return (int(w), int(h))
+
+
+def _parse_counter(value: Any, mode: str) -> int:
+    if isinstance(value, bool):
+        raise SettingsError("counter：应为窗口编号（正整数）")
+    try:
+        counter = int(value or 0)
+    except (TypeError, ValueError):
+        raise SettingsError(f"counter：应为窗口编号（正整数），而不是 {value!r}") from None
+    if counter < 0 or counter > 1_000_000:
+        raise SettingsError("counter：应为窗口编号（正整数）")
+    if mode == "rating" and counter == 0:
+        raise SettingsError("counter：评价器模式（--mode rating）须指定窗口，例如 --counter 3")
+    return counter
 
 
 def load_settings(path: Path | None = None, **overrides: Any) -> KioskSettings:
@@ -178,6 +195,7 @@ def _checked(values: dict[str, Any]) -> KioskSettings:
         raise SettingsError(f"language：应为 {' / '.join(_LANGUAGES)} 之一")
     if out.get("mode", "kiosk") not in _MODES:
         raise SettingsError(f"mode：应为 {' / '.join(_MODES)} 之一")
+    out["counter"] = _parse_counter(out.get("counter", 0), str(out.get("mode", "kiosk")))
     out["size"] = _parse_size(out.get("size"))
     zone = str(out.get("hall_timezone", DEFAULT_TIMEZONE) or "").strip()
     if zone:

@@ -3,17 +3,23 @@
 # /opt/residents-home/.venv, a bare X server on tty1 started by systemd at boot (no desktop),
 # restarted within seconds, a watchdog, blanking off, logs kept small. Idempotent.
 #   sudo deploy/kiosk/install.sh --mode kiosk|display|rating [--server URL --token TOKEN]
+#   (--mode rating also takes --counter N: the counter id the rating device faces)
 source "$(dirname "$0")/../common.sh"
-MODE=kiosk SERVER="" TOKEN=""
+MODE=kiosk SERVER="" TOKEN="" COUNTER=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --mode) MODE="$2"; shift 2 ;;
     --server) SERVER="$2"; shift 2 ;;
     --token) TOKEN="$2"; shift 2 ;;
+    --counter) COUNTER="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
 case "$MODE" in kiosk|display|rating) ;; *) echo "--mode kiosk, display or rating" >&2; exit 2 ;; esac
+case "$COUNTER" in "") ;; *[!0-9]*) echo "--counter: the counter id, a number" >&2; exit 2 ;; esac
+if [ "$MODE" = rating ] && [ -z "$COUNTER" ] && ! grep -qs "^counter = [1-9]" "$ETC/kiosk.toml"; then
+  echo "--mode rating needs --counter N (the counter id the device faces)" >&2; exit 2
+fi
 need_root
 apt_install python3-venv python3-tk xserver-xorg-core xserver-xorg-input-libinput xinit \
   x11-xserver-utils libgl1-mesa-dri libgl1 libmtdev1 espeak-ng libespeak-ng1 fonts-noto-cjk
@@ -29,6 +35,10 @@ if [ ! -f "$ETC/kiosk.toml" ]; then
       -e "s|^data_dir = .*|data_dir = \"/var/lib/residents-home-kiosk\"|" \
       "$SRC/config/kiosk.example.toml" > "$ETC/kiosk.toml"
   chmod 0640 "$ETC/kiosk.toml"
+fi
+if [ -n "$COUNTER" ]; then
+  say "rating device of counter $COUNTER"
+  sed -i -e "s|^# counter = .*|counter = $COUNTER|" -e "s|^counter = .*|counter = $COUNTER|" "$ETC/kiosk.toml"
 fi
 # A service (not a console user) may start X.
 mkdir -p "$DESTDIR/etc/X11"

@@ -35,7 +35,7 @@ def _receive(sock: socket.socket, seconds: float) -> list[str]:
     return got
 
 
-@pytest.mark.parametrize("mode", ["kiosk", "display"])
+@pytest.mark.parametrize("mode", ["kiosk", "display", "rating"])
 def test_ready_after_first_frame_then_pings_that_stop_when_the_ui_thread_hangs(
     tmp_path: Path, mode: str
 ) -> None:
@@ -61,6 +61,7 @@ def test_ready_after_first_frame_then_pings_that_stop_when_the_ui_thread_hangs(
             "--windowed",
             "--mode",
             mode,
+            *(["--counter", "1"] if mode == "rating" else []),
             "--data-dir",
             str(tmp_path / "data"),
         ],

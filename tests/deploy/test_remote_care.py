@@ -120,7 +120,19 @@ def _device_id(server: RunningServer) -> int:
     return int(server.credentials["kiosks"][HALL]["device_id"])
 
 
-def _start_kiosk(server: RunningServer, where: Path, *extra: str) -> subprocess.Popen[bytes]:
+def _counter_id(server: RunningServer) -> int:
+    """A counter of HALL, for the rating device (``--mode rating --counter N``)."""
+    http = requests.Session()
+    http.trust_env = False
+    login = http.post(f"{server.api}/auth/token", json=server.credentials["staff"][HALL])
+    http.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+    counters = http.get(f"{server.api}/counters", timeout=30).json()["counters"]
+    return int(next(c["id"] for c in counters if c["hall_id"] == HALL))
+
+
+def _start_kiosk(
+    server: RunningServer, where: Path, mode: tuple[str, ...] = ()
+) -> subprocess.Popen[bytes]:
     where.mkdir(parents=True, exist_ok=True)
     env = clock.child_env(
         {
@@ -147,7 +159,7 @@ def _start_kiosk(server: RunningServer, where: Path, *extra: str) -> subprocess.
                 "--windowed",
                 "--size",
                 "1280x720",
-                *extra,
+                *mode,
             ],
             cwd=where,
             env=env,
@@ -195,11 +207,14 @@ def _care_form(page: Any, device_id: int, command: str) -> Any:
 
 @needs_display
 @pytest.mark.ui
+@pytest.mark.parametrize("mode", ["kiosk", "rating"])
 def test_screenshot_logs_and_restart_of_a_real_kiosk_from_the_fleet_page(
-    server: RunningServer, browser: Any, tmp_path: Path
+    server: RunningServer, browser: Any, tmp_path: Path, mode: str
 ) -> None:
     device = _device_id(server)
-    kiosk = _start_kiosk(server, tmp_path / "kiosk")
+    # The rating device (issue 14) runs the same remote care as the kiosk.
+    args = ("--mode", "rating", "--counter", str(_counter_id(server))) if mode == "rating" else ()
+    kiosk = _start_kiosk(server, tmp_path / "kiosk", args)
     try:
         page = _admin_page(browser, server)
         page.goto(f"{server.base_url}/admin/fleet")
@@ -428,7 +443,7 @@ def test_the_hall_display_shows_on_the_fleet_page_and_answers_screenshot_and_res
     beats with its screen's fingerprint, sends its screenshot and log lines when the fleet
     page asks, and exits with the restart code on 重启."""
     device = _device_id(server)
-    display = _start_kiosk(server, tmp_path / "display", "--mode", "display")
+    display = _start_kiosk(server, tmp_path / "display", ("--mode", "display"))
     log = tmp_path / "display" / "kiosk.log"
     try:
         page = _admin_page(browser, server)
