@@ -1,0 +1,167 @@
+"""Registering a request for a walk-in or a phone caller (窗口 / 电话登记), from the
+counter console or the board, in under a minute: category tiles, the category's common
+phrases as chips, location, phone and name (both optional), then 登记. A refusal (a phone
+that is not a phone, …) shows the form again with what was typed and the store's message.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.engine import Connection
+
+from kiosk.server import models as m
+from kiosk.server import requests as store
+from kiosk.server.admin.request_detail import actor_of
+from kiosk.server.admin.sessions import StaffSession
+from kiosk.server.admin.web import (
+    AdminPageError,
+    CurrentSession,
+    Posted,
+    PostedForm,
+    Runtime,
+    redirect,
+    render,
+)
+from kiosk.server.db import utcnow
+from kiosk.server.domain_errors import DomainError
+from kiosk.server.runtime import Outbox, ServerRuntime
+
+__all__ = ["CHANNELS", "router"]
+
+router = APIRouter()
+
+CHANNELS = {"window": "窗口来访", "phone": "电话来电", "other": "其他"}
+"""The channels staff register from the admin (the kiosk, visits and the diary have theirs)."""
+
+_Hall = Annotated[str, Query(max_length=80)]
+_Counter = Annotated[str, Query(max_length=20)]
+
+
+def _halls(conn: Connection, session: StaffSession) -> dict[str, str]:
+    query = sa.select(m.halls.c.id, m.halls.c.name).order_by(m.halls.c.id)
+    if not session.staff.is_admin:
+        query = query.where(m.halls.c.id == session.staff.hall_id)
+    return {r.id: r.name for r in conn.execute(query)}
+
+
+def _pick_hall(halls: dict[str, str], wanted: str, session: StaffSession) -> str:
+    if wanted:
+        if not session.staff.may_manage(wanted):
+            raise AdminPageError(403, "您没有管理这个大厅的权限")
+        if wanted not in halls:
+            raise AdminPageError(404, "没有这个大厅")
+        return wanted
+    if not halls:
+        raise AdminPageError(404, "还没有大厅")
+    return session.staff.hall_id if session.staff.hall_id in halls else next(iter(halls))
+
+
+async def _form(
+    request: Request,
+    runtime: ServerRuntime,
+    session: StaffSession,
+    hall: str,
+    values: dict[str, Any],
+    *,
+    error: str = "",
+    status_code: int = 200,
+) -> HTMLResponse:
+    def read(conn: Connection) -> dict[str, Any]:
+        halls = _halls(conn, session)
+        hall_id = _pick_hall(halls, hall, session)
+        return {"halls": halls, "hall_id": hall_id, "categories": store.categories(conn, hall_id)}
+
+    data = await runtime.db.read(read)
+    return render(
+        request,
+        "admin/request_new.html",
+        {**data, "values": values, "error": error, "channels": CHANNELS},
+        status_code=status_code,
+    )
+
+
+@router.get("/requests/new", response_class=HTMLResponse, name="request_new")
+async def request_new(
+    request: Request,
+    runtime: Runtime,
+    session: CurrentSession,
+    hall: _Hall = "",
+    counter: _Counter = "",
+) -> HTMLResponse:
+    channel = "window" if counter else "phone"
+    return await _form(request, runtime, session, hall, {"channel": channel, "counter": counter})
+
+
+def _values(post: Posted) -> dict[str, Any]:
+    return {
+        "hall": post.text("hall"),
+        "category": post.text("category"),
+        "phrases": post.values("phrases"),
+        "description": post.text("description"),
+        "location": post.text("location"),
+        "phone": post.text("phone"),
+        "name": post.text("name"),
+        "channel": post.text("channel") or "window",
+        "counter": post.text("counter"),
+    }
+
+
+def description_of(phrases: list[str], text: str) -> str:
+    """The chips picked and the words typed, as one description (phrases first)."""
+    parts = [p.strip() for p in phrases if p.strip()]
+    if text:
+        parts.append(text)
+    return "；".join(dict.fromkeys(parts))
+
+
+@router.post("/requests/new", name="request_register")
+async def request_register(request: Request, runtime: Runtime, post: PostedForm) -> Response:
+    values = _values(post)
+    session = post.session
+    if values["channel"] not in CHANNELS:
+        values["channel"] = "other"
+    description = description_of(values["phrases"], values["description"])
+    if not values["category"]:
+        return await _form(
+            request, runtime, session, values["hall"], values, error="请先选择类别", status_code=422
+        )
+    if not description:
+        return await _form(
+            request,
+            runtime,
+            session,
+            values["hall"],
+            values,
+            error="请点选常见问题或写一句居民反映的内容",
+            status_code=422,
+        )
+    actor = actor_of(session)
+    now = utcnow()
+
+    def run(conn: Connection, outbox: Outbox) -> Any:
+        hall_id = _pick_hall(_halls(conn, session), values["hall"], session)
+        return store.register(
+            conn,
+            hall_id=hall_id,
+            category=values["category"],
+            description=description,
+            channel=values["channel"],
+            actor=actor,
+            at=now,
+            location=values["location"] or None,
+            name=values["name"] or None,
+            phone=values["phone"] or None,
+        )
+
+    try:
+        record = await runtime.write(run)
+    except DomainError as exc:
+        return await _form(
+            request, runtime, session, values["hall"], values, error=exc.message, status_code=422
+        )
+    message = f"已登记 {record.number}，查询码 {record.query_code}（请告诉居民）"
+    return redirect(f"/admin/requests/{record.id}", message)
