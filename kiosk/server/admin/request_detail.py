@@ -161,19 +161,18 @@ def _fields(action: Action, post: Posted, back: str) -> dict[str, object]:
 @router.post("/requests/{request_id}/actions/{action}", name="request_act")
 async def request_act(runtime: Runtime, request_id: str, action: str, post: PostedForm) -> Response:
     back = f"/admin/requests/{request_id}"
-    try:
-        what = Action(action)
-    except ValueError:
-        raise AdminPageError(404, "没有这个操作") from None
-    fields = _fields(what, post, back)
     actor = actor_of(post.session)
     now = utcnow()
 
     def run(conn: Connection, outbox: Outbox) -> Any:
-        _mine(conn, request_id, post.session)
-        return store.act(conn, request_id, what, actor, now, **fields)
+        _mine(conn, request_id, post.session)  # whose request, before what is asked of it
+        try:
+            what = Action(action)
+        except ValueError:
+            raise AdminPageError(404, "没有这个操作") from None
+        return what, store.act(conn, request_id, what, actor, now, **_fields(what, post, back))
 
-    record = await write_or_back(runtime, run, back=back, refused=f"未能{what.label}：")
+    what, record = await write_or_back(runtime, run, back=back, refused="未能办理：")
     return redirect(back, f"{record.number}：已{what.label}（{record.core.state.label}）")
 
 

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Connection
 
 from kiosk.core.privacy import mask_phone
@@ -24,7 +24,14 @@ from kiosk.core.request_states import State
 from kiosk.server import models as m
 from kiosk.server import requests as store
 from kiosk.server.admin.sessions import StaffSession
-from kiosk.server.admin.web import AdminPageError, CurrentSession, HallScope, Runtime, render
+from kiosk.server.admin.web import (
+    AdminPageError,
+    CurrentSession,
+    HallScope,
+    Runtime,
+    redirect,
+    render,
+)
 from kiosk.server.db import utcnow
 from kiosk.server.runtime import ServerRuntime
 
@@ -197,7 +204,7 @@ async def hall_board(
     )
 
 
-@router.get("/requests", response_class=HTMLResponse, name="requests_all")
+@router.get("/requests", response_model=None, name="requests_all")
 async def all_boards(
     request: Request,
     runtime: Runtime,
@@ -207,17 +214,15 @@ async def all_boards(
     staff: _Text = "",
     overdue: _Text = "",
     page: _Page = 1,
-) -> HTMLResponse:
+) -> Response:
     """Every hall the staff member may see: the district's board (overdue across halls)."""
     filters = _filters(state, category, staff, overdue, page)
-    if session.staff.is_admin:
-        hall_ids = await runtime.db.read(
-            lambda c: [r.id for r in c.execute(sa.select(m.halls.c.id).order_by(m.halls.c.id))]
-        )
-        title = "全部大厅 · 诉求"
-    else:
-        hall_ids = [session.staff.hall_id or ""]
-        title = "本大厅 · 诉求"
+    if not session.staff.is_admin:
+        return redirect(f"/admin/halls/{session.staff.hall_id}/requests?{filters.query()}")
+    hall_ids = await runtime.db.read(
+        lambda c: [r.id for r in c.execute(sa.select(m.halls.c.id).order_by(m.halls.c.id))]
+    )
+    title = "全部大厅 · 诉求"
     return await _board_page(
         request,
         runtime,

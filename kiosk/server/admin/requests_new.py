@@ -8,18 +8,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Connection
 
-from kiosk.server import models as m
 from kiosk.server import requests as store
 from kiosk.server.admin.request_detail import actor_of
-from kiosk.server.admin.sessions import StaffSession
 from kiosk.server.admin.web import (
-    AdminPageError,
-    CurrentSession,
+    Hall,
+    HallScope,
     Posted,
     PostedForm,
     Runtime,
@@ -37,68 +34,45 @@ router = APIRouter()
 CHANNELS = {"window": "窗口来访", "phone": "电话来电", "other": "其他"}
 """The channels staff register from the admin (the kiosk, visits and the diary have theirs)."""
 
-_Hall = Annotated[str, Query(max_length=80)]
 _Counter = Annotated[str, Query(max_length=20)]
-
-
-def _halls(conn: Connection, session: StaffSession) -> dict[str, str]:
-    query = sa.select(m.halls.c.id, m.halls.c.name).order_by(m.halls.c.id)
-    if not session.staff.is_admin:
-        query = query.where(m.halls.c.id == session.staff.hall_id)
-    return {r.id: r.name for r in conn.execute(query)}
-
-
-def _pick_hall(halls: dict[str, str], wanted: str, session: StaffSession) -> str:
-    if wanted:
-        if not session.staff.may_manage(wanted):
-            raise AdminPageError(403, "您没有管理这个大厅的权限")
-        if wanted not in halls:
-            raise AdminPageError(404, "没有这个大厅")
-        return wanted
-    if not halls:
-        raise AdminPageError(404, "还没有大厅")
-    return session.staff.hall_id if session.staff.hall_id in halls else next(iter(halls))
 
 
 async def _form(
     request: Request,
     runtime: ServerRuntime,
-    session: StaffSession,
-    hall: str,
+    hall: Hall,
     values: dict[str, Any],
     *,
     error: str = "",
     status_code: int = 200,
 ) -> HTMLResponse:
-    def read(conn: Connection) -> dict[str, Any]:
-        halls = _halls(conn, session)
-        hall_id = _pick_hall(halls, hall, session)
-        return {"halls": halls, "hall_id": hall_id, "categories": store.categories(conn, hall_id)}
-
-    data = await runtime.db.read(read)
+    categories = await runtime.db.read(lambda c: store.categories(c, hall.id))
     return render(
         request,
         "admin/request_new.html",
-        {**data, "values": values, "error": error, "channels": CHANNELS},
+        {
+            "hall": hall,
+            "categories": categories,
+            "values": values,
+            "error": error,
+            "channels": CHANNELS,
+        },
         status_code=status_code,
     )
 
 
-@router.get("/requests/new", response_class=HTMLResponse, name="request_new")
+@router.get("/halls/{hall_id}/requests/new", response_class=HTMLResponse, name="request_new")
 async def request_new(
-    request: Request,
-    runtime: Runtime,
-    session: CurrentSession,
-    hall: _Hall = "",
-    counter: _Counter = "",
+    request: Request, runtime: Runtime, hall: HallScope, counter: _Counter = ""
 ) -> HTMLResponse:
     channel = "window" if counter else "phone"
-    return await _form(request, runtime, session, hall, {"channel": channel, "counter": counter})
+    if counter and not counter.isdigit():
+        counter = ""
+    return await _form(request, runtime, hall, {"channel": channel, "counter": counter})
 
 
 def _values(post: Posted) -> dict[str, Any]:
     return {
-        "hall": post.text("hall"),
         "category": post.text("category"),
         "phrases": post.values("phrases"),
         "description": post.text("description"),
@@ -118,35 +92,32 @@ def description_of(phrases: list[str], text: str) -> str:
     return "；".join(dict.fromkeys(parts))
 
 
-@router.post("/requests/new", name="request_register")
-async def request_register(request: Request, runtime: Runtime, post: PostedForm) -> Response:
+@router.post("/halls/{hall_id}/requests/new", name="request_register")
+async def request_register(
+    request: Request, runtime: Runtime, hall: HallScope, post: PostedForm
+) -> Response:
     values = _values(post)
-    session = post.session
     if values["channel"] not in CHANNELS:
         values["channel"] = "other"
     description = description_of(values["phrases"], values["description"])
     if not values["category"]:
-        return await _form(
-            request, runtime, session, values["hall"], values, error="请先选择类别", status_code=422
-        )
+        return await _form(request, runtime, hall, values, error="请先选择类别", status_code=422)
     if not description:
         return await _form(
             request,
             runtime,
-            session,
-            values["hall"],
+            hall,
             values,
             error="请点选常见问题或写一句居民反映的内容",
             status_code=422,
         )
-    actor = actor_of(session)
+    actor = actor_of(post.session)
     now = utcnow()
 
     def run(conn: Connection, outbox: Outbox) -> Any:
-        hall_id = _pick_hall(_halls(conn, session), values["hall"], session)
         return store.register(
             conn,
-            hall_id=hall_id,
+            hall_id=hall.id,
             category=values["category"],
             description=description,
             channel=values["channel"],
@@ -160,8 +131,6 @@ async def request_register(request: Request, runtime: Runtime, post: PostedForm)
     try:
         record = await runtime.write(run)
     except DomainError as exc:
-        return await _form(
-            request, runtime, session, values["hall"], values, error=exc.message, status_code=422
-        )
+        return await _form(request, runtime, hall, values, error=exc.message, status_code=422)
     message = f"已登记 {record.number}，查询码 {record.query_code}（请告诉居民）"
     return redirect(f"/admin/requests/{record.id}", message)
