@@ -121,7 +121,7 @@ async def diary_add(runtime: Runtime, post: PostedForm) -> Response:
         tags = parse_tags(post.text("tags"))
     except ValueError as exc:
         raise BackWithMessage(back, f"未保存：{exc}") from None
-    location = post.text("location")[:80] or None
+    location = post.text("location")[:20] or None
     now = utcnow()
     today = now.astimezone(HALL_TZ).date()
     if day is not None and day > today:

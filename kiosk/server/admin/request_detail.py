@@ -7,6 +7,7 @@ internal notes, and an outside unit's answer to a passed-on request.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,9 +15,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Connection
 
-from kiosk.core.request_deadlines import deadline_status
+from kiosk.core.clock import HALL_TZ
+from kiosk.core.request_deadlines import DeadlineStatus, deadline_status
 from kiosk.core.request_states import Action, Role
 from kiosk.core.service_requests import Actor, allowed_actions
+from kiosk.core.workdays import UnknownCalendarYear
 from kiosk.server import models as m
 from kiosk.server import requests as store
 from kiosk.server.admin.fields import typed_date
@@ -35,6 +38,7 @@ from kiosk.server.admin.web import (
 )
 from kiosk.server.db import utcnow
 from kiosk.server.domain_errors import NotFound
+from kiosk.server.requests import RequestRecord
 from kiosk.server.runtime import Outbox
 
 __all__ = ["ACTION_FIELDS", "actor_of", "router"]
@@ -55,6 +59,15 @@ ACTION_FIELDS: dict[Action, tuple[str, str, bool]] = {
     Action.FOLLOW_UP: ("note", "回访记录（居民怎么说）", False),
 }
 """The one field each action takes (form name = the core field), its label, required."""
+
+CHANNEL_LABELS = {
+    "kiosk": "自助机",
+    "window": "窗口来访",
+    "phone": "电话来电",
+    "visit": "入户走访",
+    "diary": "民情日记",
+    "other": "其他",
+}
 
 _ORDER = [
     Action.ACCEPT,
@@ -106,13 +119,20 @@ async def request_page(
         timeline = store.timeline(conn, request_id, public_only=False)
         halls = {r.id: r.name for r in conn.execute(sa.select(m.halls.c.id, m.halls.c.name))}
         staff = staff_names(conn, None if session.staff.is_admin else [record.hall_id])
-        calendar = store.calendar(conn)
         return {
             "record": record,
             "timeline": timeline,
             "halls": halls,
             "staff_options": staff,
-            "status": deadline_status(record.core, now, calendar),
+            "status": _status(record, now),
+            "category_label": next(
+                (
+                    c.label
+                    for c in store.categories(conn, record.hall_id)
+                    if c.id == record.category
+                ),
+                record.category,
+            ),
         }
 
     data = await runtime.write(read)
@@ -131,15 +151,17 @@ async def request_page(
             "light": status.light.value if status else None,
             "light_word": LIGHT_WORDS.get(status.light.value, "") if status else "",
             "left": left_text(status.left, status.paused) if status else "—",
-            "zone": runtime_zone(),
+            "zone": HALL_TZ,
+            "channel_label": CHANNEL_LABELS.get(record.channel, record.channel),
         },
     )
 
 
-def runtime_zone() -> Any:
-    from kiosk.core.clock import HALL_TZ
-
-    return HALL_TZ
+def _status(record: RequestRecord, now: dt.datetime) -> DeadlineStatus | None:
+    try:
+        return deadline_status(record.core, now, store.calendar())
+    except UnknownCalendarYear:
+        return None
 
 
 def _fields(action: Action, post: Posted, back: str) -> dict[str, object]:

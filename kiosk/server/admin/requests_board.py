@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 from kiosk.core.privacy import mask_phone
 from kiosk.core.request_deadlines import DEFAULT_CATEGORIES
 from kiosk.core.request_states import State
+from kiosk.core.workdays import UnknownCalendarYear
 from kiosk.server import models as m
 from kiosk.server import requests as store
 from kiosk.server.admin.sessions import StaffSession
@@ -33,6 +34,7 @@ from kiosk.server.admin.web import (
     render,
 )
 from kiosk.server.db import utcnow
+from kiosk.server.requests import BoardRow
 from kiosk.server.runtime import ServerRuntime
 
 __all__ = ["LIGHT_WORDS", "PAGE_SIZE", "left_text", "router", "staff_names"]
@@ -103,28 +105,41 @@ def _filters(state: str, category: str, staff: str, overdue: str, page: int) -> 
     return Filters(state, category, staff, overdue in ("1", "on", "true"), page)
 
 
-def _row_view(row: Any, staff: dict[int, str], halls: dict[str, str]) -> dict[str, Any]:
-    record = row.record
+def time_left(due: dt.datetime | None, now: dt.datetime) -> dt.timedelta | None:
+    """Working time from ``now`` to ``due`` (negative when overdue), by the store's calendar."""
+    if due is None:
+        return None
+    calendar = store.calendar()
+    try:
+        if due >= now:
+            return calendar.working_time(now, due)
+        return -calendar.working_time(due, now)
+    except UnknownCalendarYear:
+        return None
+
+
+def _row_view(
+    row: BoardRow, now: dt.datetime, staff: dict[int, str], halls: dict[str, str]
+) -> dict[str, Any]:
     light = row.light.value if row.light is not None else None
+    phone = getattr(row, "phone", None)  # the store's board rows may carry it one day
     return {
-        "id": record.id,
-        "number": record.number,
-        "hall": halls.get(record.hall_id, record.hall_id),
-        "category": _category_label(record.category),
-        "description": (record.description or "")[:60],
-        "location": record.location or "",
-        "phone": mask_phone(record.phone) if record.phone else "",
-        "state": record.core.state.label,
+        "id": row.id,
+        "number": row.number,
+        "hall": halls.get(row.hall_id, row.hall_id),
+        "category": row.category_label,
+        "description": row.summary[:60],
+        "location": row.location or "",
+        "phone": mask_phone(phone) if isinstance(phone, str) and phone else "",
+        "state": row.state.label,
         "light": light,
         "light_word": LIGHT_WORDS.get(light or "", ""),
-        "left": left_text(row.left, row.paused) if light else "—",
-        "staff": staff.get(record.staff_id or 0, "未分派"),
-        "created_at": record.created_at,
+        "left": left_text(time_left(row.due_at, now), row.paused)
+        if light
+        else (row.problem or "—"),
+        "staff": staff.get(row.staff_id or 0, "未分派"),
+        "escalation": row.escalation.value,
     }
-
-
-def _category_label(category: str) -> str:
-    return next((c.name for c in DEFAULT_CATEGORIES if c.id == category), category)
 
 
 async def _board_page(
@@ -156,7 +171,7 @@ async def _board_page(
         halls = {r.id: r.name for r in conn.execute(sa.select(m.halls.c.id, m.halls.c.name))}
         staff = staff_names(conn, None if session.staff.is_admin else hall_ids)
         return {
-            "rows": [_row_view(r, staff, halls) for r in page.rows],
+            "rows": [_row_view(r, now, staff, halls) for r in page.rows],
             "total": page.total,
             "staff_options": staff,
         }
