@@ -15,6 +15,7 @@ import datetime as dt
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -25,7 +26,7 @@ from kiosk.core.request_states import CLOSED_STATES, Satisfaction, State
 from kiosk.server import models as m
 from kiosk.server.db import as_utc
 
-__all__ = ["RequestFigures", "month_range", "request_figures"]
+__all__ = ["RequestFigures", "RequestReport", "month_range", "request_figures"]
 
 _CLOSED = {s.value for s in CLOSED_STATES}
 _ARCHIVED = State.ARCHIVED.value
@@ -44,7 +45,8 @@ class RequestFigures:
     reopened: int = 0
     hours_to_close: list[float] = field(default_factory=list)
 
-    def add(self, row: sa.Row[tuple[object, ...]]) -> None:
+    def add(self, row: Any) -> None:
+        """Count one request (a row of ``service_requests``)."""
         self.received += 1
         closed_at = as_utc(row.closed_at)
         closed = row.state in _CLOSED or (row.state == _ARCHIVED and closed_at is not None)

@@ -137,7 +137,9 @@ def test_board_masks_the_phone_and_the_request_page_carries_it_through(
 
         row.locator("a").click()
         page.wait_for_url(f"**/admin/requests/{request_id}")
-        buttons = {b.strip() for b in page.locator(".req-actions button, summary").all_inner_texts()}
+        buttons = {
+            b.strip() for b in page.locator(".req-actions button, summary").all_inner_texts()
+        }
         assert {"受理", "不予受理", "转非本辖区", "标记重复", "撤回"} <= buttons, buttons
         assert "办结" not in buttons and "评价" not in buttons
         with page.expect_navigation():

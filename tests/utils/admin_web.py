@@ -183,7 +183,10 @@ def route_values(server: RunningServer, hall_id: str) -> dict[str, Any]:
             "SELECT id FROM staff_accounts WHERE hall_id = ? ORDER BY id", (hall_id,)
         ).fetchone()
     photo = next(s["photo"] for s in content["staff"] if s.get("photo"))
+    request_id, entry_id = _a_request_and_diary_entry(server, hall_id)
     return {
+        "request_id": request_id,
+        "entry_id": str(entry_id),
         "hall_id": hall_id,
         "counter_id": str(counters_of(server, hall_id)[0]["id"]),
         "index": "0",
@@ -194,6 +197,28 @@ def route_values(server: RunningServer, hall_id: str) -> dict[str, Any]:
         "action": "recall",
         "items": {key: content[key][0]["id"] for key in ("services", "staff", "rooms", "notices")},
     }
+
+
+def _a_request_and_diary_entry(server: RunningServer, hall_id: str) -> tuple[str, int]:
+    """A request of the hall and a diary entry of its staff member (made once, through
+    the admin pages, when the hall has none yet)."""
+    with db(server) as conn:
+        request = conn.execute(
+            "SELECT id FROM service_requests WHERE hall_id = ? ORDER BY created_at", (hall_id,)
+        ).fetchone()
+        entry = conn.execute(
+            "SELECT id FROM diary_entries WHERE hall_id = ? ORDER BY id", (hall_id,)
+        ).fetchone()
+    if request is not None and entry is not None:
+        return str(request["id"]), int(entry["id"])
+    staff = staff_client(server, hall_id)
+    r = staff.post(
+        f"/admin/halls/{hall_id}/requests/new",
+        {"category": "repair", "description": "路由测试用的诉求", "channel": "window"},
+    )
+    assert r.status_code == 303, r.text[:500]
+    staff.post("/admin/diary", {"text": "路由测试用的日记"})
+    return _a_request_and_diary_entry(server, hall_id)
 
 
 def fill(path: str, ctx: dict[str, Any]) -> str:

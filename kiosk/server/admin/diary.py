@@ -82,7 +82,11 @@ async def diary(
         rows = conn.execute(
             sa.select(d, m.service_requests.c.number.label("request_number"))
             .select_from(d.outerjoin(m.service_requests, m.service_requests.c.id == d.c.request_id))
-            .where(d.c.staff_id == session.staff.id, d.c.day >= shown_from, d.c.day <= shown_to)
+            .where(
+                d.c.staff_id == session.staff.account_id,
+                d.c.day >= shown_from,
+                d.c.day <= shown_to,
+            )
             .order_by(d.c.day.desc(), d.c.id.desc())
         ).all()
         halls = _halls(conn, session)
@@ -135,7 +139,7 @@ async def diary_add(runtime: Runtime, post: PostedForm) -> Response:
         result = conn.execute(
             m.diary_entries.insert().values(
                 hall_id=hall_id,
-                staff_id=session.staff.id,
+                staff_id=session.staff.account_id,
                 day=day or today,
                 text=text,
                 tags=tags,
@@ -164,7 +168,7 @@ async def diary_to_request(runtime: Runtime, entry_id: RowId, post: PostedForm) 
     def run(conn: Connection, outbox: Outbox) -> Any:
         d = m.diary_entries
         entry = conn.execute(sa.select(d).where(d.c.id == entry_id)).first()
-        if entry is None or entry.staff_id != session.staff.id:
+        if entry is None or entry.staff_id != session.staff.account_id:
             raise AdminPageError(404, "没有这条日记")
         if not session.staff.may_manage(entry.hall_id):
             raise AdminPageError(403, "您没有管理这个大厅的权限")
@@ -180,6 +184,8 @@ async def diary_to_request(runtime: Runtime, entry_id: RowId, post: PostedForm) 
             at=now,
             location=entry.location,
             diary_entry_id=entry.id,
+            settings=runtime.settings,
+            outbox=outbox,
         )
         conn.execute(sa.update(d).where(d.c.id == entry_id).values(request_id=record.id))
         return record

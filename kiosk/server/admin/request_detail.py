@@ -22,6 +22,7 @@ from kiosk.core.service_requests import Actor, allowed_actions
 from kiosk.core.workdays import UnknownCalendarYear
 from kiosk.server import models as m
 from kiosk.server import requests as store
+from kiosk.server.admin.drafts import audit
 from kiosk.server.admin.fields import typed_date
 from kiosk.server.admin.requests_board import LIGHT_WORDS, left_text, staff_names
 from kiosk.server.admin.sessions import StaffSession
@@ -40,6 +41,7 @@ from kiosk.server.db import utcnow
 from kiosk.server.domain_errors import NotFound
 from kiosk.server.requests import RequestRecord
 from kiosk.server.runtime import Outbox
+from kiosk.server.settings import ServerSettings
 
 __all__ = ["ACTION_FIELDS", "actor_of", "router"]
 
@@ -91,12 +93,15 @@ _ORDER = [
 def actor_of(session: StaffSession) -> Actor:
     """The staff member as the rules see them (district administrators act as 区级)."""
     role = Role.DISTRICT if session.staff.is_admin else Role.STAFF
-    return Actor(role, str(session.staff.id))
+    return Actor(role, str(session.staff.account_id))
 
 
-def _mine(conn: Connection, request_id: str, session: StaffSession) -> Any:
+def _mine(
+    conn: Connection, request_id: str, session: StaffSession, settings: ServerSettings | None = None
+) -> RequestRecord:
+    """The request if the staff member may see it (name and phone opened with ``settings``)."""
     try:
-        record = store.get(conn, request_id)
+        record = store.get(conn, request_id, settings=settings)
     except NotFound:
         raise AdminPageError(404, "没有这件诉求") from None
     if not session.staff.may_manage(record.hall_id):
@@ -114,8 +119,9 @@ async def request_page(
     actor = actor_of(session)
 
     def read(conn: Connection, outbox: Outbox) -> dict[str, Any]:
-        _mine(conn, request_id, session)
-        record = store.view(conn, request_id, actor=actor, at=now)  # audited: who saw the phone
+        record = _mine(conn, request_id, session, runtime.settings)
+        # Every view of a request's page (name and phone in full) is in the audit log.
+        audit(conn, session, "request_view", record.hall_id, target=record.id, detail=record.number)
         timeline = store.timeline(conn, request_id, public_only=False)
         halls = {r.id: r.name for r in conn.execute(sa.select(m.halls.c.id, m.halls.c.name))}
         staff = staff_names(conn, None if session.staff.is_admin else [record.hall_id])
@@ -164,7 +170,7 @@ def _status(record: RequestRecord, now: dt.datetime) -> DeadlineStatus | None:
         return None
 
 
-def _fields(action: Action, post: Posted, back: str) -> dict[str, object]:
+def _fields(action: Action, post: Posted, back: str) -> dict[str, Any]:
     spec = ACTION_FIELDS.get(action)
     if spec is None:
         return {}
@@ -192,7 +198,11 @@ async def request_act(runtime: Runtime, request_id: str, action: str, post: Post
             what = Action(action)
         except ValueError:
             raise AdminPageError(404, "没有这个操作") from None
-        return what, store.act(conn, request_id, what, actor, now, **_fields(what, post, back))
+        fields = _fields(what, post, back)
+        record = store.act(
+            conn, request_id, what, actor, now, settings=runtime.settings, outbox=outbox, **fields
+        )
+        return what, record
 
     what, record = await write_or_back(runtime, run, back=back, refused="未能办理：")
     return redirect(back, f"{record.number}：已{what.label}（{record.core.state.label}）")
@@ -206,14 +216,16 @@ async def request_note(runtime: Runtime, request_id: str, post: PostedForm) -> R
     unit = post.text("unit")
     if unit:
         text = f"{unit}答复：{text}" if text else ""
-    if not text:
-        raise BackWithMessage(back, "备注不能为空")
     actor = actor_of(post.session)
     now = utcnow()
 
     def run(conn: Connection, outbox: Outbox) -> Any:
         _mine(conn, request_id, post.session)
-        return store.add_note(conn, request_id, text=text, public=public, actor=actor, at=now)
+        if not text:
+            raise BackWithMessage(back, "备注不能为空")
+        return store.add_note(
+            conn, request_id, text=text, public=public, actor=actor, at=now, outbox=outbox
+        )
 
     await write_or_back(runtime, run, back=back, refused="未能记录：")
     done = "已记录公开备注（居民可见）" if public else "已记录内部备注（居民看不到）"
@@ -224,18 +236,21 @@ async def request_note(runtime: Runtime, request_id: str, post: PostedForm) -> R
 async def request_assign(runtime: Runtime, request_id: str, post: PostedForm) -> Response:
     back = f"/admin/requests/{request_id}"
     raw = post.text("staff_id")
-    if raw and not raw.isdigit():
-        raise BackWithMessage(back, "请选择经办人")
     hall_id = post.text("hall_id")
-    if hall_id and not post.session.staff.is_admin:
-        raise AdminPageError(403, "只有街道管理员可以把诉求转到其他大厅")
     actor = actor_of(post.session)
     now = utcnow()
 
     def run(conn: Connection, outbox: Outbox) -> Any:
         record = _mine(conn, request_id, post.session)
+        if raw and not raw.isdigit():
+            raise BackWithMessage(back, "请选择经办人")
+        if hall_id and hall_id != record.hall_id and not post.session.staff.is_admin:
+            raise AdminPageError(403, "只有街道管理员可以把诉求转到其他大厅")
         staff_id = int(raw) if raw else None
         target = hall_id or record.hall_id
+        known = conn.execute(sa.select(m.halls.c.id).where(m.halls.c.id == target)).first()
+        if known is None:
+            raise BackWithMessage(back, "没有这个大厅")
         if staff_id is not None:
             account = conn.execute(
                 sa.select(m.staff_accounts.c.hall_id, m.staff_accounts.c.role).where(
@@ -244,8 +259,27 @@ async def request_assign(runtime: Runtime, request_id: str, post: PostedForm) ->
             ).first()
             if account is None or (account.role != "district_admin" and account.hall_id != target):
                 raise BackWithMessage(back, "这位工作人员不属于该大厅，不能分派")
-        return store.assign(
-            conn, request_id, staff_id=staff_id, hall_id=target, actor=actor, at=now
+        # Who handles it (and, for the district, which hall): stored here, told on the
+        # timeline as an internal note through the store (its event wakes the boards).
+        conn.execute(
+            sa.update(m.service_requests)
+            .where(m.service_requests.c.id == request_id)
+            .values(staff_id=staff_id, hall_id=target, updated_at=now)
+        )
+        name = staff_names(conn, None).get(staff_id, "") if staff_id is not None else "（不分派）"
+        hall_name = conn.execute(
+            sa.select(m.halls.c.name).where(m.halls.c.id == target)
+        ).scalar_one()
+        moved = f"转到{hall_name}，" if target != record.hall_id else ""
+        audit(conn, post.session, "request_assign", target, target=request_id, detail=name)
+        return store.add_note(
+            conn,
+            request_id,
+            text=f"{moved}经办人：{name}",
+            public=False,
+            actor=actor,
+            at=now,
+            outbox=outbox,
         )
 
     record = await write_or_back(runtime, run, back=back, refused="未能分派：")

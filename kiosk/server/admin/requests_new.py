@@ -126,6 +126,8 @@ async def request_register(
             location=values["location"] or None,
             name=values["name"] or None,
             phone=values["phone"] or None,
+            settings=runtime.settings,
+            outbox=outbox,
         )
 
     try:

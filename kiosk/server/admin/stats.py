@@ -23,6 +23,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Connection
 
 from kiosk.core.clock import HALL_TZ, hall_zone
+from kiosk.core.request_deadlines import DEFAULT_CATEGORIES
 from kiosk.core.schedule import weekdays_text
 from kiosk.core.wire import TicketState
 from kiosk.server import models as m
@@ -30,6 +31,7 @@ from kiosk.server.admin.fields import typed_date
 from kiosk.server.admin.sessions import StaffSession
 from kiosk.server.admin.web import AdminPageError, CurrentSession, Runtime, render
 from kiosk.server.db import as_utc, utcnow
+from kiosk.server.requests_stats import RequestFigures, RequestReport, request_figures
 from kiosk.server.runtime import ServerRuntime
 
 __all__ = ["Group", "compute_stats", "router"]
@@ -221,6 +223,10 @@ async def stats(
 ) -> HTMLResponse:
     hall_ids, start, end, zones, names = await _query(runtime, session, hall, from_, to)
     result = await runtime.db.read(lambda c: compute_stats(c, hall_ids, start, end, zones))
+    requests_report = await runtime.db.read(
+        lambda c: request_figures(c, hall_ids, start, end, zones)
+    )
+    staff_names = await runtime.db.read(_staff_names)
     day_bars = []
     day = start
     while day <= end:
@@ -249,6 +255,11 @@ async def stats(
             "fmt": _fmt,
             "minutes": minutes_text,
             "query": request.url.query,
+            "req": requests_report,
+            "req_staff": staff_names,
+            "req_categories": {c.id: c.name for c in DEFAULT_CATEGORIES},
+            "pct": _pct,
+            "days": _days,
         },
     )
 
@@ -298,6 +309,9 @@ async def stats_csv(
                 _fmt(g.minutes("service", "p90")),
             ]
         )
+    report = await runtime.db.read(lambda c: request_figures(c, hall_ids, start, end, zones))
+    staff = await runtime.db.read(_staff_names)
+    _request_rows(writer, report, names, staff)
     name = f"service-stats-{start.isoformat()}-{end.isoformat()}.csv"
     return Response(
         "\ufeff" + out.getvalue(),  # BOM: Excel opens UTF-8 Chinese correctly
@@ -312,3 +326,60 @@ async def stats_csv(
 def _csv_text(value: str) -> str:
     """Keep a spreadsheet from running a cell as a formula."""
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}%"
+
+
+def _days(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f} 天"
+
+
+def _staff_names(conn: Connection) -> dict[int, str]:
+    a = m.staff_accounts
+    return {
+        r.id: r.display_name or r.username
+        for r in conn.execute(sa.select(a.c.id, a.c.username, a.c.display_name))
+    }
+
+
+def _request_rows(
+    writer: Any, report: RequestReport, names: dict[str, str], staff: dict[int, str]
+) -> None:
+    """The requests' figures under the tickets' rows: one block, one row per group."""
+    labels = {c.id: c.name for c in DEFAULT_CATEGORIES}
+    writer.writerow([])
+    writer.writerow(
+        [
+            "诉求分组",
+            "分组",
+            "受理登记",
+            "办结",
+            "按时办结率(%)",
+            "办结用时中位数(天)",
+            "满意率(%)",
+            "重办率(%)",
+        ]
+    )
+    groups: list[tuple[str, str, RequestFigures]] = [("合计", "全部", report.totals)]
+    groups += [("月份", k, v) for k, v in report.by_month.items()]
+    groups += [("大厅", names.get(k, k), v) for k, v in report.by_hall.items()]
+    groups += [("类别", labels.get(k, k), v) for k, v in report.by_category.items()]
+    groups += [
+        ("经办人", staff.get(k, "未分派") if k is not None else "未分派", v)
+        for k, v in report.by_staff.items()
+    ]
+    for kind, key, f in groups:
+        writer.writerow(
+            [
+                kind,
+                _csv_text(key),
+                f.received,
+                f.closed,
+                _fmt(f.on_time_pct),
+                _fmt(f.median_days),
+                _fmt(f.satisfaction_pct),
+                _fmt(f.reopen_pct),
+            ]
+        )
