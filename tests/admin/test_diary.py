@@ -4,6 +4,7 @@ once; a diary dated tomorrow or with too many tags is refused in Chinese."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from tests.utils.admin_web import admin_client, db, staff_client
@@ -37,7 +38,7 @@ def test_an_entry_is_kept_and_turned_into_a_linked_request_once(
     with db(admin_server) as conn:
         row = conn.execute("SELECT tags, day FROM diary_entries WHERE id = ?", (entry,)).fetchone()
     assert row["day"] == "2026-12-02"
-    assert "照明" in row["tags"]
+    assert json.loads(row["tags"]) == ["楼道", "照明", "独居老人"]
 
     r = staff.post(f"/admin/diary/{entry}/to-request", {"category": "repair"})
     assert r.status_code == 303

@@ -119,10 +119,13 @@ def time_left(due: dt.datetime | None, now: dt.datetime) -> dt.timedelta | None:
 
 
 def _row_view(
-    row: BoardRow, now: dt.datetime, staff: dict[int, str], halls: dict[str, str]
+    row: BoardRow,
+    now: dt.datetime,
+    staff: dict[int, str],
+    halls: dict[str, str],
+    phone: str | None,
 ) -> dict[str, Any]:
     light = row.light.value if row.light is not None else None
-    phone = getattr(row, "phone", None)  # the store's board rows may carry it one day
     return {
         "id": row.id,
         "number": row.number,
@@ -130,7 +133,7 @@ def _row_view(
         "category": row.category_label,
         "description": row.summary[:60],
         "location": row.location or "",
-        "phone": mask_phone(phone) if isinstance(phone, str) and phone else "",
+        "phone": mask_phone(phone) if phone else "",
         "state": row.state.label,
         "light": light,
         "light_word": LIGHT_WORDS.get(light or "", ""),
@@ -169,9 +172,11 @@ async def _board_page(
             offset=(filters.page - 1) * PAGE_SIZE,
         )
         halls = {r.id: r.name for r in conn.execute(sa.select(m.halls.c.id, m.halls.c.name))}
+        # The board's rows carry no personal data; the shown page's phones, masked here.
+        phones = {r.id: store.get(conn, r.id, settings=runtime.settings).phone for r in page.rows}
         staff = staff_names(conn, None if session.staff.is_admin else hall_ids)
         return {
-            "rows": [_row_view(r, now, staff, halls) for r in page.rows],
+            "rows": [_row_view(r, now, staff, halls, phones.get(r.id)) for r in page.rows],
             "total": page.total,
             "staff_options": staff,
         }

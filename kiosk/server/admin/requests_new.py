@@ -10,8 +10,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
 from sqlalchemy.engine import Connection
 
+from kiosk.core.validation_messages import error_message
+from kiosk.core.wire import RequestStaffCreate
 from kiosk.server import requests as store
 from kiosk.server.admin.request_detail import actor_of
 from kiosk.server.admin.web import (
@@ -35,6 +38,14 @@ CHANNELS = {"window": "窗口来访", "phone": "电话来电", "other": "其他"
 """The channels staff register from the admin (the kiosk, visits and the diary have theirs)."""
 
 _Counter = Annotated[str, Query(max_length=20)]
+_FIELD_NAMES = {
+    "category": "类别",
+    "description": "内容",
+    "location": "位置",
+    "name": "姓名",
+    "phone": "电话",
+    "channel": "渠道",
+}
 
 
 async def _form(
@@ -111,6 +122,20 @@ async def request_register(
             error="请点选常见问题或写一句居民反映的内容",
             status_code=422,
         )
+    try:
+        checked = RequestStaffCreate(
+            channel=values["channel"],
+            category=values["category"],
+            description=description,
+            location=values["location"] or None,
+            name=values["name"] or None,
+            phone=values["phone"] or None,
+        )
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        what = _FIELD_NAMES.get(str(error["loc"][0]) if error["loc"] else "", "")
+        message = f"{what}：{error_message(error)}" if what else error_message(error)
+        return await _form(request, runtime, hall, values, error=message, status_code=422)
     actor = actor_of(post.session)
     now = utcnow()
 
@@ -118,14 +143,14 @@ async def request_register(
         return store.register(
             conn,
             hall_id=hall.id,
-            category=values["category"],
-            description=description,
-            channel=values["channel"],
+            category=checked.category,
+            description=checked.description,
+            channel=checked.channel,
             actor=actor,
             at=now,
-            location=values["location"] or None,
-            name=values["name"] or None,
-            phone=values["phone"] or None,
+            location=checked.location,
+            name=checked.name,
+            phone=checked.phone,
             settings=runtime.settings,
             outbox=outbox,
         )
