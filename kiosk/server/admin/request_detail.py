@@ -152,7 +152,7 @@ async def request_page(
             **data,
             "hall_name": data["halls"].get(record.hall_id, record.hall_id),
             "handler": data["staff_options"].get(record.staff_id or 0, "未分派"),
-            "actions": [a for a in _ORDER if a in allowed],
+            "actions": [a for a in _ORDER if a in allowed and _useful(a, record)],
             "fields": ACTION_FIELDS,
             "light": status.light.value if status else None,
             "light_word": LIGHT_WORDS.get(status.light.value, "") if status else "",
@@ -161,6 +161,14 @@ async def request_page(
             "channel_label": CHANNEL_LABELS.get(record.channel, record.channel),
         },
     )
+
+
+def _useful(action: Action, record: RequestRecord) -> bool:
+    """The graph allows 回访 in every closed state; the rules then refuse an anonymous
+    request or a second call: no button for those."""
+    if action is Action.FOLLOW_UP:
+        return record.core.named and record.core.followed_up_at is None
+    return True
 
 
 def _status(record: RequestRecord, now: dt.datetime) -> DeadlineStatus | None:
