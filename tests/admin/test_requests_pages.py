@@ -255,10 +255,11 @@ def test_statistics_page_and_csv_count_requests(admin_server: RunningServer) -> 
     staff.post(f"/admin/requests/{request_id}/actions/resolve", {"answer": "已帮忙"})
     page = staff.get("/admin/stats").text
     assert "按时办结率" in page and "重办率" in page and "求助" in page
-    r = staff.get("/admin/stats.csv")
-    rows = list(csv.reader(io.StringIO(r.text.lstrip("\ufeff"))))
-    head = next(i for i, row in enumerate(rows) if row and row[0] == "诉求分组")
-    groups = {(row[0], row[1]): row for row in rows[head + 1 :] if row}
+    r = staff.get("/admin/stats/requests.csv")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert rows[0][0] == "诉求分组"
+    groups = {(row[0], row[1]): row for row in rows[1:]}
     total = groups[("合计", "全部")]
     assert int(total[2]) >= 1 and int(total[3]) >= 1
     help_row = groups[("类别", "求助")]
