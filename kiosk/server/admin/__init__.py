@@ -21,6 +21,9 @@ from kiosk.server.admin import (
     diary,
     fleet,
     halls,
+    households,
+    households_forms,
+    households_import,
     login,
     notices,
     publishing,
@@ -62,6 +65,9 @@ for module in (
     fleet,
     stats,
     accounts,
+    households,
+    households_forms,
+    households_import,
 ):
     admin_router.include_router(module.router)
 
