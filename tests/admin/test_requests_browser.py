@@ -215,6 +215,14 @@ def test_board_masks_the_phone_and_the_request_page_carries_it_through(
         public_view = _public_timeline(admin_server, request_id)
         assert "已联系物业，明早上门" in public_view
         assert "居民情绪较急" not in public_view and "已派维修工" not in public_view
+        # The resident's phone page /r/{id} shows the same: never the internal notes nor
+        # the phone.
+        phone_page = page.context.new_page()
+        phone_page.goto(f"{admin_server.base_url}/r/{request_id}")
+        body = phone_page.content()
+        assert "已联系物业，明早上门" in body and "已办结" in body
+        assert "居民情绪较急" not in body and PHONE not in body and "已派维修工" not in body
+        phone_page.close()
     finally:
         page.context.close()
 

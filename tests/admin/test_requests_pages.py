@@ -16,7 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.utils.admin_web import AdminClient, admin_client, db, staff_client
+from tests.utils.admin_web import (
+    AdminClient,
+    admin_client,
+    db,
+    kiosk_request,
+    staff_client,
+    wav_bytes,
+)
 from tests.utils.servers import RunningServer, start_server
 
 HALL = "huayang"
@@ -264,3 +271,35 @@ def test_statistics_page_and_csv_count_requests(admin_server: RunningServer) -> 
     assert int(total[2]) >= 1 and int(total[3]) >= 1
     help_row = groups[("类别", "求助")]
     assert help_row[4] == "100.0"  # closed at once: on time
+
+
+def test_a_kiosk_voice_note_is_downloaded_by_the_halls_staff_and_audited(
+    admin_server: RunningServer,
+) -> None:
+    request_id = kiosk_request(admin_server, HALL, voice=True, phrases=[])
+    staff = staff_client(admin_server, HALL)
+    page = staff.get(f"/admin/requests/{request_id}").text
+    assert "下载居民的语音留言" in page and "自助机" in page
+    with db(admin_server) as conn:
+        before = conn.execute(
+            "SELECT count(*) FROM admin_audit WHERE action = 'request_voice' AND target = ?",
+            (request_id,),
+        ).fetchone()[0]
+    r = staff.get(f"/admin/requests/{request_id}/voice-note")
+    assert r.status_code == 200 and r.headers["content-type"] == "audio/wav"
+    assert r.content == wav_bytes()
+    with db(admin_server) as conn:
+        after = conn.execute(
+            "SELECT count(*) FROM admin_audit WHERE action = 'request_voice' AND target = ?",
+            (request_id,),
+        ).fetchone()[0]
+    assert after == before + 1
+    assert (
+        staff_client(admin_server, OTHER)
+        .get(f"/admin/requests/{request_id}/voice-note")
+        .status_code
+        == 403
+    )
+    silent = register(staff, HALL)
+    r = staff.get(f"/admin/requests/{silent}/voice-note")
+    assert r.status_code == 404 and "没有录音" in r.text

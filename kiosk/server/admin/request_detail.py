@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from kiosk.core.clock import HALL_TZ
 from kiosk.core.request_deadlines import DeadlineStatus, deadline_status
-from kiosk.core.request_states import Action, Role
+from kiosk.core.request_states import Action
 from kiosk.core.service_requests import Actor, allowed_actions
 from kiosk.core.workdays import UnknownCalendarYear
 from kiosk.server import models as m
@@ -40,6 +40,8 @@ from kiosk.server.admin.web import (
 from kiosk.server.db import utcnow
 from kiosk.server.domain_errors import NotFound
 from kiosk.server.requests import RequestRecord
+from kiosk.server.requests.actors import staff_actor
+from kiosk.server.requests.voice import read_voice_note
 from kiosk.server.runtime import Outbox
 from kiosk.server.settings import ServerSettings
 
@@ -92,8 +94,7 @@ _ORDER = [
 
 def actor_of(session: StaffSession) -> Actor:
     """The staff member as the rules see them (district administrators act as 区级)."""
-    role = Role.DISTRICT if session.staff.is_admin else Role.STAFF
-    return Actor(role, str(session.staff.account_id))
+    return staff_actor(session.staff)
 
 
 def _mine(
@@ -292,3 +293,31 @@ async def request_assign(runtime: Runtime, request_id: str, post: PostedForm) ->
 
     record = await write_or_back(runtime, run, back=back, refused="未能分派：")
     return redirect(back, f"{record.number}：已分派")
+
+
+@router.get("/requests/{request_id}/voice-note", name="request_voice_note")
+async def request_voice_note(
+    runtime: Runtime, request_id: str, session: CurrentSession
+) -> Response:
+    """The resident's voice note, as a download (recorded in the audit log)."""
+
+    def read(conn: Connection, outbox: Outbox) -> bytes:
+        record = _mine(conn, request_id, session)
+        try:
+            data = read_voice_note(conn, request_id)
+        except NotFound:
+            raise AdminPageError(404, "这条诉求没有录音") from None
+        audit(
+            conn, session, "request_voice", record.hall_id, target=record.id, detail=record.number
+        )
+        return data
+
+    data = await runtime.write(read)
+    return Response(
+        data,
+        media_type="audio/wav",
+        headers={
+            "Content-Disposition": f'attachment; filename="voice-{request_id}.wav"',
+            "Cache-Control": "no-store",
+        },
+    )

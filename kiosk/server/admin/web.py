@@ -86,6 +86,7 @@ templates.env.globals.update(
         "kiosk_restart": "重启自助机",
         "request_view": "查看诉求（含姓名电话）",
         "request_assign": "分派诉求",
+        "request_voice": "下载诉求录音",
     },
     utc=dt.UTC,
 )
