@@ -145,8 +145,11 @@ def _html_pages(server: RunningServer) -> list[str]:
         kind = r.headers["content-type"]
         if kind.startswith("text/html"):
             pages.append(path)
-        else:  # the CSV, the console's live JSON and the photos
-            assert kind.startswith(("text/csv", "application/json", "image/")), (path, kind)
+        else:  # the CSV, the console's live JSON, the photos and a request's voice note
+            assert kind.startswith(("text/csv", "application/json", "image/", "audio/wav")), (
+                path,
+                kind,
+            )
     return pages
 
 

@@ -209,7 +209,7 @@ def test_board_masks_the_phone_and_the_request_page_carries_it_through(
         assert any("华阳物业答复：已派维修工" in t for t in internal), internal
         public = timeline.locator("li.public").all_inner_texts()
         assert any("已联系物业，明早上门" in t for t in public), public
-        _shot(page, "request-1280.png")
+        _shot(page, "request-life-1280.png")
         # What the resident may see (the store's public timeline, which the phone page
         # /r/{id} and the kiosk show): the public note, never the internal ones.
         public_view = _public_timeline(admin_server, request_id)
@@ -239,6 +239,7 @@ def test_screens_fit_at_phone_and_desktop_width(
             (f"/admin/requests/{request_id}", "request"),
             (f"/admin/halls/{HALL}/requests/new", "console-form"),
             ("/admin/diary", "diary"),
+            ("/admin/stats#requests", "stats"),
         ]:
             page.goto(admin_server.base_url + path)
             overflow = page.evaluate(
