@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.utils.admin_web import counters_of, db
+from tests.utils.admin_web import counters_of, db, kiosk_request
 from tests.utils.servers import RunningServer
 
 HALL = "huayang"
@@ -107,6 +107,7 @@ def test_a_phone_caller_is_registered_from_the_console_in_under_a_minute(
         assert re.search(r"已登记 [A-Z]{2,4}-2026-\d{6}，查询码 \d{6}", flash), flash
         assert steps <= 7, steps
         assert seconds < 60, seconds
+        print(f"counter form: {steps} steps, {seconds:.1f} s in Chromium")
         facts = page.locator(".req-facts").inner_text()
         assert "水管漏水" in facts and "3-2-501" in facts and PHONE in facts
         assert "电话来电" in facts
@@ -248,5 +249,21 @@ def test_screens_fit_at_phone_and_desktop_width(
             if name != "board":  # the board is a table: it may scroll sideways on a phone
                 assert overflow <= 1, (name, width, overflow)
             _shot(page, f"{name}-{width}.png")
+    finally:
+        page.context.close()
+
+
+def test_an_open_board_is_told_of_a_new_request(browser: Any, admin_server: RunningServer) -> None:
+    page = _login(browser, admin_server, 1280)
+    try:
+        page.goto(f"{admin_server.base_url}/admin/halls/{HALL}/requests")
+        banner = page.locator(".req-changed")
+        assert banner.is_hidden()
+        kiosk_request(admin_server, HALL, description="自助机上刚登记的")
+        banner.wait_for(state="visible", timeout=25_000)
+        assert "诉求有新的变化" in banner.inner_text()
+        with page.expect_navigation():
+            banner.locator("a").click()
+        assert "自助机上刚登记的" in page.locator(".req-board").inner_text()
     finally:
         page.context.close()

@@ -79,4 +79,4 @@ def test_requests_pages_on_postgres(pg_server: RunningServer) -> None:
         csv.reader(io.StringIO(staff.get("/admin/stats/requests.csv").content.decode("utf-8-sig")))
     )
     total = next(row for row in rows if row[:2] == ["合计", "全部"])
-    assert int(total[2]) >= 3 and int(total[3]) >= 1
+    assert int(total[2]) >= 2 and int(total[3]) >= 1  # the kiosk one went to the other hall

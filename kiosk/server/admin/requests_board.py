@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.engine import Connection
 
 from kiosk.core.privacy import mask_phone
@@ -182,6 +182,7 @@ async def _board_page(
         }
 
     data = await runtime.db.read(read)
+    stamp = await runtime.db.read(lambda c: _stamp(c, hall_ids))
     pages = max(1, -(-data["total"] // PAGE_SIZE))
     return render(
         request,
@@ -196,6 +197,7 @@ async def _board_page(
             "states": [(s.value, s.label) for s in State],
             "categories": [(c.id, c.name) for c in DEFAULT_CATEGORIES],
             "light_words": LIGHT_WORDS,
+            "stamp": stamp,
         },
     )
 
@@ -253,3 +255,34 @@ async def all_boards(
         base="/admin/requests",
         hall_id=None,
     )
+
+
+def _stamp(conn: Connection, hall_ids: list[str]) -> str:
+    """What changes whenever a request of these halls does: how many, the latest change."""
+    r = m.service_requests
+    count, latest = conn.execute(
+        sa.select(sa.func.count(), sa.func.max(r.c.updated_at)).where(r.c.hall_id.in_(hall_ids))
+    ).one()
+    return f"{count}:{latest or ''}"  # the raw stored time: only compared
+
+
+def _live(stamp: str) -> JSONResponse:
+    return JSONResponse({"stamp": stamp}, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/halls/{hall_id}/requests/live", name="requests_board_live")
+async def hall_board_live(runtime: Runtime, hall: HallScope) -> JSONResponse:
+    """Polled by the open board (requests.js): a new stamp shows "有新变化，点此刷新"."""
+    return _live(await runtime.db.read(lambda c: _stamp(c, [hall.id])))
+
+
+@router.get("/requests/live", name="requests_all_live")
+async def all_boards_live(runtime: Runtime, session: CurrentSession) -> JSONResponse:
+    def read(conn: Connection) -> str:
+        if session.staff.is_admin:
+            halls = [r.id for r in conn.execute(sa.select(m.halls.c.id))]
+        else:
+            halls = [session.staff.hall_id or ""]
+        return _stamp(conn, halls)
+
+    return _live(await runtime.db.read(read))

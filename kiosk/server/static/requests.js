@@ -19,3 +19,21 @@
   });
   show();
 })();
+
+// The board: every 10 s ask whether a request of these halls changed; if so, say so
+// (no reload by itself: a staff member may be reading or filtering).
+(function () {
+  var note = document.querySelector(".req-changed[data-live]");
+  if (!note || !window.fetch) { return; }
+  var url = note.getAttribute("data-live");
+  var stamp = note.getAttribute("data-stamp");
+  function check() {
+    fetch(url, { credentials: "same-origin", cache: "no-store" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (data && data.stamp !== stamp) { note.hidden = false; }
+      })
+      .catch(function () {});
+  }
+  window.setInterval(check, 10000);
+})();
