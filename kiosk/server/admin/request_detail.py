@@ -19,6 +19,7 @@ from kiosk.core.clock import HALL_TZ
 from kiosk.core.request_deadlines import DeadlineStatus, deadline_status
 from kiosk.core.request_states import Action
 from kiosk.core.service_requests import Actor, allowed_actions
+from kiosk.core.values import INT64_MAX
 from kiosk.core.workdays import UnknownCalendarYear
 from kiosk.server import models as m
 from kiosk.server import requests as store
@@ -251,7 +252,7 @@ async def request_assign(runtime: Runtime, request_id: str, post: PostedForm) ->
 
     def run(conn: Connection, outbox: Outbox) -> Any:
         record = _mine(conn, request_id, post.session)
-        if raw and not raw.isdigit():
+        if raw and not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= INT64_MAX):
             raise BackWithMessage(back, "请选择经办人")
         if hall_id and hall_id != record.hall_id and not post.session.staff.is_admin:
             raise AdminPageError(403, "只有街道管理员可以把诉求转到其他大厅")

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 from kiosk.core.privacy import mask_phone
 from kiosk.core.request_deadlines import DEFAULT_CATEGORIES
 from kiosk.core.request_states import State
+from kiosk.core.values import INT64_MAX
 from kiosk.core.workdays import UnknownCalendarYear
 from kiosk.server import models as m
 from kiosk.server import requests as store
@@ -100,7 +101,7 @@ def _filters(state: str, category: str, staff: str, overdue: str, page: int) -> 
         raise AdminPageError(400, "没有这个诉求状态")
     if category and category not in {c.id for c in DEFAULT_CATEGORIES}:
         raise AdminPageError(400, "没有这个诉求类别")
-    if staff and not staff.isdigit():
+    if staff and not (staff.isascii() and staff.isdigit() and 1 <= int(staff) <= INT64_MAX):
         raise AdminPageError(400, "经办人应为账号编号")
     return Filters(state, category, staff, overdue in ("1", "on", "true"), page)
 

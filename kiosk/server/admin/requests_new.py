@@ -77,7 +77,7 @@ async def request_new(
     request: Request, runtime: Runtime, hall: HallScope, counter: _Counter = ""
 ) -> HTMLResponse:
     channel = "window" if counter else "phone"
-    if counter and not counter.isdigit():
+    if counter and not (counter.isascii() and counter.isdigit() and len(counter) <= 18):
         counter = ""
     return await _form(request, runtime, hall, {"channel": channel, "counter": counter})
 

@@ -5,6 +5,8 @@
   function show() {
     var picked = form.querySelector("input[name=category]:checked");
     var groups = form.querySelectorAll(".chip-group[data-category]");
+    var hint = form.querySelector(".chip-hint");
+    if (hint) { hint.hidden = !!picked; }
     for (var i = 0; i < groups.length; i++) {
       var mine = picked && groups[i].getAttribute("data-category") === picked.value;
       groups[i].hidden = !mine;
