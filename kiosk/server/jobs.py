@@ -37,6 +37,7 @@ from kiosk.core import clock
 from kiosk.core.clock import HALL_TZ
 from kiosk.server import models as m
 from kiosk.server.db import Database
+from kiosk.server.requests.jobs import archive_finished, escalate_overdue, hourly
 
 __all__ = ["JOBS", "Job", "JobRunner", "daily", "household_retention", "purge_expired_logins"]
 
@@ -89,6 +90,8 @@ def household_retention(conn: Connection, now: dt.datetime) -> str:
 JOBS: list[Job] = [
     Job("purge-expired-logins", daily, purge_expired_logins),
     Job("household_retention", daily, household_retention),
+    Job("request_escalation", hourly, escalate_overdue),
+    Job("request_archive", daily, archive_finished),
 ]
 
 

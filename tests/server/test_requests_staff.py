@@ -34,6 +34,11 @@ def test_window_request_and_its_life(hall: Hall) -> None:
     assert assert_error(missing, 422)["field"] == "unit"
     unknown = hall.staff.post(f"/requests/{rid}/actions/transfer", json={"unit": "物业", "x": 1})
     assert assert_error(unknown, 422)["field"] == "x"
+    for name in ("settings", "outbox", "actor"):
+        sneaky = hall.staff.post(f"/requests/{rid}/actions/start", json={name: "x"})
+        assert assert_error(sneaky, 422)["field"] == name
+    not_text = hall.staff.post(f"/requests/{rid}/actions/transfer", json={"unit": 12})
+    assert assert_error(not_text, 422)["field"] == "unit"
     bad_date = hall.staff.post(f"/requests/{rid}/actions/schedule", json={"expected_date": "明天"})
     assert assert_error(bad_date, 422)["field"] == "expected_date"
     r = hall.staff.post(f"/requests/{rid}/actions/schedule", json={"expected_date": "2026-12-09"})
@@ -84,6 +89,9 @@ def test_board_filters(hall: Hall) -> None:
     assert_error(hall.staff.get("/requests", params={"state": "nope"}), 422)
     assert_error(hall.staff.get("/requests", params={"order": "nope"}), 422)
     assert_error(hall.staff.get("/requests", params={"limit": 0}), 422)
+    for hostile in ("99999999999999999999999", str(2**63), "-1", "x"):
+        assert_error(hall.staff.get("/requests", params={"staff_id": hostile}), 422)
+    assert_error(hall.staff.get("/requests", params={"hall": "no-such-hall"}), 403)
 
 
 def test_other_halls_and_kiosks_are_kept_out(server: RunningServer, hall: Hall) -> None:

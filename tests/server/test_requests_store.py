@@ -139,6 +139,13 @@ def test_refusals_are_domain_errors_in_chinese(db: Database) -> None:
     assert missing.value.field == "redirect_to"
     with pytest.raises(Invalid), db.writer.begin() as conn:
         store.act(conn, r.id, "fly", STAFF, T0)
+    with pytest.raises(Invalid) as original, db.writer.begin() as conn:
+        store.act(conn, r.id, Action.MARK_DUPLICATE, STAFF, T0, original="x" * 400)
+    assert original.value.field == "original"
+    with db.writer.begin() as conn:
+        first = _new(conn)
+        dup = store.act(conn, r.id, Action.MARK_DUPLICATE, STAFF, T0, original=first.number.lower())
+    assert dup.state is State.DUPLICATE
     with pytest.raises(Conflict) as resident, db.writer.begin() as conn:
         store.act(conn, r.id, Action.ACCEPT, RESIDENT, T0)
     assert "居民不能受理" in resident.value.message

@@ -57,13 +57,16 @@ __all__ = [
     "add_note",
     "by_query_code",
     "core_of",
+    "event_data",
     "get",
+    "insert_event",
     "register",
     "timeline",
 ]
 
 CHANNELS = frozenset({"kiosk", "window", "phone", "visit", "diary", "other"})
 _TEXT_MAX = 500
+_BAD_LOCATION = "地点请按“楼号-单元-室”填写，例如 3-2-501"
 #: The phone page's five faces → the request's three-level 满意度.
 LEVEL_SATISFACTION = {
     Level.VERY_SATISFIED: Satisfaction.SATISFIED,
@@ -142,12 +145,20 @@ def register(
         raise NotFound("unknown_hall", f"没有这个大厅：{hall_id}", field="hall_id")
     kind = category_of(conn, hall_id, category)
     text = _text(description, "请写明诉求内容", "description")
+    if location is not None and (len(location) > 20 or not location.strip()):
+        raise Invalid(
+            "invalid_request", "地点请按“楼号-单元-室”填写，例如 3-2-501", field="location"
+        )
+    if phone is not None:
+        phone = "".join(phone.split())
+        if len(phone) != 11 or not phone.isascii() or not phone.isdigit():
+            raise Invalid("invalid_request", "手机号应为 11 位数字", field="phone")
     if public_id is None:
         public_id = new_public_id()
     elif conn.execute(sa.select(t.c.id).where(t.c.id == public_id)).first() is not None:
         raise Conflict("request_exists", "这条诉求已经登记过了", field="public_id")
     if query_code is None:
-        query_code = new_query_code(_open_codes(conn, hall_id))
+        query_code = _fresh_query_code(conn, hall_id)
     year = at.astimezone(HALL_TZ).year
     seq = int(conn.execute(_BUMP[conn.dialect.name], {"hall": hall_id, "year": year}).scalar_one())
     number = format_number(hall_code(hall_id), year, seq)
@@ -226,6 +237,8 @@ def act(
             raise Invalid("invalid_level", "请选择一个评价", field="level") from None
         fields["satisfaction"] = LEVEL_SATISFACTION[level]
         extra["rating_level"] = level.value
+    if action is Action.MARK_DUPLICATE and "original" in fields:
+        _need_original(conn, row.hall_id, fields["original"])
     try:
         new, event = transition(current, action, actor, at, **fields)
     except TransitionRefused as exc:
@@ -268,12 +281,12 @@ def add_note(
     note = _text(text, "备注不能为空", "text")
     core = core_of(row)
     event = RequestEvent(Action.REGISTER, actor, at, core.state, core.state, {})
-    _insert_event(conn, request_id, event, action=NOTE, public=public, note=note)
+    insert_event(conn, request_id, event, action=NOTE, public=public, note=note)
     seq = record_event(
         conn,
         row.hall_id,
         EventType.REQUEST,
-        _event_data(core, NOTE),
+        event_data(core, NOTE),
     )
     if outbox is not None:
         outbox.add([(row.hall_id, seq)])
@@ -362,14 +375,36 @@ def _due(core: ServiceRequest, at: dt.datetime) -> dt.datetime | None:
     return None if status is None else status.due
 
 
-def _open_codes(conn: Connection, hall_id: str) -> set[str]:
+def _need_original(conn: Connection, hall_id: str, original: object) -> None:
+    """重复 must name a request of the hall by its number or id."""
+    t = m.service_requests
+    text = original.strip().upper() if isinstance(original, str) else ""
+    found = None
+    if 0 < len(text) <= 40:
+        found = conn.execute(
+            sa.select(t.c.id).where(
+                t.c.hall_id == hall_id,
+                sa.or_(t.c.number == text, t.c.id == str(original).strip()),
+            )
+        ).first()
+    if found is None:
+        raise Invalid("invalid_request", "找不到原诉求：请填写本大厅诉求的编号", field="original")
+
+
+def _fresh_query_code(conn: Connection, hall_id: str) -> str:
+    """A 查询码 none of the hall's open requests has (one indexed look-up per try)."""
     t = m.service_requests
     ended = [s.value for s in (*CLOSED_STATES, *SET_ASIDE_STATES, State.ARCHIVED)]
-    return set(
-        conn.execute(
-            sa.select(t.c.query_code).where(t.c.hall_id == hall_id, t.c.state.not_in(ended))
-        ).scalars()
-    )
+    for _ in range(50):
+        code = new_query_code()
+        taken = conn.execute(
+            sa.select(t.c.id).where(
+                t.c.hall_id == hall_id, t.c.query_code == code, t.c.state.not_in(ended)
+            )
+        ).first()
+        if taken is None:
+            return code
+    return new_query_code()  # a million codes: only a hall with ~all of them open gets here
 
 
 def _row(conn: Connection, request_id: str, *, lock: bool = False) -> Row[Any]:
@@ -468,7 +503,7 @@ def _record_of(
     )
 
 
-def _insert_event(
+def insert_event(
     conn: Connection,
     request_id: str,
     event: RequestEvent,
@@ -503,7 +538,7 @@ def _record(
     note: str | None,
     outbox: EventSink | None,
 ) -> None:
-    _insert_event(conn, core.id, event, action=event.action.value, public=public, note=note)
+    insert_event(conn, core.id, event, action=event.action.value, public=public, note=note)
     seq = record_event(
         conn,
         hall_id,
@@ -524,7 +559,7 @@ def _utc(at: dt.datetime | None) -> dt.datetime | None:
     return None if at is None else at.astimezone(dt.UTC)
 
 
-def _event_data(core: ServiceRequest, action: str) -> dict[str, str]:
+def event_data(core: ServiceRequest, action: str) -> dict[str, str]:
     """What boards are told: never a name, phone, location or text."""
     return {"id": core.id, "number": core.number, "state": core.state.value, "action": action}
 

@@ -193,7 +193,11 @@ _EXISTS = sa.select(m.service_requests.c.id).where(
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"audio/wav": {"schema": {"type": "string", "format": "binary"}}},
+            # audio/wav is what a kiosk sends; the bytes are what is checked, so raw bytes
+            # (octet-stream, the type an OpenAPI client can send) are taken too.
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
         }
     },
 )
@@ -202,7 +206,7 @@ async def put_voice_note(
 ) -> Response:
     """The resident's voice note (mono PCM WAV, ≤ 60 s, ≤ 2 MB); staff read it back."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind not in ("audio/wav", "audio/x-wav", "audio/wave"):
+    if kind not in ("audio/wav", "audio/x-wav", "audio/wave", "application/octet-stream"):
         raise ApiError(415, "unsupported_media", "录音应为 audio/wav", field="Content-Type")
     data = await request.body()
     if len(data) > MAX_BYTES:

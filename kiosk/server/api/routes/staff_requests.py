@@ -17,7 +17,7 @@ from kiosk.core import clock
 from kiosk.core.moments import parse_day
 from kiosk.core.request_deadlines import deadline_status
 from kiosk.core.service_requests import Action, Role, allowed_actions
-from kiosk.core.values import Flag, MultiLine
+from kiosk.core.values import INT64_MAX, Flag, MultiLine
 from kiosk.core.wire import Timestamp
 from kiosk.core.workdays import UnknownCalendarYear
 from kiosk.server import models as m
@@ -143,7 +143,7 @@ async def request_board(
     hall: Annotated[str | None, Query(max_length=63)] = None,
     state: Annotated[str | None, Query(max_length=20)] = None,
     category: Annotated[str | None, Query(max_length=63)] = None,
-    staff_id: Annotated[int | None, Query(ge=1)] = None,
+    staff_id: Annotated[int | None, Query(ge=1, le=INT64_MAX)] = None,
     overdue: bool | None = None,
     order: Annotated[str, Query(max_length=20)] = "time_left",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -277,8 +277,15 @@ async def request_detail(
     return await runtime.write(write)
 
 
+#: The store's own keyword arguments: never taken from a request body.
+_NOT_FIELDS = frozenset({"settings", "outbox", "conn", "request_id", "action", "actor", "at"})
+
+
 def _fields(body: dict[str, Any]) -> dict[str, object]:
     fields: dict[str, object] = dict(body)
+    for name in fields:
+        if name in _NOT_FIELDS:
+            raise Invalid("invalid_request", f"不需要填写“{name}”", field=name)
     if "expected_date" in fields:
         try:
             fields["expected_date"] = parse_day(str(fields["expected_date"]))
