@@ -271,11 +271,13 @@ def kiosk_request(server: RunningServer, hall_id: str, *, voice: bool = False, *
 
 
 def _a_request_and_diary_entry(server: RunningServer, hall_id: str) -> tuple[str, int]:
-    """A request of the hall and a diary entry of its staff member (made once, through
-    the admin pages, when the hall has none yet)."""
+    """A request of the hall with a voice note (so its download route answers too) and a
+    diary entry of its staff member, made once when the hall has none yet."""
     with db(server) as conn:
         request = conn.execute(
-            "SELECT id FROM service_requests WHERE hall_id = ? ORDER BY created_at", (hall_id,)
+            "SELECT id FROM service_requests WHERE hall_id = ? AND voice_note = 1"
+            " ORDER BY created_at",
+            (hall_id,),
         ).fetchone()
         entry = conn.execute(
             "SELECT id FROM diary_entries WHERE hall_id = ? ORDER BY id", (hall_id,)
