@@ -66,7 +66,7 @@ def _state(server: RunningServer, hall_id: str) -> tuple[Any, ...]:
 
 
 def _hall_bound(path: str) -> bool:
-    return "{hall_id}" in path or "{counter_id}" in path
+    return "{hall_id}" in path or "{counter_id}" in path or "{request_id}" in path
 
 
 def test_routes_are_enumerated() -> None:

@@ -145,8 +145,8 @@ def _html_pages(server: RunningServer) -> list[str]:
         kind = r.headers["content-type"]
         if kind.startswith("text/html"):
             pages.append(path)
-        else:  # the CSV, the console's live JSON, the photos, the visits' service worker
-            kinds = ("text/csv", "application/json", "image/", "text/javascript")
+        else:  # the CSV, the console's live JSON, photos, a voice note, the service worker
+            kinds = ("text/csv", "application/json", "image/", "audio/wav", "text/javascript")
             assert kind.startswith(kinds), (path, kind)
     return pages
 

@@ -204,9 +204,12 @@ def route_values(server: RunningServer, hall_id: str) -> dict[str, Any]:
             "SELECT id FROM staff_accounts WHERE hall_id = ? ORDER BY id", (hall_id,)
         ).fetchone()
     photo = next(s["photo"] for s in content["staff"] if s.get("photo"))
+    request_id, entry_id = _a_request_and_diary_entry(server, hall_id)
     return {
         "visit_id": "1",
         "alert_id": "1",
+        "request_id": request_id,
+        "entry_id": str(entry_id),
         "hall_id": hall_id,
         "counter_id": str(counters_of(server, hall_id)[0]["id"]),
         "index": "0",
@@ -218,6 +221,74 @@ def route_values(server: RunningServer, hall_id: str) -> dict[str, Any]:
         "household_id": a_household(server, hall_id),
         "items": {key: content[key][0]["id"] for key in ("services", "staff", "rooms", "notices")},
     }
+
+
+def wav_bytes(seconds: float = 1.0) -> bytes:
+    """A mono 16-bit 8 kHz WAV: what a kiosk's recorder uploads."""
+    import io
+    import wave
+
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\x00\x01" * int(8000 * seconds))
+    return out.getvalue()
+
+
+def kiosk_request(server: RunningServer, hall_id: str, *, voice: bool = False, **body: Any) -> str:
+    """A request registered at the hall's kiosk (and its voice note uploaded); its id."""
+    from kiosk.core import clock
+    from kiosk.core.request_numbers import new_public_id, new_query_code
+
+    token = server.credentials["kiosks"][hall_id]["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    payload = {
+        "public_id": new_public_id(),
+        "query_code": new_query_code(),
+        "category": "repair",
+        "phrases": ["水管漏水"],
+        "voice_note": voice,
+        "created_at": clock.now().isoformat(),
+        **body,
+    }
+    r = requests.post(
+        f"{server.api}/requests",
+        json=payload,
+        headers={**auth, "Idempotency-Key": f"req-{uuid.uuid4().hex}"},
+        timeout=TIMEOUT,
+    )
+    assert r.status_code == 201, r.text
+    request_id = str(r.json()["id"])
+    if voice:
+        r = requests.put(
+            f"{server.api}/requests/{request_id}/voice-note",
+            data=wav_bytes(),
+            headers={**auth, "Content-Type": "audio/wav"},
+            timeout=TIMEOUT,
+        )
+        assert r.status_code == 204, r.text
+    return request_id
+
+
+def _a_request_and_diary_entry(server: RunningServer, hall_id: str) -> tuple[str, int]:
+    """A request of the hall with a voice note (so its download route answers too) and a
+    diary entry of its staff member, made once when the hall has none yet."""
+    with db(server) as conn:
+        request = conn.execute(
+            "SELECT id FROM service_requests WHERE hall_id = ? AND voice_note = 1"
+            " ORDER BY created_at",
+            (hall_id,),
+        ).fetchone()
+        entry = conn.execute(
+            "SELECT id FROM diary_entries WHERE hall_id = ? ORDER BY id", (hall_id,)
+        ).fetchone()
+    if request is not None and entry is not None:
+        return str(request["id"]), int(entry["id"])
+    kiosk_request(server, hall_id, description="路由测试用的诉求", voice=True)
+    staff_client(server, hall_id).post("/admin/diary", {"text": "路由测试用的日记"})
+    return _a_request_and_diary_entry(server, hall_id)
 
 
 def fill(path: str, ctx: dict[str, Any]) -> str:

@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from kiosk.server.admin import (
     accounts,
     console,
+    diary,
     fleet,
     halls,
     households,
@@ -27,6 +28,9 @@ from kiosk.server.admin import (
     notices,
     publishing,
     ratings,
+    request_detail,
+    requests_board,
+    requests_new,
     rooms,
     services,
     staff,
@@ -57,6 +61,10 @@ for module in (
     rooms,
     notices,
     console,
+    requests_board,
+    requests_new,  # /requests/new before /requests/{request_id}
+    request_detail,
+    diary,
     fleet,
     stats,
     ratings,

@@ -23,6 +23,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Connection
 
 from kiosk.core.clock import HALL_TZ, hall_zone
+from kiosk.core.request_deadlines import DEFAULT_CATEGORIES
 from kiosk.core.schedule import weekdays_text
 from kiosk.core.wire import TicketState
 from kiosk.server import models as m
@@ -31,6 +32,7 @@ from kiosk.server.admin.sessions import StaffSession
 from kiosk.server.admin.web import AdminPageError, CurrentSession, Runtime, render
 from kiosk.server.db import as_utc, utcnow
 from kiosk.server.ratings import DIMENSIONS, Dimension, FigureRow, figures_by, policy_of
+from kiosk.server.requests_stats import RequestFigures, RequestReport, request_figures
 from kiosk.server.runtime import ServerRuntime
 
 __all__ = ["Group", "compute_stats", "router"]
@@ -236,6 +238,10 @@ async def stats(
     ]
     busiest = sorted(result.hours.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
     rating_tables = await rating_figures(runtime, hall_ids, start, end, names)
+    requests_report = await runtime.db.read(
+        lambda c: request_figures(c, hall_ids, start, end, zones)
+    )
+    staff_names = await runtime.db.read(_staff_names)
     return render(
         request,
         "admin/stats.html",
@@ -253,6 +259,11 @@ async def stats(
             "query": request.url.query,
             "rating_tables": rating_tables,
             "pct": FigureRow.pct,
+            "req": requests_report,
+            "req_staff": staff_names,
+            "req_categories": {c.id: c.name for c in DEFAULT_CATEGORIES},
+            "req_pct": _pct,
+            "days": _days,
         },
     )
 
@@ -425,3 +436,85 @@ async def ratings_csv(
             "Cache-Control": "no-store",
         },
     )
+
+
+@router.get("/stats/requests.csv", name="stats_requests_csv")
+async def stats_requests_csv(
+    runtime: Runtime,
+    session: CurrentSession,
+    hall: _Hall = "",
+    from_: Annotated[str, Query(alias="from", max_length=40)] = "",
+    to: _Day = "",
+) -> Response:
+    """The requests' figures of the same query: their own CSV (other columns than the
+    tickets' one, which spreadsheets and scripts read as it is)."""
+    hall_ids, start, end, zones, names = await _query(runtime, session, hall, from_, to)
+    report = await runtime.db.read(lambda c: request_figures(c, hall_ids, start, end, zones))
+    staff = await runtime.db.read(_staff_names)
+    out = io.StringIO()
+    _request_rows(csv.writer(out), report, names, staff)
+    name = f"request-stats-{start:%Y-%m}-{end:%Y-%m}.csv"
+    return Response(
+        "\ufeff" + out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}%"
+
+
+def _days(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f} 天"
+
+
+def _staff_names(conn: Connection) -> dict[int, str]:
+    a = m.staff_accounts
+    return {
+        r.id: r.display_name or r.username
+        for r in conn.execute(sa.select(a.c.id, a.c.username, a.c.display_name))
+    }
+
+
+def _request_rows(
+    writer: Any, report: RequestReport, names: dict[str, str], staff: dict[int, str]
+) -> None:
+    """The requests' figures, one row per group (total, month, hall, category, staff)."""
+    labels = {c.id: c.name for c in DEFAULT_CATEGORIES}
+    writer.writerow(
+        [
+            "诉求分组",
+            "分组",
+            "受理登记",
+            "办结",
+            "按时办结率(%)",
+            "办结用时中位数(天)",
+            "满意率(%)",
+            "重办率(%)",
+        ]
+    )
+    groups: list[tuple[str, str, RequestFigures]] = [("合计", "全部", report.totals)]
+    groups += [("月份", k, v) for k, v in report.by_month.items()]
+    groups += [("大厅", names.get(k, k), v) for k, v in report.by_hall.items()]
+    groups += [("类别", labels.get(k, k), v) for k, v in report.by_category.items()]
+    groups += [
+        ("经办人", staff.get(k, "未分派") if k is not None else "未分派", v)
+        for k, v in report.by_staff.items()
+    ]
+    for kind, key, f in groups:
+        writer.writerow(
+            [
+                kind,
+                _csv_text(key),
+                f.received,
+                f.closed,
+                _fmt(f.on_time_pct),
+                _fmt(f.median_days),
+                _fmt(f.satisfaction_pct),
+                _fmt(f.reopen_pct),
+            ]
+        )

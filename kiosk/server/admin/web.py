@@ -84,6 +84,9 @@ templates.env.globals.update(
         "kiosk_screenshot": "查看自助机屏幕",
         "kiosk_logs": "查看自助机日志",
         "kiosk_restart": "重启自助机",
+        "request_view": "查看诉求（含姓名电话）",
+        "request_assign": "分派诉求",
+        "request_voice": "下载诉求录音",
     },
     utc=dt.UTC,
 )
