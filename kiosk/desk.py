@@ -27,6 +27,7 @@ from kiosk.sync.requests_outbox import (
     PublicBoard,
     RequestOutbox,
 )
+from kiosk.sync.requests_outbox import default_categories as default_request_categories
 from kiosk.sync.ticket import KioskTicket, NoNumberLeft
 
 if TYPE_CHECKING:  # imported when there is a server: the demo needs no HTTP client
@@ -43,6 +44,7 @@ __all__ = [
     "PublicBoard",
     "RequestDesk",
     "TicketDesk",
+    "default_request_categories",
     "open_queues",
 ]
 

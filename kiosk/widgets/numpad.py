@@ -1,0 +1,61 @@
+"""A large number pad for the kiosk: 1–9, 0, an optional extra key and 删除.
+
+:class:`NumberPad` is twelve big keys in a 3 × 4 grid; a key press calls ``on_key`` with
+``"0"``–``"9"``, ``extra`` (e.g. ``"-"``, the 楼号-单元-室 separator) or ``"back"``. It
+holds no value: the screen that owns it keeps what was typed and shows it (masked, for a
+phone number). Used by 我要反映 (location, phone) and 办事进度 (查询码).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kivy.properties import StringProperty
+from kivy.uix.gridlayout import GridLayout
+
+from kiosk.i18n import _
+from kiosk.theme import theme
+from kiosk.widgets.buttons import BigButton
+from kiosk.widgets.kv import load_kv_beside
+
+__all__ = ["NumberPad"]
+
+
+class NumberPad(GridLayout):
+    """Twelve keys; ``on_key(key)`` is called for each press."""
+
+    extra = StringProperty("")
+    """The key left of 0 (``"-"``), str; empty leaves a blank."""
+
+    extra_label = StringProperty("")
+    """What the extra key shows and says (``"-"`` → 下一项), str."""
+
+    def __init__(self, *, on_key: Callable[[str], None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.on_key = on_key
+        self.keys: dict[str, BigButton] = {}
+        self.bind(extra=self._build, extra_label=self._build)
+        self._build()
+
+    def _build(self, *_args: Any) -> None:
+        self.clear_widgets()
+        self.keys = {}
+        for key in ("1", "2", "3", "4", "5", "6", "7", "8", "9", "extra", "0", "back"):
+            if key == "extra" and not self.extra:
+                self.add_widget(BigButton(text="", disabled=True, opacity=0, size_hint_y=1))
+                continue
+            name = {"extra": self.extra, "back": "back"}.get(key, key)
+            label = {"extra": self.extra_label or self.extra, "back": _("Delete")}.get(key, key)
+            button = BigButton(text=label, font_size=theme.font_huge, size_hint_y=1)
+            if key in ("extra", "back"):
+                button.font_size = theme.font_title
+                button.bg_color = theme.button_quiet
+                button.color = theme.button_quiet_text
+            button.speech = label
+            button.bind(on_release=lambda _b, k=name: self.on_key(k))
+            self.keys[name] = button
+            self.add_widget(button)
+
+
+load_kv_beside(__file__)
