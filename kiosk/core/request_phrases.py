@@ -1,40 +1,41 @@
-"""The common phrases a resident picks from for each request category (诉求类别).
+"""The phrases a resident taps instead of typing (常用短语), per request category.
 
-The kiosk's 我要反映 screen shows them as chips, so nobody has to type Chinese; the server
-serves them with the categories (``GET /api/v1/requests/categories``, a hall may change
-them) and the kiosk falls back to these defaults before it has ever reached its server.
-Keys are the category ids of :data:`kiosk.core.request_deadlines.DEFAULT_CATEGORIES`.
+One list for both halves: the server sends it with the categories
+(``GET /requests/categories``, a hall may replace a category's phrases), and the kiosk
+uses it on first run, before it has ever reached the server. Keys are the ids of
+:data:`kiosk.core.request_deadlines.DEFAULT_CATEGORIES`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["DEFAULT_PHRASES", "KIOSK_ORDER", "phrases_for"]
+__all__ = ["DEFAULT_PHRASES", "MAX_PHRASE_LENGTH", "phrases_for"]
+
+MAX_PHRASE_LENGTH = 40
 
 DEFAULT_PHRASES: Mapping[str, tuple[str, ...]] = {
-    "repair": ("水管漏水", "楼道灯不亮", "电梯故障", "下水道堵塞", "门禁损坏", "路面破损"),
-    "help": ("独居老人需要照看", "行动不便需要帮助", "家中突发困难", "想找志愿者帮忙"),
-    "question": ("政策咨询", "办事材料咨询", "社保医保咨询", "证明开具咨询"),
-    "complaint": ("噪音扰民", "乱停车", "垃圾未及时清运", "服务态度问题", "意见建议"),
-    "home-service": ("想申请上门服务", "上门办理证件", "上门看望老人", "上门送餐"),
-    "party": ("党员组织关系", "党员活动咨询"),
-    "safety": ("安全隐患", "消防通道堵塞", "可疑人员", "邻里纠纷调解"),
-    "environment": ("绿化需要修剪", "楼道杂物堆放", "卫生死角", "宠物扰民"),
-    "employment": ("找工作", "职业技能培训", "失业登记"),
+    "repair": ("水管漏水", "楼道灯不亮", "下水道堵塞", "门禁损坏", "电梯故障", "墙面渗水"),
+    "help": ("独居老人需要照看", "行动不便需要帮助", "临时生活困难", "家中有人走失"),
+    "question": ("办事需要什么材料", "办理时间和地点", "政策咨询", "证明怎么开"),
+    "complaint": ("噪音扰民", "乱停车", "垃圾未及时清运", "服务态度", "表扬工作人员"),
+    "home-service": ("上门办理证件", "上门看望老人", "上门测血压", "上门维修"),
+    "party": ("组织关系转接", "党员活动报名", "党费缴纳"),
+    "safety": ("安全隐患", "消防通道被占", "可疑人员", "邻里纠纷调解"),
+    "environment": ("绿化修剪", "垃圾分类", "楼道杂物堆放", "小广告清理"),
+    "employment": ("找工作", "技能培训报名", "失业登记"),
     "assistance": ("低保申请", "临时救助", "残疾人补贴"),
-    "elderly": ("老年助餐", "高龄津贴", "居家养老服务", "老年活动"),
-    "health": ("家庭医生签约", "健康体检", "慢病随访"),
-    "culture": ("想报名活动", "图书借阅", "兴趣班报名"),
-    "organizations": ("社会组织登记", "志愿者报名"),
-    "family": ("婚育证明", "托育服务", "家庭教育咨询"),
+    "elderly": ("助餐服务", "日间照料", "高龄补贴", "紧急呼叫设备"),
+    "health": ("家庭医生签约", "疫苗接种", "生育登记"),
+    "culture": ("活动室预约", "兴趣班报名", "图书借阅"),
+    "organizations": ("志愿者报名", "社会组织登记", "公益活动"),
+    "family": ("儿童托管", "妇女维权", "家庭矛盾调解"),
 }
-"""Category id → the phrases shown for it, most asked first."""
-
-KIOSK_ORDER: tuple[str, ...] = ("repair", "help", "question", "complaint", "home-service")
-"""The five request kinds the kiosk shows first; the ten 服务类别 follow in their order."""
+"""Category id → its default phrases, most asked first (each at most 40 characters)."""
 
 
-def phrases_for(category: str) -> tuple[str, ...]:
-    """The default phrases of ``category`` (none for an id this module does not know)."""
-    return DEFAULT_PHRASES.get(category, ())
+def phrases_for(category: str, overrides: Mapping[str, tuple[str, ...]] | None = None) -> list[str]:
+    """The phrases to offer for ``category``: the hall's own if it set some, else ours."""
+    if overrides is not None and category in overrides:
+        return list(overrides[category])
+    return list(DEFAULT_PHRASES.get(category, ()))

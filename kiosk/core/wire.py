@@ -7,11 +7,13 @@ client sends, ``…Public`` what the server answers.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from annotated_types import Ge, Le, Len
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -31,6 +33,8 @@ __all__ = [
     "CareCommandPublic",
     "CareCommandsPublic",
     "CareLogCreate",
+    "CategoryFigures",
+    "ClosedSummary",
     "CounterPublic",
     "CountersPublic",
     "Day",
@@ -47,7 +51,17 @@ __all__ = [
     "LeaseCreate",
     "LeasePublic",
     "LeasedNumber",
+    "PublicFigures",
     "QueueWaitingPublic",
+    "RatingFigures",
+    "RequestCategoriesPublic",
+    "RequestCategoryPublic",
+    "RequestCreate",
+    "RequestPublicView",
+    "RequestReceipt",
+    "RequestStaffCreate",
+    "RequestTimelineEntry",
+    "RequestsLookupPublic",
     "SentTimestamp",
     "StaffStatusUpdate",
     "TicketBatchCreate",
@@ -255,6 +269,7 @@ class EventType(StrEnum):
     CONTENT = "content"  # data: version
     STAFF_STATUS = "staff_status"  # data: staff_id, status, status_until, version
     CARE = "care"  # data: kiosk (device id) — that kiosk fetches GET /kiosk/care/commands
+    REQUEST = "request"  # data: id, number, state — a request (诉求) changed; never personal data
 
 
 class EventPublic(_Wire):
@@ -326,3 +341,146 @@ class TokenPublic(_Wire):
     expires_at: Timestamp
     #: Keep it and send it with the next login of this account (known device).
     device_token: str | None = None
+
+
+# --- requests 诉求 (issue 13): the kiosk's and the phone's side of a request ---------------
+
+
+def _phone(value: str) -> str:
+    digits = "".join(value.split())
+    if len(digits) != 11 or not digits.isascii() or not digits.isdigit() or digits[0] != "1":
+        raise ValueError("手机号应为 1 开头的 11 位数字")
+    return digits
+
+
+def _location(value: str) -> str:
+    text = "".join(value.split())
+    if not re.fullmatch(r"[0-9]{1,3}-[0-9]{1,2}-[0-9]{1,4}", text):
+        raise ValueError("地点请按“楼号-单元-室”填写，例如 3-2-501")
+    return text
+
+
+def _query_code(value: str) -> str:
+    if not re.fullmatch(r"[0-9]{6}", value) or len(set(value)) == 1:
+        raise ValueError("查询码应为 6 位数字（不能 6 位都相同）")
+    return value
+
+
+Phone = Annotated[str, StringConstraints(max_length=20), AfterValidator(_phone)]
+"""A mobile number as typed (spaces allowed): 11 digits starting with 1."""
+Location = Annotated[str, StringConstraints(max_length=20), AfterValidator(_location)]
+"""Where in the compound: ``楼号-单元-室`` (``3-2-501``)."""
+QueryCode = Annotated[str, StringConstraints(max_length=6), AfterValidator(_query_code)]
+"""The receipt's 6-digit 查询码 (kiosk.core.request_numbers)."""
+RequestText = Annotated[str, StringConstraints(min_length=1, max_length=500), MultiLine]
+Phrase = Annotated[str, StringConstraints(min_length=1, max_length=40), OneLine]
+
+
+class RequestCreate(_Wire):
+    """``POST /requests`` from a kiosk (header ``Idempotency-Key``): what the resident tapped.
+
+    The kiosk mints ``public_id`` and ``query_code`` so its receipt never waits for the
+    network; the server numbers the request and computes its deadline.
+    """
+
+    public_id: PublicId
+    query_code: QueryCode
+    category: Slug
+    phrases: Annotated[list[Phrase], Len(0, 10)] = []
+    description: RequestText | None = None
+    location: Location | None = None
+    phone: Phone | None = None
+    voice_note: Flag = False
+    created_at: SentTimestamp
+
+
+class RequestStaffCreate(_Wire):
+    """``POST /requests`` from staff: a request taken at the window or on the phone."""
+
+    channel: Literal["window", "phone", "visit", "diary", "other"]
+    category: Slug
+    description: RequestText
+    location: Location | None = None
+    name: Annotated[str, StringConstraints(min_length=1, max_length=40), OneLine] | None = None
+    phone: Phone | None = None
+    public_id: PublicId | None = None
+
+
+class RequestReceipt(_Wire):
+    id: str
+    number: str
+    query_code: str
+    state: str
+    state_label: str
+    category_label: str
+    deadline_text: str
+    accept_by: Timestamp | None
+    due_at: Timestamp | None
+    phone_url: str
+
+
+class RequestTimelineEntry(_Wire):
+    at: Timestamp
+    label: str
+    note: str | None = None
+
+
+class RequestPublicView(_Wire):
+    """What anyone holding the 查询码 sees: never a name, phone, location or internal note."""
+
+    number: str
+    state: str
+    state_label: str
+    category_label: str
+    deadline_text: str
+    due_at: Timestamp | None
+    closed: bool
+    timeline: list[RequestTimelineEntry]
+
+
+class RequestsLookupPublic(_Wire):
+    requests: list[RequestPublicView]
+
+
+class RequestCategoryPublic(_Wire):
+    id: str
+    label: str
+    limit_workdays: int
+    deadline_text: str
+    phrases: list[str]
+
+
+class RequestCategoriesPublic(_Wire):
+    categories: list[RequestCategoryPublic]
+
+
+class CategoryFigures(_Wire):
+    category_label: str
+    received: int
+    closed: int
+    closed_on_time: int
+
+
+class ClosedSummary(_Wire):
+    category_label: str
+    summary: str
+    closed_on: Day
+
+
+class RatingFigures(_Wire):
+    good_pct: float | None
+    bad_followed_on_time: int
+    bad_total: int
+
+
+class PublicFigures(_Wire):
+    """办理公开: a hall's month of requests, for the kiosk's public board."""
+
+    month: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}$")]
+    received: int
+    closed: int
+    closed_on_time: int
+    satisfaction_pct: float | None
+    by_category: list[CategoryFigures]
+    latest: list[ClosedSummary]
+    ratings: RatingFigures | None = None

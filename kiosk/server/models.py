@@ -15,6 +15,7 @@ __all__ = [
     "admin_sessions",
     "content_versions",
     "counters",
+    "diary_entries",
     "events",
     "halls",
     "job_runs",
@@ -28,6 +29,11 @@ __all__ = [
     "media",
     "metadata",
     "queue_counters",
+    "request_categories",
+    "request_counters",
+    "request_events",
+    "request_media",
+    "service_requests",
     "staff_accounts",
     "staff_tokens",
     "ticket_audit",
@@ -341,4 +347,138 @@ kiosk_care = sa.Table(
     sa.Column("log_lines", sa.JSON, nullable=True),
     sa.Column("log_at", Time, nullable=True),
     sa.Column("restart_at", Time, nullable=True),
+)
+
+# --- requests 诉求 (issue 13) ---------------------------------------------------------
+# kiosk/server/requests/ reads and writes these; created by migration 0006.
+
+#: A resident's request. ``id`` is the public id (the phone page ``/r/{id}``); the core
+#: ``ServiceRequest`` fields are stored as they are, ``due_at`` at every transition.
+service_requests = sa.Table(
+    "service_requests",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("hall_id", sa.String(63), sa.ForeignKey("halls.id"), nullable=False),
+    sa.Column("number", sa.String(20), nullable=False),
+    sa.Column("seq_year", sa.Integer, nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("query_code", sa.String(6), nullable=False),
+    sa.Column("category", sa.String(63), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("location", sa.String(20), nullable=True),
+    sa.Column("name_enc", sa.LargeBinary, nullable=True),
+    sa.Column("phone_enc", sa.LargeBinary, nullable=True),
+    sa.Column("phone_hash", sa.String(64), nullable=True),
+    sa.Column("channel", sa.String(10), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("named", sa.Boolean, nullable=False),
+    sa.Column("limit_workdays", sa.Integer, nullable=False),
+    sa.Column("registered_at", Time, nullable=False),
+    sa.Column("accepted_at", Time, nullable=True),
+    sa.Column("clock_start", Time, nullable=True),
+    # [["<start>", "<end>"], …] aware ISO 8601
+    sa.Column("pauses", sa.JSON, nullable=False),
+    sa.Column("paused_since", Time, nullable=True),
+    sa.Column("closed_at", Time, nullable=True),
+    sa.Column("reopen_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("at_district", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("redirect_to", sa.Text, nullable=True),
+    sa.Column("duplicate_of", sa.String(40), nullable=True),
+    sa.Column("transferred_to", sa.String(500), nullable=True),
+    sa.Column("expected_date", sa.Date, nullable=True),
+    sa.Column("answer", sa.Text, nullable=True),
+    sa.Column("followed_up_at", Time, nullable=True),
+    sa.Column("satisfaction", sa.String(20), nullable=True),
+    sa.Column("rating_level", sa.String(20), nullable=True),
+    sa.Column("rated_at", Time, nullable=True),
+    sa.Column("due_at", Time, nullable=True),
+    # none | leader | district: how far the escalation job has told so far
+    sa.Column("escalated", sa.String(10), nullable=False, server_default="none"),
+    sa.Column("staff_id", BigId, nullable=True),
+    sa.Column("publishable", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("public_summary", sa.Text, nullable=True),
+    sa.Column("household_id", BigId, nullable=True),
+    sa.Column("diary_entry_id", BigId, nullable=True),
+    sa.Column("voice_note", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("idempotency_key", sa.String(100), nullable=True),
+    sa.Column("device_id", sa.String(40), nullable=True),
+    sa.Column("archived_at", Time, nullable=True),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("updated_at", Time, nullable=False),
+    sa.UniqueConstraint("hall_id", "number", name="uq_service_requests_number"),
+    sa.UniqueConstraint("device_id", "idempotency_key", name="uq_service_requests_idempotency"),
+    sa.Index("ix_service_requests_hall_state", "hall_id", "state", "due_at"),
+    sa.Index("ix_service_requests_query_code", "hall_id", "query_code"),
+    sa.Index("ix_service_requests_phone_hash", "phone_hash"),
+)
+
+#: One row per change of a request (and per note): the timeline and the audit trail.
+request_events = sa.Table(
+    "request_events",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("request_id", sa.String(32), sa.ForeignKey("service_requests.id"), nullable=False),
+    sa.Column("at", Time, nullable=False),
+    sa.Column("actor_role", sa.String(10), nullable=False),
+    sa.Column("actor_id", sa.String(64), nullable=False, server_default=""),
+    sa.Column("action", sa.String(20), nullable=False),
+    sa.Column("before", sa.String(16), nullable=True),
+    sa.Column("after", sa.String(16), nullable=False),
+    sa.Column("fields", sa.JSON, nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("public", sa.Boolean, nullable=False),
+    sa.Index("ix_request_events_request", "request_id", "id"),
+    sqlite_autoincrement=True,
+)
+
+#: A hall's changes to the default categories (kiosk.core.request_deadlines).
+request_categories = sa.Table(
+    "request_categories",
+    metadata,
+    sa.Column("hall_id", sa.String(63), sa.ForeignKey("halls.id"), primary_key=True),
+    sa.Column("category", sa.String(63), primary_key=True),
+    sa.Column("label", sa.String(40), nullable=True),
+    sa.Column("limit_workdays", sa.Integer, nullable=True),
+    sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("phrases", sa.JSON, nullable=True),
+)
+
+#: Photos and voice notes of a request (bytes here: a voice note is at most 2 MB).
+request_media = sa.Table(
+    "request_media",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("request_id", sa.String(32), sa.ForeignKey("service_requests.id"), nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False),  # photo | voice
+    sa.Column("mime", sa.String(40), nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Index("ix_request_media_request", "request_id"),
+    sqlite_autoincrement=True,
+)
+
+#: 民情日记: what a staff member noted on their rounds (req-admin's pages).
+diary_entries = sa.Table(
+    "diary_entries",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("hall_id", sa.String(63), sa.ForeignKey("halls.id"), nullable=False),
+    sa.Column("staff_id", BigId, nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("tags", sa.JSON, nullable=False),
+    sa.Column("location", sa.String(20), nullable=True),
+    sa.Column("request_id", sa.String(32), nullable=True),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Index("ix_diary_entries_hall_day", "hall_id", "day"),
+    sqlite_autoincrement=True,
+)
+
+#: The last request sequence number per hall and year (like ``queue_counters``).
+request_counters = sa.Table(
+    "request_counters",
+    metadata,
+    sa.Column("hall_id", sa.String(63), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("last_seq", sa.Integer, nullable=False),
 )
