@@ -50,7 +50,7 @@ class ProgressScreen(KioskScreen):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.pad = NumberPad(on_key=self.key, size_hint_y=1)
+        self.pad = NumberPad(on_key=self.key)
         self.ids.pad_box.add_widget(self.pad)
         self.found: tuple[Mapping[str, Any], ...] = ()
         self.local: tuple[KioskRequest, ...] = ()

@@ -15,7 +15,6 @@ the UI thread. Every step is said in elder mode (:meth:`ReportScreen.speech`).
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 import uuid
@@ -25,8 +24,10 @@ from kivy.clock import Clock
 from kivy.properties import StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
+from pydantic import TypeAdapter, ValidationError
 
 from kiosk.core.privacy import mask_phone
+from kiosk.core.wire import Location, Phone
 from kiosk.desk import CategoryChoice, KioskRequest
 from kiosk.i18n import _
 from kiosk.screens.base import KioskScreen
@@ -44,18 +45,28 @@ __all__ = ["ReportScreen", "spaced_digits", "valid_location", "valid_phone"]
 log = logging.getLogger("kiosk.requests")
 
 STEPS = ("category", "phrases", "location", "phone", "summary", "receipt")
-_LOCATION = re.compile(r"\d{1,4}(-\d{1,3}(-\d{1,5})?)?")
-_PHONE = re.compile(r"1\d{10}")
+# The server's own rules for these fields (kiosk.core.wire), so the kiosk never stores
+# a request its server would refuse.
+_LOCATION: TypeAdapter[str] = TypeAdapter(Location)
+_PHONE: TypeAdapter[str] = TypeAdapter(Phone)
 
 
 def valid_location(text: str) -> bool:
-    """楼号, 楼号-单元 or 楼号-单元-室 in digits (``3-2-501``)."""
-    return bool(_LOCATION.fullmatch(text))
+    """楼号-单元-室 in digits (``3-2-501``), as the server takes it."""
+    try:
+        _LOCATION.validate_python(text)
+    except ValidationError:
+        return False
+    return True
 
 
 def valid_phone(text: str) -> bool:
     """A mainland mobile number: 11 digits starting with 1."""
-    return bool(_PHONE.fullmatch(text))
+    try:
+        _PHONE.validate_python(text)
+    except ValidationError:
+        return False
+    return True
 
 
 def spaced_digits(text: str) -> str:
@@ -389,14 +400,26 @@ class ReportScreen(KioskScreen):
             self._button(_("Next step"), done),
         ]
         left.add_widget(self._row(*buttons_))
+        box.size_hint_y = None
         if portrait:
             left.size_hint_y = None
             left.bind(minimum_height=left.setter("height"))
-        pad.size_hint_y = 1  # the keys take the rest of the page
+            box.bind(
+                minimum_height=lambda *_a: setattr(
+                    box, "height", left.height + pad.height + theme.gap
+                )
+            )
+        else:
+            left.size_hint_y = 1
         box.add_widget(left)
         box.add_widget(pad)
-        self._body_only(body)
-        body.add_widget(box)
+        box.height = (
+            left.minimum_height + pad.height + theme.gap
+            if portrait
+            else max(pad.height, left.minimum_height)
+        )
+        # A short panel in elder mode scrolls rather than shrinking the keys below a finger.
+        self._scrolled(body, box)
         self.pad = pad
 
     # step 5: summary

@@ -17,25 +17,30 @@ on a thread of their own, so the UI thread never waits. Imports no kivy.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from kiosk.core import clock as wall_clock
+from kiosk.core.wire import (
+    PublicFigures,
+    RequestCategoriesPublic,
+    RequestCreate,
+    RequestPublicView,
+    RequestReceipt,
+    RequestsLookupPublic,
+)
 from kiosk.sync.backoff import Backoff
 from kiosk.sync.client import HallClient
-from kiosk.sync.errors import BadResponse, RequestRejected, SyncError
+from kiosk.sync.errors import RequestRejected, SyncError
 from kiosk.sync.loop import BackgroundLoop
 from kiosk.sync.requests_outbox import (
     CategoryChoice,
     KioskRequest,
     Lookup,
     RequestOutbox,
-    category_from_wire,
 )
 
 __all__ = ["Lookup", "RequestCourier", "RequestsClient"]
@@ -47,27 +52,29 @@ _ITEM_STATUSES = frozenset({409, 422})
 
 
 class RequestsClient(HallClient):
-    """The kiosk's calls of ``/api/v1/requests…`` (contract §1), on the hall client."""
+    """The kiosk's calls of ``/api/v1/requests…`` (contract §1), with the shared wire
+    models of :mod:`kiosk.core.wire`."""
 
     def categories(self) -> list[CategoryChoice]:
         reply = self._request("GET", "/requests/categories")
-        data = self._json(reply)
-        try:
-            return [category_from_wire(c) for c in data["categories"]]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise BadResponse(f"{reply.where}: not a category list ({exc})") from None
+        found = self._parse(reply, RequestCategoriesPublic).categories
+        return [
+            CategoryChoice(c.id, c.label, c.limit_workdays, c.deadline_text, tuple(c.phrases))
+            for c in found
+        ]
 
-    def create(self, body: Mapping[str, Any], idempotency_key: str) -> dict[str, Any]:
-        """POST /requests: the server's ``RequestReceipt``."""
+    def create(self, body: RequestCreate, idempotency_key: str) -> RequestReceipt:
+        """POST /requests: the server's receipt (201 first time, 200 for the same key)."""
         reply = self._request(
-            "POST", "/requests", json=dict(body), headers={"Idempotency-Key": idempotency_key}
+            "POST",
+            "/requests",
+            json=body.model_dump(mode="json"),
+            headers={"Idempotency-Key": idempotency_key},
         )
-        data = self._json(reply)
-        if not isinstance(data.get("id"), str):
-            raise BadResponse(f"{reply.where}: not a RequestReceipt")
-        return data
+        return self._parse(reply, RequestReceipt)
 
     def voice_note(self, request_id: str, wav: bytes) -> None:
+        """PUT /requests/{id}/voice-note (204)."""
         reply = self._request(
             "PUT",
             f"/requests/{request_id}/voice-note",
@@ -77,31 +84,14 @@ class RequestsClient(HallClient):
         )
         self._raise_for_status(reply)
 
-    def lookup(self, code: str) -> list[dict[str, Any]]:
+    def lookup(self, code: str) -> list[RequestPublicView]:
         """GET /requests/lookup?code=…: the public views (404 → :class:`RequestRejected`)."""
         reply = self._request("GET", "/requests/lookup", params={"code": code})
-        data = self._json(reply)
-        found = data.get("requests")
-        if not isinstance(found, list) or not all(isinstance(r, dict) for r in found):
-            raise BadResponse(f"{reply.where}: not a lookup answer")
-        return found
+        return self._parse(reply, RequestsLookupPublic).requests
 
-    def public_board(self) -> dict[str, Any]:
-        reply = self._request("GET", "/requests/public-board")
-        data = self._json(reply)
-        if not isinstance(data.get("month"), str):
-            raise BadResponse(f"{reply.where}: not PublicFigures")
-        return data
-
-    def _json(self, reply: Any) -> dict[str, Any]:
-        self._raise_for_status(reply)
-        try:
-            data = json.loads(reply.content)
-        except ValueError:
-            raise BadResponse(f"{reply.where}: not JSON") from None
-        if not isinstance(data, dict):
-            raise BadResponse(f"{reply.where}: not a JSON object")
-        return data
+    def public_board(self) -> PublicFigures:
+        """GET /requests/public-board: 办理公开 of this month."""
+        return self._parse(self._request("GET", "/requests/public-board"), PublicFigures)
 
 
 class RequestCourier:
@@ -182,14 +172,14 @@ class RequestCourier:
     def _deliver(self, request: KioskRequest) -> KioskRequest | None:
         key = request.idempotency_key
         try:
-            receipt = self.client.create(request.body(), key)
+            receipt = self.client.create(request.create(), key)
         except RequestRejected as exc:
             if exc.status not in _ITEM_STATUSES:
                 raise
             log.warning("request %s refused by the server: %s", request.public_id, exc)
             return self.outbox.rejected(key, str(exc))
         self.delivered_count += 1
-        return self.outbox.delivered(key, receipt)
+        return self.outbox.delivered(key, receipt.model_dump(mode="json"))
 
     def upload_voice(self) -> None:
         for request in self.outbox.voice_pending():
@@ -215,7 +205,8 @@ class RequestCourier:
         categories = self.client.categories()
         if categories:
             self.outbox.keep_categories(categories)
-        self.outbox.keep_board(self.client.public_board(), wall_clock.now())
+        figures = self.client.public_board().model_dump(mode="json")
+        self.outbox.keep_board(figures, wall_clock.now())
         self._last_cache = time.monotonic()
         if self._on_board is not None:
             try:
@@ -248,7 +239,7 @@ class RequestCourier:
             return Lookup(problem="offline", local=tuple(self.outbox.by_query_code(code)))
         if not found:
             return Lookup(problem="not_found", local=tuple(self.outbox.by_query_code(code)))
-        return Lookup(found=tuple(found))
+        return Lookup(found=tuple(v.model_dump(mode="json") for v in found))
 
     def _tell(self, done: list[KioskRequest]) -> None:
         if done and self._on_delivered is not None:

@@ -34,7 +34,8 @@ from typing import Any
 from kiosk.core import clock as wall_clock
 from kiosk.core.request_deadlines import DEFAULT_CATEGORIES
 from kiosk.core.request_numbers import new_public_id, new_query_code
-from kiosk.core.request_phrases import KIOSK_ORDER, phrases_for
+from kiosk.core.request_phrases import phrases_for
+from kiosk.core.wire import RequestCreate
 from kiosk.sync.errors import CacheError
 
 __all__ = [
@@ -90,6 +91,10 @@ class CategoryChoice:
     phrases: tuple[str, ...] = ()
 
 
+KIOSK_ORDER: tuple[str, ...] = ("repair", "help", "question", "complaint", "home-service")
+"""The five request kinds the kiosk shows first; the ten 服务类别 follow in their order."""
+
+
 def default_categories() -> list[CategoryChoice]:
     """The first-run categories (no server reached yet): the core's defaults, the five
     request kinds first, with :mod:`kiosk.core.request_phrases`' phrases."""
@@ -98,7 +103,7 @@ def default_categories() -> list[CategoryChoice]:
         DEFAULT_CATEGORIES, key=lambda c: (order.get(c.id, len(order)), DEFAULT_CATEGORIES.index(c))
     )
     return [
-        CategoryChoice(c.id, c.name, c.limit_workdays, c.limit_in_words(), phrases_for(c.id))
+        CategoryChoice(c.id, c.name, c.limit_workdays, c.limit_in_words(), tuple(phrases_for(c.id)))
         for c in cats
     ]
 
@@ -131,19 +136,18 @@ class KioskRequest:
     def delivered(self) -> bool:
         return self.status == "delivered"
 
-    def body(self) -> dict[str, Any]:
-        """The ``POST /api/v1/requests`` body (contract §1, ``RequestCreate``)."""
-        return {
-            "public_id": self.public_id,
-            "query_code": self.query_code,
-            "category": self.category,
-            "phrases": list(self.phrases),
-            "description": None,
-            "location": self.location,
-            "phone": self.phone,
-            "voice_note": self.voice_path is not None,
-            "created_at": self.created_at.isoformat(),
-        }
+    def create(self) -> RequestCreate:
+        """The ``POST /api/v1/requests`` body (contract §1)."""
+        return RequestCreate(
+            public_id=self.public_id,
+            query_code=self.query_code,
+            category=self.category,
+            phrases=list(self.phrases),
+            location=self.location,
+            phone=self.phone,
+            voice_note=self.voice_path is not None,
+            created_at=self.created_at,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -490,8 +494,3 @@ def _category(data: Mapping[str, Any]) -> CategoryChoice:
         deadline_text=str(data.get("deadline_text") or f"{limit} 个工作日内答复"),
         phrases=tuple(str(p) for p in data.get("phrases") or ()),
     )
-
-
-def category_from_wire(data: Mapping[str, Any]) -> CategoryChoice:
-    """One entry of ``GET /api/v1/requests/categories``; KeyError/ValueError when bad."""
-    return _category(data)

@@ -29,7 +29,7 @@ class NumberPad(GridLayout):
     """The key left of 0 (``"-"``), str; empty leaves a blank."""
 
     extra_label = StringProperty("")
-    """What the extra key shows and says (``"-"`` → 下一项), str."""
+    """What a tap on the extra key says (``"-"`` → 下一项), str; it shows ``extra``."""
 
     def __init__(self, *, on_key: Callable[[str], None], **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -41,21 +41,34 @@ class NumberPad(GridLayout):
     def _build(self, *_args: Any) -> None:
         self.clear_widgets()
         self.keys = {}
+        # Elder mode in landscape leaves little height: three rows of four keys, not 4 × 3.
+        wide = theme.elder and theme.orientation == "landscape"
+        self.cols = 4 if wide else 3
         for key in ("1", "2", "3", "4", "5", "6", "7", "8", "9", "extra", "0", "back"):
             if key == "extra" and not self.extra:
                 self.add_widget(BigButton(text="", disabled=True, opacity=0, size_hint_y=1))
                 continue
             name = {"extra": self.extra, "back": "back"}.get(key, key)
-            label = {"extra": self.extra_label or self.extra, "back": _("Delete")}.get(key, key)
-            button = BigButton(text=label, font_size=theme.font_huge, size_hint_y=1)
+            label = {"extra": self.extra, "back": _("Delete")}.get(key, key)
+            button = BigButton(text=label, size_hint_y=1)
+            largest = theme.font_title if key == "back" else theme.font_huge
+            button.bind(size=lambda b, _s, most=largest: _fit_font(b, most))
+            button.font_size = largest
             if key in ("extra", "back"):
-                button.font_size = theme.font_title
                 button.bg_color = theme.button_quiet
                 button.color = theme.button_quiet_text
-            button.speech = label
+            button.speech = self.extra_label if key == "extra" and self.extra_label else label
             button.bind(on_release=lambda _b, k=name: self.on_key(k))
             self.keys[name] = button
             self.add_widget(button)
+
+
+def _fit_font(key: BigButton, largest: float) -> None:
+    """As large as the key allows: a line is about 1.75 × the font size high, and a
+    Chinese character about as wide as the font size (never below the theme's floor)."""
+    chars = max(1, len(key.text))
+    fits = min(key.height / 1.9, (key.width - theme.pad) / (chars * 1.1))
+    key.font_size = max(theme.font_small, min(largest, fits))
 
 
 load_kv_beside(__file__)

@@ -31,8 +31,9 @@ def test_a_request_is_on_disk_when_add_returns_and_after_a_restart(tmp_path: Pat
     assert kept == made
     assert again.backlog() == 1
     assert again.by_query_code(made.query_code) == [made]
-    assert kept.body()["phrases"] == ["水管漏水"]
-    assert kept.body()["created_at"] == AT.isoformat()
+    body = kept.create()
+    assert body.phrases == ["水管漏水"] and body.location == "3-2-501"
+    assert body.created_at == AT
 
 
 def test_delivery_keeps_the_number_and_forgets_the_phone(tmp_path: Path) -> None:
