@@ -21,9 +21,11 @@ install_app "server,postgres"
 
 mkdir -p "$ETC/tls" "$DESTDIR/var/lib/residents-home/backups"
 if [ ! -f "$ETC/server.toml" ]; then
-  say "writing $ETC/server.toml (new random secret)"
+  say "writing $ETC/server.toml (new random secret and data key: back the file up)"
   secret="$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(32))')"
+  data_key="$("$PYTHON" -c 'import base64, secrets; print(base64.b64encode(secrets.token_bytes(32)).decode())')"
   sed -e "s|^secret_key = .*|secret_key = \"$secret\"|" \
+      -e "s|^data_key = .*|data_key = \"$data_key\"|" \
       -e "s|^data_dir = .*|data_dir = \"/var/lib/residents-home\"|" \
       -e "s|^database_url = .*|database_url = \"$DB_URL\"|" \
       -e 's|^trusted_proxies = .*|trusted_proxies = ["127.0.0.1", "::1"]  # nginx on this machine|' \

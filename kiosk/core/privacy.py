@@ -6,7 +6,7 @@ or a request's own page, for staff allowed to see it, shows it in full.
 
 from __future__ import annotations
 
-__all__ = ["mask_id_number", "mask_phone"]
+__all__ = ["mask_id_number", "mask_name", "mask_phone"]
 
 
 def mask_phone(phone: str) -> str:
@@ -29,3 +29,12 @@ def mask_id_number(number: str) -> str:
     if len(text) < 10:
         return "*" * max(len(text), 4)
     return f"{text[:4]}{'*' * (len(text) - 8)}{text[-4:]}"
+
+
+def mask_name(name: str) -> str:
+    """``张秀英`` → ``张**``: the first character (the family name, usually) and a star
+    for each of the rest; a one-character name becomes ``*``."""
+    text = "".join(str(name).split())
+    if len(text) <= 1:
+        return "*"
+    return text[0] + "*" * (len(text) - 1)

@@ -67,9 +67,10 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
     install_error_handlers(app)
     app.include_router(api_router)
-    from kiosk.server.api.routes import phone_page
+    from kiosk.server.api.routes import phone_page, request_page
 
     app.include_router(phone_page.router)
+    app.include_router(request_page.router)
     from kiosk.server.admin import mount_admin
 
     mount_admin(app)

@@ -1,5 +1,5 @@
-"""``kiosk-server``: serve, demo, migrate, backup, restore, move-to-postgres, create-admin,
-add-staff, add-kiosk, load-demo.
+"""``kiosk-server``: serve, demo, new-data-key, migrate, backup, restore, move-to-postgres,
+create-admin, add-staff, add-kiosk, load-demo.
 
 This module is the command line (its parser) and the commands that run the server; the
 account commands are :mod:`kiosk.server.cli_accounts`', the backup commands
@@ -9,6 +9,7 @@ account commands are :mod:`kiosk.server.cli_accounts`', the backup commands
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -57,8 +58,43 @@ def _run(settings: ServerSettings, config: str | None) -> None:
     )
 
 
+def _require_data_key(settings: ServerSettings) -> None:
+    from kiosk.server.personal import DataKeyMissing, require_key
+
+    try:
+        require_key(settings)
+    except DataKeyMissing as exc:
+        raise SystemExit(f"kiosk-server: {exc}") from None
+
+
+def _demo_data_key(settings: ServerSettings) -> ServerSettings:
+    """The demo's data key: kept in ``data_dir/demo-data-key`` (made once), handed to the
+    worker processes through the environment."""
+    from kiosk.server.personal import new_data_key
+
+    if settings.data_key:
+        return settings
+    path = settings.data_dir / "demo-data-key"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(new_data_key() + "\n")
+    key = path.read_text().strip()
+    os.environ["KIOSK_SERVER_DATA_KEY"] = key
+    return settings.model_copy(update={"data_key": key})
+
+
+def cmd_new_data_key(_args: argparse.Namespace) -> None:
+    from kiosk.server.personal import new_data_key
+
+    print(new_data_key())
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     settings = settings_from(args)
+    _require_data_key(settings)
     migrate_checked(settings)
     _run(settings, args.config)
 
@@ -67,7 +103,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     from kiosk.server.db import Database
     from kiosk.server.seeding import ensure_demo_logins, load_demo
 
-    settings = settings_from(args, demo_mode=True)
+    settings = _demo_data_key(settings_from(args, demo_mode=True))
     migrate_checked(settings)
     db = Database(settings.sqlalchemy_url)
     try:
@@ -130,6 +166,11 @@ def _parser() -> argparse.ArgumentParser:
         "--no-banner", action="store_true", help="print no logins (make run prints its own)"
     )
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser(
+        "new-data-key", help="print a new random data key (data_key: seals personal data)"
+    )
+    p.set_defaults(func=cmd_new_data_key)
 
     p = sub.add_parser(
         "migrate", help="bring the database schema up to date (creates a new database)"

@@ -38,7 +38,7 @@ from kiosk.core.clock import HALL_TZ
 from kiosk.server import models as m
 from kiosk.server.db import Database
 
-__all__ = ["JOBS", "Job", "JobRunner", "daily", "purge_expired_logins"]
+__all__ = ["JOBS", "Job", "JobRunner", "daily", "household_retention", "purge_expired_logins"]
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,20 @@ def purge_expired_logins(conn: Connection, now: dt.datetime) -> str:
     return f"removed {sessions} sessions, {tokens} tokens"
 
 
-JOBS: list[Job] = [Job("purge-expired-logins", daily, purge_expired_logins)]
+def household_retention(conn: Connection, now: dt.datetime) -> str:
+    """Erase the personal fields of households moved away longer than the retention period
+    (``household_retention_days``, fixed on each household when it is marked moved away)."""
+    from kiosk.server.households import erase_due
+    from kiosk.server.households.importing import purge_stale_imports
+
+    erased = erase_due(conn, now)
+    return f"erased {erased} households, dropped {purge_stale_imports(conn, now)} stale imports"
+
+
+JOBS: list[Job] = [
+    Job("purge-expired-logins", daily, purge_expired_logins),
+    Job("household_retention", daily, household_retention),
+]
 
 
 class JobRunner:

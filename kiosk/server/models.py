@@ -18,6 +18,11 @@ __all__ = [
     "diary_entries",
     "events",
     "halls",
+    "household_access",
+    "household_audit",
+    "household_imports",
+    "household_members",
+    "households",
     "job_runs",
     "kiosk_allowance",
     "kiosk_care",
@@ -32,6 +37,7 @@ __all__ = [
     "request_categories",
     "request_counters",
     "request_events",
+    "request_lookups",
     "request_media",
     "service_requests",
     "staff_accounts",
@@ -481,4 +487,101 @@ request_counters = sa.Table(
     sa.Column("hall_id", sa.String(63), primary_key=True),
     sa.Column("year", sa.Integer, primary_key=True),
     sa.Column("last_seq", sa.Integer, nullable=False),
+)
+
+#: 查询码 look-ups per kiosk and minute (a 6-digit code can be guessed: see
+#: kiosk/server/requests/lookups.py).
+request_lookups = sa.Table(
+    "request_lookups",
+    metadata,
+    sa.Column("device_id", sa.String(40), primary_key=True),
+    sa.Column("window_start", Time, nullable=False),
+    sa.Column("taken", sa.Integer, nullable=False),
+)
+
+# --- households (issue 15) ---
+# A hall's register of households for 五必访 (kiosk/server/households/). Every personal
+# field is sealed by kiosk.server.personal (AES-GCM, key from the settings): the columns
+# ending in ``_enc`` hold ciphertext only; ``phone_hash`` is a keyed hash for search.
+
+households = sa.Table(
+    "households",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("hall_id", sa.String(63), sa.ForeignKey("halls.id"), nullable=False),
+    # 楼号-单元-室, normalised by kiosk.core.residents.check_address ("3-2-501").
+    sa.Column("address", sa.String(40), nullable=False),
+    sa.Column("building", sa.String(8), nullable=False),
+    sa.Column("tags", sa.JSON, nullable=False),
+    sa.Column("tier", sa.String(12), nullable=False),  # kiosk.core.visits.Tier
+    sa.Column("tier_set_by_staff", sa.Boolean, nullable=False, server_default=sa.false()),
+    # The 网格员: a staff id of the hall's content (``staff`` list), or empty.
+    sa.Column("staff_id", sa.String(63), nullable=False, server_default=""),
+    sa.Column("emergency_contact_enc", sa.LargeBinary, nullable=True),
+    sa.Column("notes_enc", sa.LargeBinary, nullable=True),
+    sa.Column("registered_at", Time, nullable=False),
+    sa.Column("updated_at", Time, nullable=False),
+    sa.Column("moved_away_at", Time, nullable=True),
+    sa.Column("archived_at", Time, nullable=True),
+    # When the retention job erases the personal fields (set when marked moved away).
+    sa.Column("erase_due_at", Time, nullable=True),
+    sa.Column("erased_at", Time, nullable=True),
+    sa.Index("ix_households_hall_address", "hall_id", "address"),
+)
+
+household_members = sa.Table(
+    "household_members",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("household_id", sa.String(32), sa.ForeignKey("households.id"), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("name_enc", sa.LargeBinary, nullable=True),
+    sa.Column("birth_year", sa.Integer, nullable=True),
+    sa.Column("phone_enc", sa.LargeBinary, nullable=True),
+    sa.Column("phone_hash", sa.String(64), nullable=True),
+    sa.Column("id_number_enc", sa.LargeBinary, nullable=True),
+    sa.Column("relation", sa.String(20), nullable=False, server_default=""),
+    sa.Index("ix_household_members_household", "household_id"),
+    sa.Index("ix_household_members_phone_hash", "phone_hash"),
+    sqlite_autoincrement=True,
+)
+
+#: Who saw, exported, edited or imported which household, when and why.
+household_audit = sa.Table(
+    "household_audit",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("at", Time, nullable=False),
+    sa.Column("hall_id", sa.String(63), nullable=False),
+    sa.Column("household_id", sa.String(32), nullable=True),  # none: a whole-hall export
+    sa.Column("actor", sa.String(64), nullable=False),  # the staff username
+    sa.Column("action", sa.String(20), nullable=False),  # view | export | edit | import | …
+    sa.Column("reason", sa.String(200), nullable=False, server_default=""),
+    sa.Index("ix_household_audit_hall_at", "hall_id", "at"),
+    sa.Index("ix_household_audit_household", "household_id"),
+    sqlite_autoincrement=True,
+)
+
+#: Per hall: may the district admins see the households in full (the hall's choice).
+household_access = sa.Table(
+    "household_access",
+    metadata,
+    sa.Column("hall_id", sa.String(63), sa.ForeignKey("halls.id"), primary_key=True),
+    sa.Column("district_may_view", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("changed_by", sa.String(64), nullable=False),
+    sa.Column("changed_at", Time, nullable=False),
+)
+
+#: A spreadsheet being imported: parsed rows held (sealed) between upload, mapping, dry
+#: run and confirm, so any server process can carry on; deleted when confirmed or stale.
+household_imports = sa.Table(
+    "household_imports",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("hall_id", sa.String(63), sa.ForeignKey("halls.id"), nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("filename", sa.String(200), nullable=False, server_default=""),
+    # {"headers": [...], "rows": [[...], ...]} as JSON, sealed (it is personal data).
+    sa.Column("data_enc", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", Time, nullable=False),
 )

@@ -54,7 +54,7 @@ class SecurityHeaders:
         path: str = scope.get("path", "")
         if path == "/admin" or path.startswith("/admin/"):
             policy = ADMIN_CSP
-        elif path.startswith("/t/"):
+        elif path.startswith(("/t/", "/r/")):
             nonce = secrets.token_urlsafe(16)
             scope.setdefault("state", {})["csp_nonce"] = nonce
             policy = phone_csp(nonce)

@@ -7,6 +7,8 @@ mode a missing, short or default ``secret_key`` is refused.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextvars
 import ipaddress
 import os
@@ -76,6 +78,13 @@ class ServerSettings(BaseSettings):
     stuck_screen_hours: float = Field(default=3.0, gt=0, le=168)
     #: Fleet page: seconds between two remote-care commands to one kiosk (rate limit).
     care_command_seconds: float = Field(default=5.0, ge=0, le=3600)
+    #: The key that seals personal data at rest (kiosk/server/personal.py): 32 random
+    #: bytes, base64 (``kiosk-server new-data-key`` prints one). Required outside demo mode.
+    data_key: str = ""
+    #: Earlier data keys, still able to open what they sealed (key rotation, docs/PRIVACY.md).
+    old_data_keys: list[str] = Field(default_factory=list)
+    #: Days after a household moved away until its personal fields are erased.
+    household_retention_days: int = Field(default=180, ge=1, le=3650)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> ServerSettings:
@@ -87,6 +96,22 @@ class ServerSettings(BaseSettings):
                 "(KIOSK_SERVER_SECRET_KEY or secret_key in the config file) outside demo mode"
             )
         return self
+
+    @field_validator("data_key")
+    @classmethod
+    def _data_key(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            _check_key(value, "data_key")
+        return value
+
+    @field_validator("old_data_keys")
+    @classmethod
+    def _old_data_keys(cls, value: list[str]) -> list[str]:
+        keys = [entry.strip() for entry in value if entry.strip()]
+        for entry in keys:
+            _check_key(entry, "old_data_keys")
+        return keys
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -125,6 +150,15 @@ class ServerSettings(BaseSettings):
         if path is not None:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
         return tuple(sources)
+
+
+def _check_key(value: str, name: str) -> None:
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 32:
+        raise ValueError(f"{name} must be 32 random bytes in base64 (kiosk-server new-data-key)")
 
 
 def build_settings(config_file: str | Path | None = None, **overrides: Any) -> ServerSettings:

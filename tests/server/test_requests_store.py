@@ -17,9 +17,11 @@ from kiosk.core.request_deadlines import Light
 from kiosk.core.service_requests import Action, Actor, Role, State
 from kiosk.core.wire import EventType
 from kiosk.server import models as m
+from kiosk.server import personal
 from kiosk.server import requests as store
 from kiosk.server.db import Database, migrate
 from kiosk.server.domain_errors import Conflict, Invalid, NotFound
+from kiosk.server.settings import build_settings
 
 ZONE = dt.timezone(dt.timedelta(hours=8))
 T0 = dt.datetime(2026, 12, 2, 9, 0, tzinfo=ZONE)  # a Wednesday
@@ -27,6 +29,7 @@ HALL = "mingshi-haoting"
 RESIDENT = Actor(Role.RESIDENT)
 STAFF = Actor(Role.STAFF, "staff:1")
 KIOSK = Actor(Role.RESIDENT, "kiosk:1")
+SETTINGS = build_settings(secret_key="s" * 32, data_key=personal.new_data_key())
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -56,6 +59,7 @@ def _new(conn: Connection, **kw: Any) -> store.RequestRecord:
         "channel": "kiosk",
         "actor": KIOSK,
         "at": T0,
+        "settings": SETTINGS,
     }
     return store.register(conn, **{**args, **kw})
 
@@ -83,7 +87,10 @@ def test_register_numbers_per_hall_and_year_and_sets_the_acceptance_deadline(
         events = conn.execute(
             sa.select(m.events).where(m.events.c.type == EventType.REQUEST.value)
         ).all()
-    assert raw.phone_enc is not None and raw.name_enc is not None
+    assert raw.phone_enc is not None and b"13812341234" not in raw.phone_enc
+    assert raw.name_enc is not None and "张阿姨".encode() not in raw.name_enc
+    assert personal.open_(SETTINGS, raw.phone_enc) == "13812341234"
+    assert raw.phone_hash == personal.lookup_hash(SETTINGS, "13812341234")
     assert raw.phone_hash and "13812341234" not in raw.phone_hash
     assert len(events) == 3
     for event in events:

@@ -175,6 +175,27 @@ def admin_routes() -> list[tuple[str, str]]:
     return sorted(out)
 
 
+def a_household(server: RunningServer, hall_id: str) -> str:
+    """The id of a household of ``hall_id`` still on the register (one is registered if
+    there is none), the hall's register opened to the district so its admin sees it too."""
+    with db(server) as conn:
+        row = conn.execute(
+            "SELECT id FROM households WHERE hall_id = ? AND archived_at IS NULL ORDER BY id",
+            (hall_id,),
+        ).fetchone()
+    staff = staff_client(server, hall_id)
+    staff.post(f"/admin/halls/{hall_id}/households-access", {"district_may_view": "1"})
+    if row is not None:
+        return str(row["id"])
+    address = f"{len(hall_id)}-1-{100 + sum(map(ord, hall_id)) % 900}"
+    r = staff.post(
+        f"/admin/halls/{hall_id}/households-new",
+        {"address": address, "tag": "空巢", "m0_name": "测试住户", "m0_phone": "13800001234"},
+    )
+    assert r.status_code == 303, r.text[:500]
+    return r.headers["location"].rstrip("/").rsplit("/", 1)[-1]
+
+
 def route_values(server: RunningServer, hall_id: str) -> dict[str, Any]:
     """Values for every path parameter of the admin routes, naming ``hall_id``'s things."""
     content = kiosk_content(server, hall_id)["content"]
@@ -192,6 +213,7 @@ def route_values(server: RunningServer, hall_id: str) -> dict[str, Any]:
         "account_id": str(account["id"]),
         "device_id": str(server.credentials["kiosks"][hall_id]["device_id"]),
         "action": "recall",
+        "household_id": a_household(server, hall_id),
         "items": {key: content[key][0]["id"] for key in ("services", "staff", "rooms", "notices")},
     }
 

@@ -20,6 +20,9 @@ from kiosk.server.admin import (
     console,
     fleet,
     halls,
+    households,
+    households_forms,
+    households_import,
     login,
     notices,
     publishing,
@@ -54,6 +57,9 @@ for module in (
     fleet,
     stats,
     accounts,
+    households,
+    households_forms,
+    households_import,
 ):
     admin_router.include_router(module.router)
 

@@ -17,6 +17,9 @@ from kiosk.server.api.routes import (
     leases,
     media,
     queues,
+    request_board,
+    requests,
+    staff_requests,
     tickets,
 )
 
@@ -36,5 +39,8 @@ for module in (
     heartbeat,
     kiosk_care,
     counters,
+    requests,  # before staff_requests: /requests/lookup is not a request id
+    request_board,
+    staff_requests,
 ):
     api_router.include_router(module.router)

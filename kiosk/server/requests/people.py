@@ -1,33 +1,35 @@
-"""Where a request's name and phone are sealed and opened: the one place to switch.
+"""Where a request's name and phone are sealed and opened: the one place that calls
+:mod:`kiosk.server.personal` (AES-GCM with the server's data key, keyed lookup hash).
 
-The contract (/tmp/t2 §4) gives ``kiosk.server.personal`` (branch ``households``) the
-encryption at rest. Until it is merged this module keeps the call sites in one spot with
-a stand-in that is NOT encryption: it only marks the bytes, so nothing else has to change
-when ``seal``/``open_``/``lookup_hash`` below become the three ``personal`` calls.
+The store is handed the server settings by its callers (routes, admin pages): without
+them it can neither seal nor open personal data, and says so rather than store it clear.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
+from kiosk.server import personal
 from kiosk.server.settings import ServerSettings
 
 __all__ = ["lookup_hash", "open_", "seal"]
 
-_STAND_IN = b"plain:"  # TODO(households): personal.seal / personal.open_ replace this
+
+class SettingsNeeded(RuntimeError):
+    """A caller stored or read a name or phone without passing ``settings``."""
+
+
+def _need(settings: ServerSettings | None) -> ServerSettings:
+    if settings is None:
+        raise SettingsNeeded("storing or reading a resident's name or phone needs settings=")
+    return settings
 
 
 def seal(settings: ServerSettings | None, text: str) -> bytes:
-    return _STAND_IN + text.encode()
+    return personal.seal(_need(settings), text)
 
 
 def open_(settings: ServerSettings | None, blob: bytes) -> str:
-    if blob.startswith(_STAND_IN):
-        return blob[len(_STAND_IN) :].decode()
-    raise ValueError("无法读取加密的个人信息")
+    return personal.open_(_need(settings), blob)
 
 
 def lookup_hash(settings: ServerSettings | None, text: str) -> str:
-    key = (settings.secret_key if settings is not None else "requests").encode()
-    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+    return personal.lookup_hash(_need(settings), text)

@@ -283,7 +283,8 @@ def add_note(
 def get(
     conn: Connection, request_id: str, *, settings: ServerSettings | None = None
 ) -> RequestRecord:
-    """The request, or :class:`NotFound`. Name and phone are opened (for staff pages)."""
+    """The request, or :class:`NotFound`. Name and phone are opened when ``settings`` are
+    given (for staff pages), else left None."""
     return _record_of(_row(conn, request_id), settings)
 
 
@@ -443,6 +444,7 @@ def _record_of(
 ) -> RequestRecord:
     created = as_utc(row.created_at)
     assert created is not None
+    personal = personal and settings is not None
     return RequestRecord(
         core=core_of(row),
         hall_id=row.hall_id,

@@ -1,5 +1,5 @@
 """requests 诉求 (issue 13): service_requests, request_events, request_categories,
-request_media, diary_entries, request_counters
+request_media, diary_entries, request_counters, request_lookups
 
 Revision ID: 0006
 Revises: 0005
@@ -139,9 +139,16 @@ def upgrade() -> None:
         sa.Column("year", sa.Integer, primary_key=True),
         sa.Column("last_seq", sa.Integer, nullable=False),
     )
+    op.create_table(
+        "request_lookups",
+        sa.Column("device_id", sa.String(40), primary_key=True),
+        sa.Column("window_start", Time, nullable=False),
+        sa.Column("taken", sa.Integer, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("request_lookups")
     op.drop_table("request_counters")
     op.drop_table("diary_entries")
     op.drop_table("request_media")
