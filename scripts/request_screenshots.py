@@ -34,9 +34,12 @@ SAMPLE_BOARD = {
         {"category_label": "咨询", "received": 7, "closed": 5, "closed_on_time": 5},
     ],
     "latest": [
-        {"category_label": "报修", "summary": "3 号楼楼道灯已更换", "closed_on": "2026-12-02"},
-        {"category_label": "求助", "summary": "为独居老人联系了助餐服务", "closed_on": "2026-12-01"},
-        {"category_label": "投诉建议", "summary": "小区东门增设非机动车停放点", "closed_on": "2026-11-30"},
+        {"category_label": label, "summary": summary, "closed_on": day}
+        for label, summary, day in (
+            ("报修", "3 号楼楼道灯已更换", "2026-12-02"),
+            ("求助", "为独居老人联系了助餐服务", "2026-12-01"),
+            ("投诉建议", "小区东门增设非机动车停放点", "2026-11-30"),
+        )
     ],
     "ratings": None,
 }

@@ -83,7 +83,7 @@ def buttons(root: Any) -> list[Any]:
 def button(screen: Any, text: str) -> Any:
     """The enabled button of ``screen`` whose text contains ``text``."""
     found = [b for b in buttons(screen) if text in str(getattr(b, "text", ""))]
-    assert found, f"no button {text!r} on {screen.name} ({screen.step if hasattr(screen, 'step') else ''})"
+    assert found, f"no button {text!r} on {screen.name} ({getattr(screen, 'step', '')})"
     return found[0]
 
 
