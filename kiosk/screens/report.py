@@ -593,6 +593,15 @@ class ReportScreen(KioskScreen):
         scroll.add_widget(widget)
         Clock.schedule_once(lambda _dt: setattr(scroll, "scroll_y", 1))  # its top, once laid out
 
+        def scrolls(*_args: Any) -> None:
+            # Only when it does not fit: a ScrollView holds each tap back for its scroll
+            # timeout, which a quick finger on the number pad must not feel.
+            scroll.do_scroll_y = widget.height > scroll.height + 1
+
+        widget.bind(height=scrolls)
+        scroll.bind(height=scrolls)
+        scrolls()
+
     def _body_only(self, body: Any) -> None:
         """The step fills the page (a number pad, the receipt): no scrolled part."""
         scroll = self.ids.scroll_body

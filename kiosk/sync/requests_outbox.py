@@ -95,6 +95,13 @@ KIOSK_ORDER: tuple[str, ...] = ("repair", "help", "question", "complaint", "home
 """The five request kinds the kiosk shows first; the ten 服务类别 follow in their order."""
 
 
+def kiosk_order(categories: Sequence[CategoryChoice]) -> list[CategoryChoice]:
+    """The five request kinds (:data:`KIOSK_ORDER`) first, then the rest in their order."""
+    order = {cid: i for i, cid in enumerate(KIOSK_ORDER)}
+    ranked = sorted(enumerate(categories), key=lambda p: (order.get(p[1].id, len(order)), p[0]))
+    return [c for _i, c in ranked]
+
+
 def default_categories() -> list[CategoryChoice]:
     """The first-run categories (no server reached yet): the core's defaults, the five
     request kinds first, with :mod:`kiosk.core.request_phrases`' phrases."""
@@ -391,7 +398,7 @@ class RequestOutbox:
             try:
                 found = [_category(c) for c in json.loads(raw)]
                 if found:
-                    return found
+                    return kiosk_order(found)
             except (ValueError, TypeError, KeyError):
                 pass  # a damaged cache: the defaults rather than nothing
         return default_categories()

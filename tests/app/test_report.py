@@ -87,6 +87,13 @@ def button(screen: Any, text: str) -> Any:
     return found[0]
 
 
+def tap_until(kiosk: Any, widget: Any, done: Any) -> None:
+    """Tap ``widget`` and wait for ``done()``: a ScrollView hands a quick tap on to its
+    content only after its scroll timeout (Kivy), a few frames later."""
+    kiosk.tap(widget)
+    kiosk.wait_until(done, timeout=5)
+
+
 def report_by_touch(kiosk: Any, *, phrases: tuple[str, ...] = ("水管漏水",)) -> Any:
     """Home → 我要反映 → 报修 → phrases → 3-2-501 → 13812341234 → 提交; the screen."""
     app = kiosk.app
@@ -94,10 +101,9 @@ def report_by_touch(kiosk: Any, *, phrases: tuple[str, ...] = ("水管漏水",))
     kiosk.tap(app.screen("home").tiles["report"])
     screen = app.screen("report")
     assert app.current_name == "report" and screen.step == "category"
-    kiosk.tap(button(screen, "报修"))
-    assert screen.step == "phrases"
-    for phrase in phrases:
-        kiosk.tap(button(screen, phrase))
+    tap_until(kiosk, button(screen, "报修"), lambda: screen.step == "phrases")
+    for n, phrase in enumerate(phrases, start=1):
+        tap_until(kiosk, button(screen, phrase), lambda n=n: len(screen.picked) == n)
     kiosk.tap(button(screen, "下一步"))
     assert screen.step == "location"
     for key in "3-2-501":
@@ -110,16 +116,13 @@ def report_by_touch(kiosk: Any, *, phrases: tuple[str, ...] = ("水管漏水",))
     assert screen.typed == "138****1234"  # shown masked while typed
     kiosk.tap(button(screen, "下一步"))
     assert screen.step == "summary"
-    kiosk.tap(button(screen, "提交"))
-    assert screen.step == "receipt"
+    tap_until(kiosk, button(screen, "提交"), lambda: screen.step == "receipt")
     return screen
 
 
 def server_requests(server: RunningServer) -> list[tuple[Any, ...]]:
     """Rows of the server's ``service_requests`` table (its SQLite file, read-only)."""
-    (db,) = [p for p in server.data_dir.rglob("*.sqlite3") if "kiosk" not in p.name] or [
-        next(server.data_dir.rglob("*.db"))
-    ]
+    db = server.data_dir / "kiosk.sqlite3"  # the server's default database
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
         return conn.execute(
             "SELECT id, number, query_code, category, location FROM service_requests"
@@ -211,10 +214,10 @@ def test_bad_input_gets_a_clear_message(at_home: Any, desk: RequestDesk) -> None
     app = kiosk.app
     kiosk.tap(app.screen("home").tiles["report"])
     screen = app.screen("report")
-    kiosk.tap(button(screen, "报修"))
+    tap_until(kiosk, button(screen, "报修"), lambda: screen.step == "phrases")
     kiosk.tap(button(screen, "下一步"))  # nothing picked
     assert screen.step == "phrases" and "至少" in screen.message
-    kiosk.tap(button(screen, "水管漏水"))
+    tap_until(kiosk, button(screen, "水管漏水"), lambda: screen.picked == ["水管漏水"])
     kiosk.tap(button(screen, "下一步"))
     for key in "3-2":
         kiosk.tap(screen.pad.keys[key])
