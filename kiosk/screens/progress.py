@@ -49,8 +49,8 @@ class ProgressScreen(KioskScreen):
     """True while the look-up is on its way, bool."""
 
     def __init__(self, **kwargs: Any) -> None:
+        self.pad = NumberPad(on_key=self.key, size_hint_y=1)  # before the kv rule reads it
         super().__init__(**kwargs)
-        self.pad = NumberPad(on_key=self.key)
         self.ids.pad_box.add_widget(self.pad)
         self.found: tuple[Mapping[str, Any], ...] = ()
         self.local: tuple[KioskRequest, ...] = ()

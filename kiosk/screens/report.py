@@ -385,14 +385,18 @@ class ReportScreen(KioskScreen):
         portrait = theme.orientation == "portrait"
         box = BoxLayout(orientation="vertical" if portrait else "horizontal", spacing=theme.gap)
         left = BoxLayout(orientation="vertical", spacing=theme.gap)
+        # elder mode, landscape: the keys need the height (the hint is said instead)
+        short = theme.elder and not portrait
         shown = WrapLabel(bold=True, halign="center")
-        shown.font_size, shown.color = theme.font_huge * 1.2, theme.primary
+        shown.font_size = theme.font_huge * (1.0 if short else 1.2)
+        shown.color = theme.primary
         self.bind(typed=lambda _s, v: setattr(shown, "text", v or "—"))
         shown.text = self.typed or "—"
         left.add_widget(shown)
         hint_label = WrapLabel(text=hint, halign="center")
         hint_label.color, hint_label.font_size = theme.text_muted, theme.font_title
-        left.add_widget(hint_label)
+        if not short:
+            left.add_widget(hint_label)
         left.add_widget(BoxLayout())  # the rest of the column: the buttons sit at the bottom
         buttons_ = [
             self._button(_("Previous step"), lambda: self.go(back), quiet=True),
@@ -401,23 +405,26 @@ class ReportScreen(KioskScreen):
         ]
         left.add_widget(self._row(*buttons_))
         box.size_hint_y = None
+        pad.size_hint_y = 1  # the keys take what the page has left …
         if portrait:
             left.size_hint_y = None
             left.bind(minimum_height=left.setter("height"))
-            box.bind(
-                minimum_height=lambda *_a: setattr(
-                    box, "height", left.height + pad.height + theme.gap
-                )
-            )
-        else:
-            left.size_hint_y = 1
         box.add_widget(left)
         box.add_widget(pad)
-        box.height = (
-            left.minimum_height + pad.height + theme.gap
-            if portrait
-            else max(pad.height, left.minimum_height)
-        )
+        scroll = self.ids.scroll_body
+
+        def fill(*_args: Any) -> None:
+            # … but never less than a finger per key: then the page scrolls
+            least = (
+                left.height + pad.least_height + theme.gap
+                if portrait
+                else max(left.minimum_height, pad.least_height)
+            )
+            box.height = max(scroll.height, least)
+
+        scroll.bind(height=fill)
+        left.bind(height=fill, minimum_height=fill)
+        fill()
         # A short panel in elder mode scrolls rather than shrinking the keys below a finger.
         self._scrolled(body, box)
         self.pad = pad
@@ -597,6 +604,8 @@ class ReportScreen(KioskScreen):
             # Only when it does not fit: a ScrollView holds each tap back for its scroll
             # timeout, which a quick finger on the number pad must not feel.
             scroll.do_scroll_y = widget.height > scroll.height + 1
+            if not scroll.do_scroll_y or not 0 <= scroll.scroll_y <= 1:
+                scroll.scroll_y = 1  # its top (a page of no height left it anywhere)
 
         widget.bind(height=scrolls)
         scroll.bind(height=scrolls)

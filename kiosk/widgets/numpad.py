@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from kivy.core.window import Window
+from kivy.metrics import dp
 from kivy.properties import StringProperty
 from kivy.uix.gridlayout import GridLayout
 
 from kiosk.i18n import _
-from kiosk.theme import theme
+from kiosk.theme import MIN_TARGET_DP, theme
 from kiosk.widgets.buttons import BigButton
 from kiosk.widgets.kv import load_kv_beside
 
@@ -38,12 +40,19 @@ class NumberPad(GridLayout):
         self.bind(extra=self._build, extra_label=self._build)
         self._build()
 
+    @property
+    def least_height(self) -> float:
+        """The lowest the pad may be squeezed: every key a 60 dp target (px)."""
+        rows = 12 // (self.cols or 3)
+        return rows * dp(MIN_TARGET_DP) * 1.1 + theme.gap * 0.6 * (rows - 1)
+
     def _build(self, *_args: Any) -> None:
         self.clear_widgets()
         self.keys = {}
-        # Elder mode in landscape leaves little height: three rows of four keys, not 4 × 3.
+        # Elder mode in landscape leaves little height: two rows of six keys (three of
+        # four on a narrow panel, where six would squeeze 删除), not four rows of three.
         wide = theme.elder and theme.orientation == "landscape"
-        self.cols = 4 if wide else 3
+        self.cols = (6 if Window.width >= 1600 else 4) if wide else 3
         for key in ("1", "2", "3", "4", "5", "6", "7", "8", "9", "extra", "0", "back"):
             if key == "extra" and not self.extra:
                 self.add_widget(BigButton(text="", disabled=True, opacity=0, size_hint_y=1))

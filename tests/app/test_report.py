@@ -91,7 +91,16 @@ def tap_until(kiosk: Any, widget: Any, done: Any) -> None:
     """Tap ``widget`` and wait for ``done()``: a ScrollView hands a quick tap on to its
     content only after its scroll timeout (Kivy), a few frames later."""
     kiosk.tap(widget)
-    kiosk.wait_until(done, timeout=5)
+    try:
+        kiosk.wait_until(done, timeout=5)
+    except AssertionError:
+        scroll = getattr(getattr(widget, "parent", None), "parent", None)
+        raise AssertionError(
+            f"tap on {getattr(widget, 'text', widget)!r} at "
+            f"{widget.to_window(*widget.center)} had no effect; scroll "
+            f"{getattr(scroll, 'scroll_y', None)} {getattr(scroll, 'do_scroll_y', None)} "
+            f"{getattr(scroll, 'pos', None)} {getattr(scroll, 'size', None)}"
+        ) from None
 
 
 def report_by_touch(kiosk: Any, *, phrases: tuple[str, ...] = ("水管漏水",)) -> Any:
@@ -317,3 +326,56 @@ def test_every_step_fits(at_home: Any, desk: RequestDesk, size: Any, elder: bool
         kiosk.settle()
         app.home()
     assert not found, "\n".join(found[:30])
+
+
+def _wav(path: Path, seconds: float) -> Path:
+    import math
+    import struct
+    import wave
+
+    rate = 8000
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(
+            b"".join(
+                struct.pack("<h", int(8000 * math.sin(i / 10))) for i in range(int(rate * seconds))
+            )
+        )
+    return path
+
+
+def test_voice_note_instead_of_phrases_is_uploaded(
+    kiosk: Any, at_home: Any, hall_server: RunningServer, tmp_path: Path
+) -> None:
+    from kiosk.voice.recorder import MAX_SECONDS, FileRecorder
+
+    source = _wav(tmp_path / "mic.wav", 3.0)
+    gen = use_request_desk(kiosk, hall_server, tmp_path / "k", recorder=FileRecorder(source))
+    desk = next(gen)
+    try:
+        app = kiosk.app
+        kiosk.tap(app.screen("home").tiles["report"])
+        screen = app.screen("report")
+        tap_until(kiosk, button(screen, "报修"), lambda: screen.step == "phrases")
+        kiosk.tap(button(screen, "语音留言"))
+        kiosk.tap(button(screen, "停止录音"))
+        assert screen.voice is not None and 2.9 < screen.voice.seconds <= MAX_SECONDS
+        assert "已录 3 秒" in button(screen, "已录").text
+        kiosk.tap(button(screen, "下一步"))  # no phrase: the voice note is enough
+        assert screen.step == "location"
+        kiosk.tap(button(screen, "跳过"))
+        kiosk.tap(button(screen, "跳过"))
+        assert dict(screen.summary_lines())["内容："] == "语音留言 3 秒"
+        tap_until(kiosk, button(screen, "提交"), lambda: screen.step == "receipt")
+        kiosk.wait_until(lambda: desk.outbox.requests()[-1].voice_status == "sent", timeout=60)
+        (mine,) = [r for r in server_requests(hall_server) if r[0] == screen.request.public_id]
+        db = hall_server.data_dir / "kiosk.sqlite3"
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+            kinds = conn.execute(
+                "SELECT kind FROM request_media WHERE request_id=?", (mine[0],)
+            ).fetchall()
+        assert kinds == [("voice",)]
+    finally:
+        next(gen, None)
