@@ -160,7 +160,10 @@ class ProgressScreen(KioskScreen):
     def _draw_results(self) -> None:
         box = self.ids.results
         box.clear_widgets()
-        self.ids.scroll.scroll_y = 1
+        scroll = self.ids.scroll
+        scroll.scroll_y = 1
+        # again once laid out: a scroll view that had no height leaves scroll_y anywhere
+        Clock.schedule_once(lambda _dt: setattr(scroll, "scroll_y", 1), 0.05)
         if self.step != "result":
             return
         for view in self.found:
