@@ -103,6 +103,18 @@ def tap_until(kiosk: Any, widget: Any, done: Any) -> None:
         ) from None
 
 
+def press(kiosk: Any, screen: Any, key: str) -> None:
+    """Press a number-pad key of the report screen, scrolling to it first when the page
+    scrolls (elder mode on a short page), as a resident would."""
+    scroll = screen.ids.scroll_body
+    widget = screen.pad.keys[key]
+    before = screen.typed
+    if scroll.do_scroll_y:
+        scroll.scroll_to(widget, padding=10, animate=False)
+        kiosk.settle()
+    tap_until(kiosk, widget, lambda: screen.typed != before)
+
+
 def report_by_touch(kiosk: Any, *, phrases: tuple[str, ...] = ("水管漏水",)) -> Any:
     """Home → 我要反映 → 报修 → phrases → 3-2-501 → 13812341234 → 提交; the screen."""
     app = kiosk.app
@@ -116,12 +128,12 @@ def report_by_touch(kiosk: Any, *, phrases: tuple[str, ...] = ("水管漏水",))
     kiosk.tap(button(screen, "下一步"))
     assert screen.step == "location"
     for key in "3-2-501":
-        kiosk.tap(screen.pad.keys[key])
+        press(kiosk, screen, key)
     assert screen.typed == "3-2-501"
     kiosk.tap(button(screen, "下一步"))
     assert screen.step == "phone"
     for key in "13812341234":
-        kiosk.tap(screen.pad.keys[key])
+        press(kiosk, screen, key)
     assert screen.typed == "138****1234"  # shown masked while typed
     kiosk.tap(button(screen, "下一步"))
     assert screen.step == "summary"
