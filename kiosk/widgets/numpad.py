@@ -44,7 +44,7 @@ class NumberPad(GridLayout):
     def least_height(self) -> float:
         """The lowest the pad may be squeezed: every key a 60 dp target (px)."""
         rows = 12 // (self.cols or 3)
-        return rows * dp(MIN_TARGET_DP) * 1.1 + theme.gap * 0.6 * (rows - 1)
+        return float(rows * dp(MIN_TARGET_DP) * 1.1 + theme.gap * 0.6 * (rows - 1))
 
     def _build(self, *_args: Any) -> None:
         self.clear_widgets()
