@@ -16,6 +16,7 @@ from typing import Any
 
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.widget import Widget
 
 from kiosk.core.request_numbers import QUERY_CODE_DIGITS, parse_query_code
 from kiosk.desk import KioskRequest, Lookup
@@ -170,6 +171,7 @@ class ProgressScreen(KioskScreen):
             box.add_widget(self._card(view))
         for request in self.local:
             box.add_widget(self._local_card(request))
+        box.add_widget(Widget())  # takes the rest of the view: the cards stay at the top
 
     def _card(self, view: Mapping[str, Any]) -> Card:
         c = Card()

@@ -38,6 +38,7 @@ class NumberPad(GridLayout):
         self.on_key = on_key
         self.keys: dict[str, BigButton] = {}
         self.bind(extra=self._build, extra_label=self._build)
+        theme.bind(orientation=self._build, elder=self._build)  # 4 × 3 or a wide pad
         self._build()
 
     @property
