@@ -55,7 +55,7 @@ class OpennessScreen(KioskScreen):
         box.clear_widgets()
         if board is None:
             self.summary = _("No figures yet: they appear once the kiosk reaches the server.")
-            self.updated = ""
+            self.updated = _("Not fetched yet")
             return True
         f = board.figures
         fetched = board.fetched_at.astimezone(self.host.now().tzinfo)
