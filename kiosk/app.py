@@ -38,7 +38,7 @@ from kiosk.window import follow_window, lock_window
 
 if TYPE_CHECKING:
     from kiosk.care_hooks import CareHooks
-    from kiosk.desk import KioskTicket, TicketDesk
+    from kiosk.desk import KioskRequest, KioskTicket, RequestDesk, TicketDesk
     from kiosk.read_aloud import ReadAloud
     from kiosk.voice import Speaker
     from kiosk.widgets.buttons import NavBar
@@ -80,6 +80,8 @@ class KioskApp(IdleWatch, App):
         self.screens: dict[str, KioskScreen] = {}
         #: The ticket desk (outbox, courier, printer), made at start.
         self.tickets: TicketDesk | None = None
+        #: The request desk (诉求: outbox, courier, printer, microphone), made at start.
+        self.requests: RequestDesk | None = None
         #: Remote care from the fleet page and the clock check (kiosk/care_hooks.py).
         self.care: CareHooks | None = None
         self.idle = IdleTimer(settings.idle_seconds)
@@ -174,6 +176,20 @@ class KioskApp(IdleWatch, App):
         )
         self.tickets = desk
         desk.start()
+        from kiosk.desk import RequestDesk
+
+        self.requests = RequestDesk(
+            self.settings,
+            printer=desk.printer,
+            public_base=lambda: (
+                desk.outbox.public_base_url
+                or (None if self.settings.demo else self.settings.server_url)
+            ),
+            on_update=lambda rs: Clock.schedule_once(lambda _dt: self.request_update(rs)),
+            on_board=lambda: Clock.schedule_once(lambda _dt: self.board_update()),
+            on_backlog=self.feed.refresh_now,
+        )
+        self.requests.start()
         from kiosk.care_hooks import start_care  # remote care, clock check (care_hooks.py)
 
         self.care = start_care(self)
@@ -208,6 +224,8 @@ class KioskApp(IdleWatch, App):
         self.feed.stop()
         if self.tickets is not None:
             self.tickets.stop()
+        if self.requests is not None:
+            self.requests.stop()
 
     def ticket_update(self, tickets: list[KioskTicket]) -> None:
         """The server confirmed tickets this kiosk issued: the ticket screen redraws."""
@@ -216,6 +234,20 @@ class KioskApp(IdleWatch, App):
         screen = self.screens.get("ticket")
         if isinstance(screen, TicketScreen):
             screen.ticket_update(tickets)
+
+    def request_update(self, requests: list[KioskRequest]) -> None:
+        """The server answered for requests made here: the receipt shows the number."""
+        from kiosk.screens.report import ReportScreen
+
+        screen = self.screens.get("report")
+        if isinstance(screen, ReportScreen):
+            screen.request_update(requests)
+
+    def board_update(self) -> None:
+        """Fresh 办理公开 figures (and categories) in the cache: redraw 办理公开."""
+        screen = self.screens.get("openness")
+        if screen is not None and self.current_name == "openness":
+            self._guarded(screen, screen.refresh)
 
     def ticket_taken(self, ticket: KioskTicket) -> None:
         """A ticket was just taken: on the ticket screen (返回 goes home), said, printed."""

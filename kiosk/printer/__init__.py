@@ -13,9 +13,11 @@ from kiosk.printer.receipt import (
     PrinterFault,
     PrinterSettings,
     ReceiptPrinter,
+    RequestReceipt,
     TicketReceipt,
     open_printer,
     receipt_bytes,
+    request_receipt_bytes,
 )
 
 __all__ = [
@@ -24,7 +26,9 @@ __all__ = [
     "PrinterFault",
     "PrinterSettings",
     "ReceiptPrinter",
+    "RequestReceipt",
     "TicketReceipt",
     "open_printer",
     "receipt_bytes",
+    "request_receipt_bytes",
 ]

@@ -18,7 +18,7 @@ import dataclasses
 import datetime as dt
 import re
 import socket
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,19 @@ class TicketReceipt:
     people_ahead: int
     qr_url: str | None = None
     """The ticket's phone page (server's public address); None prints no QR code."""
+
+
+@dataclass(frozen=True)
+class RequestReceipt:
+    """What a printed request receipt (诉求回执) shows: no name, phone or room number."""
+
+    query_code: str
+    number: str | None
+    hall_name: str
+    category_label: str
+    deadline_text: str
+    made_at: dt.datetime
+    qr_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -245,6 +258,35 @@ def receipt_bytes(ticket: TicketReceipt, settings: PrinterSettings | None = None
     return bytes(printer.output)
 
 
+def request_receipt_bytes(
+    receipt: RequestReceipt, settings: PrinterSettings | None = None
+) -> bytes:
+    """The ESC/POS bytes of a request receipt (诉求回执)."""
+    from escpos.printer import Dummy
+
+    settings = settings or PrinterSettings()
+    printer = Dummy(profile=settings.profile)
+    out = _Receipt(printer, settings)
+    out.start()
+    out.line(receipt.hall_name, size=2, bold=True)
+    out.line(_("Request receipt"))
+    out.line(_("Query code"))
+    out.line(receipt.query_code, size=4, bold=True)
+    out.line(
+        _("Request number: {number}").format(number=receipt.number)
+        if receipt.number
+        else _("The number is given once the kiosk is online")
+    )
+    out.line(receipt.category_label, size=2, bold=True)
+    out.line(receipt.deadline_text)
+    out.line(_("Made at {time}").format(time=receipt.made_at.strftime("%Y-%m-%d %H:%M")))
+    if receipt.qr_url:
+        out.qr(receipt.qr_url)
+        out.line(_("Scan to follow your request on your phone"))
+    printer.cut()
+    return bytes(printer.output)
+
+
 class ReceiptPrinter:
     """Prints queue tickets. The base prints nothing (see :class:`NoPrinter`)."""
 
@@ -260,6 +302,9 @@ class ReceiptPrinter:
 
     def print_ticket(self, ticket: TicketReceipt) -> None:
         """Print ``ticket``; raises :class:`PrinterFault` when that fails."""
+
+    def print_request(self, receipt: RequestReceipt) -> None:
+        """Print a request receipt; raises :class:`PrinterFault` when that fails."""
 
 
 class NoPrinter(ReceiptPrinter):
@@ -310,10 +355,17 @@ class EscposPrinter(ReceiptPrinter):
         return printer.File(s.device or "", profile=s.profile)
 
     def print_ticket(self, ticket: TicketReceipt) -> None:
+        self._print(lambda: receipt_bytes(ticket, self.settings))
+
+    def print_request(self, receipt: RequestReceipt) -> None:
+        self._print(lambda: request_receipt_bytes(receipt, self.settings))
+
+    def _print(self, build: Callable[[], bytes]) -> None:
         from escpos.exceptions import Error as EscposError
 
+        data = b""
         try:
-            data = receipt_bytes(ticket, self.settings)
+            data = build()
         except PrinterFault as fault:  # no font for text_as_image
             self._fault(fault.detail)
         except (EscposError, ValueError, OSError) as exc:  # bad profile, unreadable font

@@ -24,6 +24,9 @@ SCREENS: dict[str, tuple[str, str]] = {
     "maintenance": ("kiosk.screens.maintenance", "MaintenanceScreen"),
     "take_number": ("kiosk.screens.take_number", "TakeNumberScreen"),
     "ticket": ("kiosk.screens.ticket", "TicketScreen"),
+    "report": ("kiosk.screens.report", "ReportScreen"),
+    "progress": ("kiosk.screens.progress", "ProgressScreen"),
+    "openness": ("kiosk.screens.openness", "OpennessScreen"),
 }
 
 #: Screens built in idle time once home is up, one per frame, so a resident's first tap
@@ -42,5 +45,8 @@ WARM_UP: tuple[str, ...] = (
     "notice",
     "take_number",
     "ticket",
+    "report",
+    "progress",
+    "openness",
 )
 WARM_UP_FILLED = frozenset({"categories", "staff", "rooms", "about"})

@@ -17,7 +17,7 @@ from kiosk.core.content import HallContent
 from kiosk.widgets.kv import load_kv_beside
 
 if TYPE_CHECKING:
-    from kiosk.desk import KioskTicket, TicketDesk
+    from kiosk.desk import KioskTicket, RequestDesk, TicketDesk
     from kiosk.feed import ContentFeed, SyncStatus
     from kiosk.read_aloud import ReadAloud
     from kiosk.settings import KioskSettings
@@ -73,6 +73,12 @@ class ScreenHost(Protocol):
     @property
     def tickets(self) -> TicketDesk | None:
         """The ticket desk (outbox, courier, printer); None until the app has started."""
+        ...
+
+    @property
+    def requests(self) -> RequestDesk | None:
+        """The request desk (诉求: outbox, courier, printer, microphone); None until the
+        app has started."""
         ...
 
     @property

@@ -30,6 +30,9 @@ TILES: tuple[tuple[str, str, str, str], ...] = (
     ("notices", N_("Notices"), N_("Publicity board and residents' board"), "notices"),
     ("about", N_("About us"), N_("Address, opening hours, contact"), "about"),
     ("take_number", N_("Take a number"), N_("Queue for a window, also offline"), "ticket"),
+    ("report", N_("Report a problem"), N_("Repairs, help, advice, complaints"), "phone"),
+    ("progress", N_("Progress"), N_("Follow your request with its query code"), "clock"),
+    ("openness", N_("Openness"), N_("What the committee handled this month"), "notices"),
 )
 
 _TIPS = {

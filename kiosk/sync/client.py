@@ -220,6 +220,7 @@ class HallClient:
         *,
         params: dict[str, Any] | None = None,
         json: Any = None,
+        data: bytes | None = None,
         headers: dict[str, str] | None = None,
         read_timeout: float | None = None,
     ) -> _Reply:
@@ -232,6 +233,7 @@ class HallClient:
                 url,
                 params=params,
                 json=json,
+                data=data,
                 headers=headers,
                 timeout=timeout,
                 stream=True,

@@ -131,6 +131,7 @@ def visits(hall: HallContent, now: dt.datetime) -> list[tuple[str, dict[str, Any
         longest = max(notices, key=lambda n: len(n.body))
         out.append(("notice", {"notice_id": longest.id}))
     out += [("about", {}), ("maintenance", {})]
+    out += [("report", {}), ("progress", {}), ("openness", {})]  # 诉求 (issue 13)
     return out
 
 
