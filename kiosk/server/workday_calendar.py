@@ -19,7 +19,14 @@ from sqlalchemy.engine import Connection
 from kiosk.core.workdays import WorkCalendar, library_years
 from kiosk.server import models as m
 
-__all__ = ["CalendarEntries", "calendar", "entries", "known_years"]
+__all__ = [
+    "CalendarEntries",
+    "calendar",
+    "entries",
+    "known_years",
+    "year_entered",
+    "year_to_ask",
+]
 
 _Version = tuple[object, ...]
 
@@ -82,3 +89,19 @@ def known_years(conn: Connection) -> dict[int, str]:
     for year in entries(conn).years:
         known.setdefault(year, "entered")
     return known
+
+
+def year_to_ask(today: dt.date) -> int | None:
+    """From 1 November: next year, when the library does not know it (else None)."""
+    upcoming = today.year + 1
+    if today.month < 11 or upcoming in library_years():
+        return None
+    return upcoming
+
+
+def year_entered(conn: Connection, year: int) -> bool:
+    """Whether the district declared ``year`` entered whole."""
+    found = conn.execute(
+        sa.select(m.calendar_years.c.year).where(m.calendar_years.c.year == year)
+    ).first()
+    return found is not None

@@ -25,7 +25,7 @@ from tests.utils.servers import RunningServer
 
 HALL_A = "huayang"
 HALL_B = "xiandai-yicheng"
-ADMIN_ONLY = ("/admin/accounts", "/admin/kiosks", "/admin/audit")
+ADMIN_ONLY = ("/admin/accounts", "/admin/kiosks", "/admin/audit", "/admin/calendar/")
 
 
 def _state(server: RunningServer, hall_id: str) -> tuple[Any, ...]:

@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from kiosk.server.admin import (
     accounts,
+    calendar,
     console,
     fleet,
     halls,
@@ -60,6 +61,7 @@ for module in (
     households,
     households_forms,
     households_import,
+    calendar,
 ):
     admin_router.include_router(module.router)
 
