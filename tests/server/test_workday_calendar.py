@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 
 from kiosk.core.clock import HALL_TZ
 from kiosk.core.workdays import UnknownCalendarYear
@@ -41,6 +43,14 @@ def two_processes(url: str) -> Iterator[tuple[Database, Database]]:
     yield first, second
     first.close()
     second.close()
+
+
+def test_the_migration_creates_the_tables_of_the_models(
+    two_processes: tuple[Database, Database],
+) -> None:
+    with two_processes[0].reader.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), m.metadata)
+    assert [d for d in diff if "calendar_" in repr(d)] == []
 
 
 def _enter_2027(db: Database) -> None:
