@@ -13,6 +13,8 @@ __all__ = [
     "admin_audit",
     "admin_drafts",
     "admin_sessions",
+    "calendar_days",
+    "calendar_years",
     "content_versions",
     "counters",
     "diary_entries",
@@ -752,4 +754,28 @@ rating_window_staff = sa.Table(
     sa.Column("staff_id", sa.String(63), nullable=False),
     sa.Column("set_by", sa.String(64), nullable=False),
     sa.Column("set_at", Time, nullable=False),
+)
+
+# --- working-day calendar entries (issue 13) ---
+
+#: A day the district admin entered: worked or off, over the library's calendar
+#: (kiosk/core/workdays.py); e.g. next year's holidays before the library knows them.
+calendar_days = sa.Table(
+    "calendar_days",
+    metadata,
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("workday", sa.Boolean, nullable=False),
+    sa.Column("note", sa.String(40), nullable=False, server_default=""),  # 春节 / 调休上班
+    sa.Column("entered_by", sa.String(64), nullable=False),
+    sa.Column("entered_at", Time, nullable=False),
+)
+
+#: A year the district declares entered whole: its days without an entry are worked
+#: Monday to Friday (no UnknownCalendarYear for it any more).
+calendar_years = sa.Table(
+    "calendar_years",
+    metadata,
+    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("entered_by", sa.String(64), nullable=False),
+    sa.Column("entered_at", Time, nullable=False),
 )

@@ -25,7 +25,13 @@ from tests.utils.servers import RunningServer
 
 HALL_A = "huayang"
 HALL_B = "xiandai-yicheng"
-ADMIN_ONLY = ("/admin/accounts", "/admin/kiosks", "/admin/audit", "/admin/visits/district")
+ADMIN_ONLY = (
+    "/admin/accounts",
+    "/admin/kiosks",
+    "/admin/audit",
+    "/admin/visits/district",
+    "/admin/calendar/",
+)
 
 
 def _state(server: RunningServer, hall_id: str) -> tuple[Any, ...]:

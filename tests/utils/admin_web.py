@@ -219,6 +219,7 @@ def route_values(server: RunningServer, hall_id: str) -> dict[str, Any]:
         "device_id": str(server.credentials["kiosks"][hall_id]["device_id"]),
         "action": "recall",
         "household_id": a_household(server, hall_id),
+        "day": "2031-05-01",
         "items": {key: content[key][0]["id"] for key in ("services", "staff", "rooms", "notices")},
     }
 

@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from kiosk.server.admin import (
     accounts,
+    calendar,
     console,
     diary,
     fleet,
@@ -74,6 +75,7 @@ for module in (
     households_import,
     visits,
     visits_leader,
+    calendar,
 ):
     admin_router.include_router(module.router)
 

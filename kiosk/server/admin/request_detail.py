@@ -20,9 +20,10 @@ from kiosk.core.request_deadlines import DeadlineStatus, deadline_status
 from kiosk.core.request_states import Action
 from kiosk.core.service_requests import Actor, allowed_actions
 from kiosk.core.values import INT64_MAX
-from kiosk.core.workdays import UnknownCalendarYear
+from kiosk.core.workdays import UnknownCalendarYear, WorkCalendar
 from kiosk.server import models as m
 from kiosk.server import requests as store
+from kiosk.server import workday_calendar
 from kiosk.server.admin.drafts import audit
 from kiosk.server.admin.fields import typed_date
 from kiosk.server.admin.requests_board import LIGHT_WORDS, left_text, staff_names
@@ -132,7 +133,7 @@ async def request_page(
             "timeline": timeline,
             "halls": halls,
             "staff_options": staff,
-            "status": _status(record, now),
+            "status": _status(record, now, workday_calendar.calendar(conn)),
             "category_label": next(
                 (
                     c.label
@@ -173,9 +174,11 @@ def _useful(action: Action, record: RequestRecord) -> bool:
     return True
 
 
-def _status(record: RequestRecord, now: dt.datetime) -> DeadlineStatus | None:
+def _status(
+    record: RequestRecord, now: dt.datetime, calendar: WorkCalendar
+) -> DeadlineStatus | None:
     try:
-        return deadline_status(record.core, now, store.calendar())
+        return deadline_status(record.core, now, calendar)
     except UnknownCalendarYear:
         return None
 

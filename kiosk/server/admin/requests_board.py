@@ -22,9 +22,10 @@ from kiosk.core.privacy import mask_phone
 from kiosk.core.request_deadlines import DEFAULT_CATEGORIES
 from kiosk.core.request_states import State
 from kiosk.core.values import INT64_MAX
-from kiosk.core.workdays import UnknownCalendarYear
+from kiosk.core.workdays import UnknownCalendarYear, WorkCalendar
 from kiosk.server import models as m
 from kiosk.server import requests as store
+from kiosk.server import workday_calendar
 from kiosk.server.admin.sessions import StaffSession
 from kiosk.server.admin.web import (
     AdminPageError,
@@ -106,11 +107,12 @@ def _filters(state: str, category: str, staff: str, overdue: str, page: int) -> 
     return Filters(state, category, staff, overdue in ("1", "on", "true"), page)
 
 
-def time_left(due: dt.datetime | None, now: dt.datetime) -> dt.timedelta | None:
-    """Working time from ``now`` to ``due`` (negative when overdue), by the store's calendar."""
+def time_left(
+    due: dt.datetime | None, now: dt.datetime, calendar: WorkCalendar
+) -> dt.timedelta | None:
+    """Working time from ``now`` to ``due`` (negative when overdue), by the district's calendar."""
     if due is None:
         return None
-    calendar = store.calendar()
     try:
         if due >= now:
             return calendar.working_time(now, due)
@@ -125,6 +127,7 @@ def _row_view(
     staff: dict[int, str],
     halls: dict[str, str],
     phone: str | None,
+    calendar: WorkCalendar,
 ) -> dict[str, Any]:
     light = row.light.value if row.light is not None else None
     return {
@@ -138,7 +141,7 @@ def _row_view(
         "state": row.state.label,
         "light": light,
         "light_word": LIGHT_WORDS.get(light or "", ""),
-        "left": left_text(time_left(row.due_at, now), row.paused)
+        "left": left_text(time_left(row.due_at, now, calendar), row.paused)
         if light
         else (row.problem or "—"),
         "staff": staff.get(row.staff_id or 0, "未分派"),
@@ -160,6 +163,7 @@ async def _board_page(
     now = utcnow()
 
     def read(conn: Connection) -> dict[str, Any]:
+        calendar = workday_calendar.calendar(conn)
         page = store.board(
             conn,
             hall_ids,
@@ -177,7 +181,9 @@ async def _board_page(
         phones = {r.id: store.get(conn, r.id, settings=runtime.settings).phone for r in page.rows}
         staff = staff_names(conn, None if session.staff.is_admin else hall_ids)
         return {
-            "rows": [_row_view(r, now, staff, halls, phones.get(r.id)) for r in page.rows],
+            "rows": [
+                _row_view(r, now, staff, halls, phones.get(r.id), calendar) for r in page.rows
+            ],
             "total": page.total,
             "staff_options": staff,
         }

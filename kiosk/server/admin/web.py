@@ -29,7 +29,10 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Connection
 from starlette.datastructures import FormData
 
+from kiosk.core import clock
+from kiosk.core.clock import HALL_TZ
 from kiosk.core.content import CATEGORIES, CATEGORY_NAMES, StaffStatus
+from kiosk.server import workday_calendar
 from kiosk.server.admin import fields as _fields
 from kiosk.server.admin.sessions import StaffSession, find_session, touch_session
 from kiosk.server.domain_errors import DomainError
@@ -182,6 +185,14 @@ async def _session(request: Request, runtime: Runtime) -> StaffSession:
     if stale:
         await runtime.db.write(lambda c: touch_session(c, session.id_hash))
     request.state.admin_session = session
+    # The banner of base.html: next year's holidays not entered yet (district admins).
+    year = workday_calendar.year_to_ask(clock.now(HALL_TZ).date())
+    if (
+        year is not None
+        and session.staff.is_admin
+        and not await runtime.db.read(lambda c: workday_calendar.year_entered(c, year))
+    ):
+        request.state.calendar_missing = year
     return session
 
 
@@ -282,6 +293,7 @@ def render(
         "csrf": session.csrf_token if isinstance(session, StaffSession) else "",
         "flash": message,
         "path": request.url.path,
+        "calendar_missing": getattr(request.state, "calendar_missing", None),
     }
     ctx.update(context or {})
     response = templates.TemplateResponse(

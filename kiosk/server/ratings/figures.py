@@ -22,6 +22,7 @@ from kiosk.core.ratings import Channel, Level, RectificationPolicy
 from kiosk.core.wire import TicketState
 from kiosk.core.workdays import WorkCalendar
 from kiosk.server import models as m
+from kiosk.server import workday_calendar
 from kiosk.server.db import as_utc
 
 __all__ = ["DIMENSIONS", "Dimension", "FigureRow", "figures_by", "public_summary"]
@@ -178,7 +179,7 @@ def figures_by(
 ) -> list[FigureRow]:
     """One row per group, ranked: 好评率 first, then 主动评价率, then most served."""
     names = names or {}
-    calendar = calendar or WorkCalendar()
+    calendar = calendar or workday_calendar.calendar(conn)
     groups: dict[str, list[_Served]] = defaultdict(list)
     labels: dict[str, str] = {}
     for served in _served(conn, hall_ids, start, end):

@@ -17,6 +17,7 @@ from kiosk.core.ratings import Channel, Level, Reason, RectificationPolicy
 from kiosk.core.wire import RatingPublic, TicketState
 from kiosk.core.workdays import WorkCalendar
 from kiosk.server import models as m
+from kiosk.server import workday_calendar
 from kiosk.server.db import as_utc
 from kiosk.server.domain_errors import Conflict, Forbidden, Invalid, NotFound
 from kiosk.server.settings import ServerSettings
@@ -368,7 +369,7 @@ def record(
         from kiosk.server.ratings.followups import open_followup
 
         policy = policy_of(settings) if settings is not None else RectificationPolicy()
-        open_followup(conn, stored, calendar or WorkCalendar(), policy)
+        open_followup(conn, stored, calendar or workday_calendar.calendar(conn), policy)
     if channel is Channel.DEVICE and rating.level is not None:
         _flag_bursts(conn, device_id, at)
         stored = get(conn, rating_id)

@@ -7,7 +7,7 @@ home-visit store (``register(..., channel="visit")``) import the names below.
 """
 
 from kiosk.server.requests.board import board, public_figures, stats
-from kiosk.server.requests.catalog import calendar, categories, category_of, hall_code
+from kiosk.server.requests.catalog import categories, category_of, hall_code
 from kiosk.server.requests.records import (
     BoardPage,
     BoardRow,
@@ -40,7 +40,6 @@ __all__ = [
     "add_note",
     "board",
     "by_query_code",
-    "calendar",
     "categories",
     "category_of",
     "get",

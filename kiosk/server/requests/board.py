@@ -21,13 +21,14 @@ from kiosk.core.service_requests import (
     State,
 )
 from kiosk.core.wire import CategoryFigures, ClosedSummary, PublicFigures
-from kiosk.core.workdays import UnknownCalendarYear
+from kiosk.core.workdays import UnknownCalendarYear, WorkCalendar
 from kiosk.server import models as m
 from kiosk.server.db import as_utc
 from kiosk.server.domain_errors import Invalid
-from kiosk.server.requests.catalog import calendar, categories
+from kiosk.server.requests.catalog import categories
 from kiosk.server.requests.records import BoardPage, BoardRow, RequestStats
 from kiosk.server.requests.store import core_of
+from kiosk.server.workday_calendar import calendar
 
 __all__ = ["ORDERS", "STATE_FILTERS", "board", "month_bounds", "public_figures", "stats"]
 
@@ -87,7 +88,8 @@ def board(
         sa.select(t).where(*where).order_by(*ordering, t.c.id).limit(limit).offset(offset)
     ).all()
     labels = _labels(conn, {r.hall_id for r in rows})
-    return BoardPage([_board_row(r, now, labels) for r in rows], total, offset, limit)
+    days = calendar(conn)
+    return BoardPage([_board_row(r, now, labels, days) for r in rows], total, offset, limit)
 
 
 def _states(state: str | None) -> frozenset[State]:
@@ -109,11 +111,13 @@ def _labels(conn: Connection, hall_ids: set[str]) -> dict[tuple[str, str], str]:
     }
 
 
-def _board_row(row: Any, now: dt.datetime, labels: dict[tuple[str, str], str]) -> BoardRow:
+def _board_row(
+    row: Any, now: dt.datetime, labels: dict[tuple[str, str], str], days: WorkCalendar
+) -> BoardRow:
     core = core_of(row)
     problem = None
     try:
-        status = deadline_status(core, now, calendar())
+        status = deadline_status(core, now, days)
     except UnknownCalendarYear as exc:
         status, problem = None, str(exc)
     summary = (

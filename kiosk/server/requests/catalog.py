@@ -1,27 +1,19 @@
-"""A hall's request categories: the core defaults with the hall's own changes on top,
-and the working-day calendar every deadline is computed with."""
+"""A hall's request categories: the core defaults with the hall's own changes on top.
+
+The working-day calendar of deadlines is :func:`kiosk.server.workday_calendar.calendar`."""
 
 from __future__ import annotations
-
-import functools
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kiosk.core.request_deadlines import DEFAULT_CATEGORIES, RequestCategory
 from kiosk.core.request_phrases import phrases_for
-from kiosk.core.workdays import WorkCalendar
 from kiosk.server import models as m
 from kiosk.server.domain_errors import Invalid
 from kiosk.server.requests.records import HallRequestCategory
 
-__all__ = ["calendar", "categories", "category_of", "hall_code"]
-
-
-@functools.cache
-def calendar() -> WorkCalendar:
-    """The calendar of deadlines (the library's holidays; district entries come later)."""
-    return WorkCalendar()
+__all__ = ["categories", "category_of", "hall_code"]
 
 
 def categories(

@@ -30,7 +30,6 @@ from kiosk.core.workdays import UnknownCalendarYear
 from kiosk.server import models as m
 from kiosk.server.domain_errors import DomainError
 from kiosk.server.events import record_event
-from kiosk.server.requests.catalog import calendar
 from kiosk.server.requests.store import (
     ESCALATE,
     act,
@@ -39,6 +38,7 @@ from kiosk.server.requests.store import (
     insert_event,
     system_actor,
 )
+from kiosk.server.workday_calendar import calendar
 
 __all__ = ["archive_finished", "escalate_overdue"]
 
@@ -61,10 +61,11 @@ def escalate_overdue(conn: Connection, now: dt.datetime) -> str:
     ).all()
     told = {Escalation.LEADER: 0, Escalation.DISTRICT: 0}
     unknown = 0
+    days = calendar(conn)
     for row in rows:
         core = core_of(row)
         try:
-            status = deadline_status(core, now, calendar())
+            status = deadline_status(core, now, days)
         except UnknownCalendarYear:
             unknown += 1
             continue

@@ -45,9 +45,10 @@ from kiosk.server.db import as_utc
 from kiosk.server.domain_errors import Conflict, Invalid, NotFound
 from kiosk.server.events import record_event
 from kiosk.server.requests import people
-from kiosk.server.requests.catalog import calendar, category_of, hall_code
+from kiosk.server.requests.catalog import category_of, hall_code
 from kiosk.server.requests.records import RequestRecord, TimelineEntry
 from kiosk.server.settings import ServerSettings
+from kiosk.server.workday_calendar import calendar
 
 __all__ = [
     "CHANNELS",
@@ -175,7 +176,7 @@ def register(
         )
     except TransitionRefused as exc:
         raise Invalid("invalid_request", str(exc), field=exc.field) from None
-    due = _due(core, at)
+    due = _due(conn, core, at)
     conn.execute(
         sa.insert(t).values(
             id=public_id,
@@ -245,7 +246,7 @@ def act(
         if exc.field is not None:
             raise Invalid("invalid_request", str(exc), field=exc.field) from None
         raise Conflict("transition_refused", str(exc)) from None
-    due = _due(new, at)
+    due = _due(conn, new, at)
     if due is None:
         due = as_utc(row.due_at)  # no clock runs now: keep the last deadline (on time?)
     escalated = row.escalated if due == as_utc(row.due_at) else "none"
@@ -367,9 +368,9 @@ def _text(value: str, ask: str, name: str) -> str:
         raise Invalid("invalid_request", str(exc), field=name) from None
 
 
-def _due(core: ServiceRequest, at: dt.datetime) -> dt.datetime | None:
+def _due(conn: Connection, core: ServiceRequest, at: dt.datetime) -> dt.datetime | None:
     try:
-        status = deadline_status(core, at, calendar())
+        status = deadline_status(core, at, calendar(conn))
     except UnknownCalendarYear as exc:
         raise Conflict("calendar_unknown", str(exc)) from None
     return None if status is None else status.due

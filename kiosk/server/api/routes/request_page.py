@@ -29,8 +29,9 @@ from kiosk.core.service_requests import (
     Role,
     State,
 )
-from kiosk.core.workdays import UnknownCalendarYear
+from kiosk.core.workdays import UnknownCalendarYear, WorkCalendar
 from kiosk.server import requests as store
+from kiosk.server import workday_calendar
 from kiosk.server.api.deps import Runtime
 from kiosk.server.domain_errors import DomainError, NotFound
 from kiosk.server.errors import api_error
@@ -56,14 +57,14 @@ def when(at: dt.datetime) -> str:
     return f"{local.month}月{local.day}日（周{_WEEKDAYS[local.weekday()]}）{local:%H:%M}"
 
 
-def deadline_words(record: store.RequestRecord, now: dt.datetime) -> str:
+def deadline_words(record: store.RequestRecord, now: dt.datetime, days: WorkCalendar) -> str:
     core = record.core
     if core.state in CLOSED_STATES and core.closed_at is not None:
         return f"{when(core.closed_at)} {core.state.label}"
     if core.state in SET_ASIDE_STATES or core.state is State.ARCHIVED:
         return core.state.label
     try:
-        status = deadline_status(core, now, store.calendar())
+        status = deadline_status(core, now, days)
     except UnknownCalendarYear:
         return "办理期限待定（节假日安排尚未录入）"
     if status is None:
@@ -98,6 +99,7 @@ async def _page(
             "record": record,
             "category": category,
             "entries": store.timeline(conn, request_id, public_only=True),
+            "calendar": workday_calendar.calendar(conn),
         }
 
     found = await runtime.db.read(read)
@@ -119,7 +121,7 @@ async def _page(
         "hall_name": hall_name,
         "category": found["category"],
         "entries": [(when(e.at), e) for e in found["entries"]],
-        "deadline": deadline_words(record, now),
+        "deadline": deadline_words(record, now, found["calendar"]),
         "handler": record.core.transferred_to or hall_name,
         "closed": record.state in CLOSED_STATES,
         "may_rate": may_rate(record.core, now),

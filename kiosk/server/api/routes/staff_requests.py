@@ -22,6 +22,7 @@ from kiosk.core.wire import Timestamp
 from kiosk.core.workdays import UnknownCalendarYear
 from kiosk.server import models as m
 from kiosk.server import requests as store
+from kiosk.server import workday_calendar
 from kiosk.server.api.deps import CurrentStaff, Runtime
 from kiosk.server.api.responses import error_responses
 from kiosk.server.auth import StaffPrincipal
@@ -200,7 +201,7 @@ async def request_board(
 def staff_view(conn: Connection, record: store.RequestRecord, now: dt.datetime) -> RequestStaffView:
     category = category_for(conn, record)
     try:
-        status = deadline_status(record.core, now, store.calendar())
+        status = deadline_status(record.core, now, workday_calendar.calendar(conn))
     except UnknownCalendarYear:
         status = None
     return RequestStaffView(
