@@ -31,6 +31,7 @@ __all__ = [
     "get",
     "policy_of",
     "rating_card",
+    "rating_for_request",
     "rating_for_ticket",
     "recent",
     "record",
@@ -182,6 +183,11 @@ def get(conn: Connection, rating_id: int) -> RatingRecord:
 
 def rating_for_ticket(conn: Connection, ticket_id: int) -> RatingRecord | None:
     row = conn.execute(_select().where(_R.c.ticket_id == ticket_id)).first()
+    return _record_of(row) if row is not None else None
+
+
+def rating_for_request(conn: Connection, request_id: str) -> RatingRecord | None:
+    row = conn.execute(_select().where(_R.c.request_id == request_id)).first()
     return _record_of(row) if row is not None else None
 
 
