@@ -168,6 +168,37 @@ def test_a_staff_browser_cannot_rate_a_request_and_nothing_is_stored(
     assert request["satisfaction"] is None and rows == []  # the RATE was rolled back too
 
 
+def test_bad_input_gets_a_chinese_page_never_a_5xx(admin_server: RunningServer) -> None:
+    rid = _closed(admin_server, clock.now() - dt.timedelta(hours=4))
+    database = _database(admin_server)
+    try:
+        reopened = database.write_sync(
+            lambda c: (
+                store.act(
+                    c,
+                    rid,
+                    Action.REOPEN,
+                    Actor(Role.RESIDENT, "phone"),
+                    clock.now(),
+                    reason="又坏了",
+                ).id
+            )
+        )
+    finally:
+        database.close()
+    r = _post(admin_server, reopened, "rate", {"level": "satisfied"})
+    assert r.status_code == 409 and "办结" in r.text, r.text[-1500:]
+    assert _stored(admin_server, rid)[1] == []
+    unknown = _post(admin_server, "A" * 22, "rate", {"level": "satisfied"})
+    assert unknown.status_code == 404 and "找不到这条诉求" in unknown.text
+    junk = _post(admin_server, rid, "rate", b"\xff\xfe", headers={"Content-Type": "text/plain"})
+    assert junk.status_code == 422 and "请选择五个等级之一" in junk.text
+    phone = _post(
+        admin_server, rid, "rate", {"level": "unsatisfied", "reason": "other", "phone": "12345"}
+    )
+    assert phone.status_code in (409, 422) and "<html" in phone.text
+
+
 def test_the_second_rating_after_the_followup_is_answered(admin_server: RunningServer) -> None:
     rid = _closed(admin_server, clock.now() - dt.timedelta(hours=5))
     r = _post(admin_server, rid, "rate", {"level": "unsatisfied", "reason": "waiting"})

@@ -146,6 +146,8 @@ async def _page(
             prompt="您对这次诉求的办理满意吗？",
             given=earlier,
         )
+    if rating is None and rating_error:
+        error = rating_error  # e.g. rating a request not closed: said at the top
     context = {
         "missing": False,
         "record": record,
