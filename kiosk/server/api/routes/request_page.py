@@ -129,7 +129,9 @@ async def _page(
     done = request.query_params.get("done")
     rating = None
     closed_at = record.core.closed_at
-    if record.state in CLOSED_STATES and closed_at is not None:
+    # Closed, or archived since (the job archives an unrated request once its 14 days are
+    # over): the form, its thanks, the 追评, or "评价已过期".
+    if (record.state in CLOSED_STATES or record.state is State.ARCHIVED) and closed_at:
         # A rating kept before 好差评 stored requests' ratings: only rating_level.
         earlier = Level(record.rating_level).label if record.rating_level else None
         rating = form_context(
