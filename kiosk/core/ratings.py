@@ -3,7 +3,8 @@
 Five levels from 非常满意 to 非常不满意 (GB/T 39734-2020); 不满意 and 非常不满意 are a 差评
 and need at least one reason. At the counter's rating device the resident has
 :data:`DEVICE_TIMEOUT` to answer, then the prompt becomes 未评价 — never a default good
-rating; on the phone page a ticket or request may be rated for :data:`PAGE_WINDOW`.
+rating; on the phone page a ticket may be rated for :data:`PAGE_WINDOW`, a request for
+its own 14 days (``kiosk.core.request_states.RATING_WINDOW``, passed as ``window``).
 
 Every 差评 opens a 整改 (:class:`Rectification`): called back, verified and fixed within
 working-day limits (:class:`RectificationPolicy`, 1 / 3 / 15 by default, per district);
@@ -196,8 +197,12 @@ def answer(
     reasons: Iterable[Reason | str] = (),
     named: bool = False,
     rater_is_staff: bool = False,
+    window: dt.timedelta | None = None,
 ) -> Rating:
-    """The resident's rating; a 差评 opens its 整改 at once."""
+    """The resident's rating; a 差评 opens its 整改 at once.
+
+    ``window`` is how long the phone page may rate the subject (:data:`PAGE_WINDOW` for a
+    ticket when not given; a request passes its own); the device's limit is fixed."""
     if rater_is_staff:
         raise RatingRefused("工作人员账号不能评价")
     _need_aware(at)
@@ -206,11 +211,14 @@ def answer(
         chosen = frozenset(Reason(r) for r in reasons)
     except ValueError:
         raise RatingRefused("请选择五个等级之一，差评请选择原因") from None
-    limit = DEVICE_TIMEOUT if prompt.channel is Channel.DEVICE else PAGE_WINDOW
+    page = window if window is not None else PAGE_WINDOW
+    limit = DEVICE_TIMEOUT if prompt.channel is Channel.DEVICE else page
     if at < prompt.asked_at:
         raise RatingRefused("评价时间早于邀请评价的时间，请检查系统时间")
     if at > prompt.asked_at + limit:
-        late = "评价已超时" if prompt.channel is Channel.DEVICE else "评价已过期（3 天内可评）"
+        late = f"评价已过期（{page.days} 天内可评）"
+        if prompt.channel is Channel.DEVICE:
+            late = "评价已超时"
         raise RatingRefused(late)
     if level.is_bad and not chosen:
         raise RatingRefused("请至少选择一项不满意的原因")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from kiosk.core.content import CATEGORIES
+from kiosk.core.ratings import Level
 from kiosk.core.service_requests import (
     CLOSED_STATES,
     RATING_WINDOW,
@@ -33,6 +34,7 @@ __all__ = [
     "DEFAULT_CATEGORIES",
     "DISTRICT_AFTER",
     "FOLLOW_UP_WITHIN",
+    "LEVEL_SATISFACTION",
     "Clock",
     "DeadlineStatus",
     "Escalation",
@@ -44,6 +46,7 @@ __all__ = [
     "follow_up_overdue",
     "may_rate",
     "offers_reopen",
+    "satisfaction_of",
 ]
 
 ACCEPT_WITHIN = 1
@@ -215,3 +218,19 @@ def offers_reopen(request: ServiceRequest) -> bool:
         and request.satisfaction is Satisfaction.UNSATISFIED
         and not request.at_district
     )
+
+
+#: The five faces of 好差评 (:class:`kiosk.core.ratings.Level`) → a request's three-level
+#: 满意度: 非常满意 / 满意 → 满意, 基本满意 → 基本满意, 不满意 / 非常不满意 → 不满意.
+LEVEL_SATISFACTION: Mapping[Level, Satisfaction] = {
+    Level.VERY_SATISFIED: Satisfaction.SATISFIED,
+    Level.SATISFIED: Satisfaction.SATISFIED,
+    Level.FAIR: Satisfaction.FAIRLY,
+    Level.UNSATISFIED: Satisfaction.UNSATISFIED,
+    Level.VERY_UNSATISFIED: Satisfaction.UNSATISFIED,
+}
+
+
+def satisfaction_of(level: Level | str) -> Satisfaction:
+    """The request's 满意度 for one of the five faces (ValueError for anything else)."""
+    return LEVEL_SATISFACTION[Level(level)]

@@ -21,7 +21,7 @@ from kiosk.server import models as m
 from kiosk.server import ratings
 from kiosk.server.auth import create_staff
 from kiosk.server.db import Database, as_utc, migrate
-from kiosk.server.domain_errors import Conflict, Forbidden, Invalid
+from kiosk.server.domain_errors import Conflict, Forbidden, Invalid, NotFound
 from kiosk.server.settings import build_settings
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -418,46 +418,101 @@ def test_times_come_back_aware(db: Database) -> None:
     db.write_sync(run)
 
 
+def _closed_request(conn: Connection, staff: int | None = None, days_ago: int = 12) -> str:
+    """A real request of the east hall, accepted and resolved ``days_ago`` before AT."""
+    from kiosk.core.service_requests import Action, Actor, Role
+    from kiosk.server import requests
+
+    opened = AT - dt.timedelta(days=days_ago + 1)
+    actor = Actor(Role.STAFF, f"staff:{staff or 1}")
+    record = requests.register(
+        conn,
+        hall_id="east",
+        category="repair",
+        description="3 号楼楼道灯不亮",
+        channel="window",
+        actor=actor,
+        at=opened,
+        settings=SETTINGS,
+    )
+    if staff is not None:
+        conn.execute(
+            sa.update(m.service_requests)
+            .where(m.service_requests.c.id == record.id)
+            .values(staff_id=staff)
+        )
+    requests.act(conn, record.id, Action.ACCEPT, actor, opened)
+    closed = AT - dt.timedelta(days=days_ago)
+    requests.act(conn, record.id, Action.RESOLVE, actor, closed, answer="已更换灯泡")
+    return record.id
+
+
 def test_a_request_is_rated_once_through_the_same_function(db: Database) -> None:
-    """The hook the lead wires the request phone page (/r/{id}) to at merge."""
+    """The request phone page (/r/{id}) rates through record(): staff = the request's
+    handling account, service = its category, 14 days from closing (not 3), once."""
 
     def run(conn: Connection) -> None:
-        closed = AT - dt.timedelta(days=1)
+        conn.execute(sa.delete(m.request_events))
+        conn.execute(sa.delete(m.service_requests))
+        wang = _account(conn, "wang")
+        rid = _closed_request(conn, staff=wang)
         first = ratings.record(
             conn,
             hall_id="east",
             subject="request",
-            subject_id="req-0123456789abcdef",
-            level="fair",
+            subject_id=rid,
+            level="unsatisfied",
+            reasons=["efficiency"],
             phone=None,
             channel="phone_page",
             device_id="phone",
-            at=AT,
-            asked_at=closed,
+            at=AT,  # 12 days after closing: inside the 14
             settings=SETTINGS,
         )
-        assert first.created and first.rating.request_id == "req-0123456789abcdef"
-        assert first.rating.ticket_id is None and first.rating.level_label == "基本满意"
+        assert first.created and first.rating.request_id == rid
+        assert first.rating.ticket_id is None and first.rating.level_label == "不满意"
+        row = conn.execute(sa.select(m.ratings).where(m.ratings.c.request_id == rid)).one()
+        assert row.staff_account_id == wang and row.service_id == "repair"
+        assert as_utc(row.asked_at) == as_utc(AT - dt.timedelta(days=12))
+        opened = conn.execute(
+            sa.select(m.rating_followups.c.rating_id).where(
+                m.rating_followups.c.rating_id == row.id
+            )
+        ).scalar()
+        assert opened == row.id  # the 差评 opened its 整改
         with pytest.raises(Conflict, match="只能评价一次"):
             ratings.record(
                 conn,
                 hall_id="east",
                 subject="request",
-                subject_id="req-0123456789abcdef",
+                subject_id=rid,
                 level="satisfied",
                 phone=None,
                 channel="phone_page",
                 device_id="phone",
                 at=AT,
-                asked_at=closed,
                 settings=SETTINGS,
             )
-        with pytest.raises(Invalid, match="邀请评价的时间"):
+        late = _closed_request(conn, days_ago=15)
+        with pytest.raises(Invalid, match="14 天内可评"):
             ratings.record(
                 conn,
                 hall_id="east",
                 subject="request",
-                subject_id="req-other",
+                subject_id=late,
+                level="satisfied",
+                phone=None,
+                channel="phone_page",
+                device_id="phone",
+                at=AT,
+                settings=SETTINGS,
+            )
+        with pytest.raises(NotFound, match="找不到这条诉求"):
+            ratings.record(
+                conn,
+                hall_id="west",
+                subject="request",
+                subject_id=rid,
                 level="satisfied",
                 phone=None,
                 channel="phone_page",

@@ -357,3 +357,17 @@ def test_ends_are_absorbing_except_archiving() -> None:
             Action.RATE,
             Action.ARCHIVE,
         }
+
+
+def test_five_faces_map_to_three_satisfaction_levels() -> None:
+    from kiosk.core.ratings import Level
+    from kiosk.core.request_deadlines import satisfaction_of
+    from kiosk.core.service_requests import Satisfaction
+
+    assert satisfaction_of(Level.VERY_SATISFIED) is Satisfaction.SATISFIED
+    assert satisfaction_of("satisfied") is Satisfaction.SATISFIED
+    assert satisfaction_of(Level.FAIR) is Satisfaction.FAIRLY
+    assert satisfaction_of(Level.UNSATISFIED) is Satisfaction.UNSATISFIED
+    assert satisfaction_of("very_unsatisfied") is Satisfaction.UNSATISFIED
+    with pytest.raises(ValueError):
+        satisfaction_of("great")

@@ -178,7 +178,8 @@ def test_public_board_counts_this_month(hall: Hall) -> None:
     r = hall.kiosk.get("/requests/public-board")
     assert r.status_code == 200, r.text
     figures = PublicFigures.model_validate(r.json())
-    assert figures.received >= 1 and figures.ratings is None
+    assert figures.received >= 1 and figures.ratings is not None  # 好差评 of the month
+    assert figures.ratings.bad_total == 0 and figures.ratings.good_pct is None  # none rated
     assert "phone" not in r.text
     assert_error(hall.kiosk.get("/requests/public-board", params={"month": "2026-1"}), 422)
 

@@ -82,23 +82,25 @@ def test_rate_once_then_refused_with_a_clear_message(hall: Hall) -> None:
     rid = _closed(hall)
     r = _page(hall, rid)
     assert "已办结" in r.text and "已更换楼道灯泡" in r.text
+    # The ticket page's form: five SVG faces (no emoji font needed), 14 days.
     for label in ("非常满意", "满意", "基本满意", "不满意", "非常不满意"):
-        assert f"{label}</button>" in r.text
+        assert re.search(
+            rf'<label for="level-[a-z_]+"><svg class="face".*?</svg>{label}</label>', r.text
+        )
+    assert "😄" not in r.text and "办结后 14 天内可评价一次" in r.text
     r = _post(hall, rid, "rate", level="very_satisfied")
-    assert (
-        r.status_code == 200 and "谢谢您的评价" in r.text and "您的评价：<strong>非常满意" in r.text
-    )
-    again = _post(hall, rid, "rate", level="unsatisfied")
-    assert again.status_code == 409 and "只能评价一次" in again.text
+    assert r.status_code == 200 and "谢谢您的评价" in r.text and "感谢您的评价：非常满意" in r.text
+    again = _post(hall, rid, "rate", level="unsatisfied", reason="efficiency")
+    assert again.status_code == 409 and "已评价" in again.text
     bad = _post(hall, _closed(hall), "rate", level="great")
-    assert bad.status_code == 422 and "请选择一个评价" in bad.text
+    assert bad.status_code == 422 and "请选择五个等级之一" in bad.text
     view = hall.staff.get(f"/requests/{rid}").json()
     assert view["rating_level"] == "very_satisfied" and view["satisfaction"] == "satisfied"
 
 
 def test_unsatisfied_offers_reopen_with_a_reason(hall: Hall) -> None:
     rid = _closed(hall)
-    r = _post(hall, rid, "rate", level="very_unsatisfied")
+    r = _post(hall, rid, "rate", level="very_unsatisfied", reason="attitude")
     assert "申请重办" in r.text and 'action="/r/' + rid + '/reopen"' in r.text
     empty = _post(hall, rid, "reopen", reason="  ")
     assert empty.status_code == 422 and "理由" in empty.text
@@ -120,8 +122,11 @@ def test_in_chromium_on_a_phone(hall: Hall, browser: Any, tmp_path: Path) -> Non
     assert width <= 390, width
     # docs/screenshots/request-phone-page.png is this picture (of the demo's look)
     page.screenshot(path=str(tmp_path / "request-phone-page.png"), full_page=True)
-    page.get_by_role("button", name="不满意", exact=True).click()
-    page.wait_for_url(f"**/r/{rid}?done=rated")
+    page.locator("label[for=level-unsatisfied]").click()
+    assert page.locator("fieldset.reasons").is_visible()  # the reasons after a 差评
+    page.locator("label[for=reason-efficiency]").click()
+    page.get_by_role("button", name="提交评价").click()
+    page.wait_for_url(f"**/r/{rid}?done=rated#rating")
     assert page.locator("textarea#reason").is_visible()
     page.fill("textarea#reason", "楼道灯还是不亮")
     page.get_by_role("button", name="申请重办").click()

@@ -5,10 +5,14 @@ Served = tickets completed (办结) on the days asked; a ticket's rating counts 
 of the ticket (so a rating given after midnight stays with the day it was served). A
 served ticket with no rating row, or with a 未评价 row, is not rated; an upheld appeal
 takes a rating out of every figure (``excluded``); flagged bursts stay in (for review).
+Requests (issue 13) closed on the days asked are served too, rated on their phone page
+(/r/{id}): staff = the request's handling account, service = 诉求·its category, and
+they group under the hall's 诉求办理 instead of a window.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
@@ -18,7 +22,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kiosk.core import ratings as core
+from kiosk.core.clock import HALL_TZ
 from kiosk.core.ratings import Channel, Level, RectificationPolicy
+from kiosk.core.request_deadlines import DEFAULT_CATEGORIES
 from kiosk.core.wire import TicketState
 from kiosk.core.workdays import WorkCalendar
 from kiosk.server import models as m
@@ -58,6 +64,93 @@ class _Served:
     service: str
     month: str
     rating: core.Rating | None
+    request: bool = False  # a request (诉求), not a ticket: no window
+
+
+def _rating_of(row: Any, subject: str, staff: str, service: str) -> core.Rating | None:
+    """The stored rating of one served row (joined ratings + rating_followups)."""
+    if row.rating_id is None:
+        return None
+    answered = as_utc(row.answered_at)
+    assert answered is not None
+    rect = None
+    if row.opened_at is not None:
+        rect = core.Rectification(
+            opened_at=as_utc(row.opened_at) or answered,
+            called_back_at=as_utc(row.called_back_at),
+            verified_at=as_utc(row.verified_at),
+            fixed_at=as_utc(row.fixed_at),
+        )
+    prompt = core.RatingPrompt(
+        subject=subject,
+        staff=staff,
+        service=service,
+        window=getattr(row, "window", None) or 0,
+        device=row.device_id,
+        asked_at=as_utc(row.asked_at) or answered,
+        channel=Channel(row.channel),
+    )
+    excluded = core.Appeal("", "", answered, upheld=True) if row.excluded else None
+    level = Level(row.level) if row.level else None
+    return core.Rating(prompt, level, answered, rectification=rect, appeal=excluded)
+
+
+def _closed_requests(
+    conn: Connection, hall_ids: list[str], start: dt.date, end: dt.date
+) -> list[_Served]:
+    """Requests closed on the hall's days ``start`` … ``end``, with their rating."""
+    q, r, f = m.service_requests, m.ratings, m.rating_followups
+    since = dt.datetime.combine(start, dt.time(), HALL_TZ).astimezone(dt.UTC)
+    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), HALL_TZ).astimezone(dt.UTC)
+    query = (
+        sa.select(
+            q.c.id,
+            q.c.hall_id,
+            q.c.category,
+            q.c.staff_id,
+            q.c.closed_at,
+            r.c.id.label("rating_id"),
+            r.c.level,
+            r.c.answered_at,
+            r.c.asked_at,
+            r.c.excluded,
+            r.c.device_id,
+            r.c.channel,
+            f.c.opened_at,
+            f.c.called_back_at,
+            f.c.verified_at,
+            f.c.fixed_at,
+        )
+        .select_from(q)
+        .join(r, r.c.request_id == q.c.id, isouter=True)
+        .join(f, f.c.rating_id == r.c.id, isouter=True)
+        .where(
+            q.c.hall_id.in_(hall_ids),
+            q.c.closed_at.is_not(None),
+            q.c.closed_at >= since,
+            q.c.closed_at < until,
+        )
+    )
+    names = {c.id: c.name for c in DEFAULT_CATEGORIES}
+    out = []
+    for row in conn.execute(query):
+        account_id = int(row.staff_id) if row.staff_id is not None else None
+        service = f"诉求·{names.get(row.category, row.category)}"
+        closed = as_utc(row.closed_at)
+        assert closed is not None
+        out.append(
+            _Served(
+                hall_id=row.hall_id,
+                account_id=account_id,
+                account_name="",
+                window=None,
+                service=service,
+                month=closed.astimezone(HALL_TZ).strftime("%Y-%m"),
+                rating=_rating_of(row, row.id, str(account_id), service),
+                request=True,
+            )
+        )
+    return out
 
 
 def _served(conn: Connection, hall_ids: list[str], start: dt.date, end: dt.date) -> list[_Served]:
@@ -112,30 +205,7 @@ def _served(conn: Connection, hall_ids: list[str], start: dt.date, end: dt.date)
             if isinstance(row.actor, str) and row.actor.startswith("staff:")
             else None
         )
-        rating = None
-        if row.rating_id is not None:
-            answered = as_utc(row.answered_at)
-            assert answered is not None
-            rect = None
-            if row.opened_at is not None:
-                rect = core.Rectification(
-                    opened_at=as_utc(row.opened_at) or answered,
-                    called_back_at=as_utc(row.called_back_at),
-                    verified_at=as_utc(row.verified_at),
-                    fixed_at=as_utc(row.fixed_at),
-                )
-            prompt = core.RatingPrompt(
-                subject=str(row.id),
-                staff=str(account_id),
-                service=row.service_id or row.queue,
-                window=row.window or 0,
-                device=row.device_id,
-                asked_at=as_utc(row.asked_at) or answered,
-                channel=Channel(row.channel),
-            )
-            excluded = core.Appeal("", "", answered, upheld=True) if row.excluded else None
-            level = Level(row.level) if row.level else None
-            rating = core.Rating(prompt, level, answered, rectification=rect, appeal=excluded)
+        rating = _rating_of(row, str(row.id), str(account_id), row.service_id or row.queue)
         out.append(
             _Served(
                 hall_id=row.hall_id,
@@ -147,6 +217,9 @@ def _served(conn: Connection, hall_ids: list[str], start: dt.date, end: dt.date)
                 rating=rating,
             )
         )
+    for served in _closed_requests(conn, hall_ids, start, end):
+        name = accounts.get(served.account_id, "") if served.account_id is not None else ""
+        out.append(dataclasses.replace(served, account_name=name))
     return out
 
 
@@ -156,6 +229,8 @@ def _key(served: _Served, by: Dimension, names: dict[str, str]) -> tuple[str, st
         if served.account_id is None:
             return "staff:-", "（未记录）"
         return f"staff:{served.account_id}", served.account_name or f"账号 {served.account_id}"
+    if by == "window" and served.request:
+        return f"{served.hall_id}:requests", f"{hall} 诉求办理"
     if by == "window":
         return f"{served.hall_id}:{served.window}", f"{hall} {served.window or '?'}号窗口"
     if by == "service":

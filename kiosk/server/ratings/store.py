@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection, Row
 
 from kiosk.core import ratings as core
 from kiosk.core.ratings import Channel, Level, Reason, RectificationPolicy
+from kiosk.core.request_states import RATING_WINDOW
 from kiosk.core.wire import RatingPublic, TicketState
 from kiosk.core.workdays import WorkCalendar
 from kiosk.server import models as m
@@ -31,6 +32,7 @@ __all__ = [
     "get",
     "policy_of",
     "rating_card",
+    "rating_for_request",
     "rating_for_ticket",
     "recent",
     "record",
@@ -185,6 +187,11 @@ def rating_for_ticket(conn: Connection, ticket_id: int) -> RatingRecord | None:
     return _record_of(row) if row is not None else None
 
 
+def rating_for_request(conn: Connection, request_id: str) -> RatingRecord | None:
+    row = conn.execute(_select().where(_R.c.request_id == request_id)).first()
+    return _record_of(row) if row is not None else None
+
+
 def _seal_phone(settings: ServerSettings | None, phone: str | None) -> bytes | None:
     """The phone sealed by ``kiosk.server.personal`` (issue 15's encryption at rest).
 
@@ -215,6 +222,22 @@ def _ticket(conn: Connection, hall_id: str, public_id: str) -> Row[Any]:
     return row
 
 
+def _request(conn: Connection, hall_id: str, request_id: str) -> Row[Any]:
+    r = m.service_requests
+    row = conn.execute(sa.select(r).where(r.c.id == request_id, r.c.hall_id == hall_id)).first()
+    if row is None:
+        raise NotFound("unknown_request", "找不到这条诉求", field="request_id")
+    return row
+
+
+def _account_name(conn: Connection, account_id: int) -> str:
+    s = m.staff_accounts
+    row = conn.execute(
+        sa.select(s.c.display_name, s.c.username).where(s.c.id == account_id)
+    ).first()
+    return str(row.display_name or row.username) if row is not None else ""
+
+
 def _served_by(conn: Connection, ticket_id: int) -> tuple[int | None, str]:
     """The staff account that completed the ticket, and its display name."""
     a = m.ticket_audit
@@ -227,12 +250,7 @@ def _served_by(conn: Connection, ticket_id: int) -> tuple[int | None, str]:
     if not isinstance(actor, str) or not actor.startswith("staff:"):
         return None, ""
     account_id = int(actor.removeprefix("staff:"))
-    s = m.staff_accounts
-    row = conn.execute(
-        sa.select(s.c.display_name, s.c.username).where(s.c.id == account_id)
-    ).first()
-    name = (row.display_name or row.username) if row is not None else ""
-    return account_id, name
+    return account_id, _account_name(conn, account_id)
 
 
 def _window_staff(conn: Connection, counter_id: int | None) -> str | None:
@@ -281,6 +299,7 @@ def record(
         if again is not None:
             return Recorded(_record_of(again), False)
     values: dict[str, Any]
+    window: dt.timedelta | None = None  # the core's phone-page window for a ticket
     if subject == "ticket":
         ticket = _ticket(conn, hall_id, subject_id)
         if ticket.state != TicketState.DONE.value:
@@ -306,8 +325,22 @@ def record(
         if channel is Channel.PHONE_PAGE:
             asked_at = finished
     elif subject == "request":
-        values = {"request_id": subject_id}
+        # Staff = the request's handling staff account, service = its category; on the
+        # phone page the 14 days count from its closing (the core's RATE rule says so too).
+        found = _request(conn, hall_id, subject_id)
+        if found.closed_at is None:
+            raise Conflict("not_closed", "这条诉求尚未办结，办结后才能评价")
+        handler = int(found.staff_id) if found.staff_id is not None else None
+        values = {
+            "request_id": subject_id,
+            "staff_account_id": handler,
+            "staff_name": _account_name(conn, handler) if handler is not None else "",
+            "service_id": found.category,
+        }
         existing = conn.execute(_R.select().where(_R.c.request_id == subject_id)).first()
+        if channel is Channel.PHONE_PAGE:
+            asked_at = as_utc(found.closed_at)
+        window = RATING_WINDOW
     else:
         raise Invalid("unknown_subject", "只能评价号码单或诉求", field="subject")
     if asked_at is None:
@@ -340,6 +373,7 @@ def record(
                 reasons=reasons,
                 named=phone is not None,
                 rater_is_staff=rater_is_staff,
+                window=window,
             )
     except core.RatingRefused as exc:
         raise Invalid("rating_refused", str(exc), field="level") from None

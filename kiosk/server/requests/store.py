@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Row
 from kiosk.core import values
 from kiosk.core.clock import HALL_TZ
 from kiosk.core.ratings import Level
-from kiosk.core.request_deadlines import deadline_status
+from kiosk.core.request_deadlines import LEVEL_SATISFACTION, deadline_status, satisfaction_of
 from kiosk.core.request_numbers import format_number, new_public_id, new_query_code
 from kiosk.core.service_requests import (
     CLOSED_STATES,
@@ -68,14 +68,6 @@ __all__ = [
 CHANNELS = frozenset({"kiosk", "window", "phone", "visit", "diary", "other"})
 _TEXT_MAX = 500
 _BAD_LOCATION = "地点请按“楼号-单元-室”填写，例如 3-2-501"
-#: The phone page's five faces → the request's three-level 满意度.
-LEVEL_SATISFACTION = {
-    Level.VERY_SATISFIED: Satisfaction.SATISFIED,
-    Level.SATISFIED: Satisfaction.SATISFIED,
-    Level.FAIR: Satisfaction.FAIRLY,
-    Level.UNSATISFIED: Satisfaction.UNSATISFIED,
-    Level.VERY_UNSATISFIED: Satisfaction.UNSATISFIED,
-}
 #: Actions whose event the resident never sees (the rest are their request's story).
 _INTERNAL_ACTIONS = frozenset({Action.FOLLOW_UP, Action.MARK_DUPLICATE})
 NOTE = "note"
@@ -222,7 +214,7 @@ def act(
 
     For 评价 the phone page may pass ``level`` (one of the five faces, core.ratings.Level)
     instead of ``satisfaction``: it is stored in ``rating_level`` and turned into the
-    three-level 满意度 (:data:`LEVEL_SATISFACTION`).
+    three-level 满意度 (:func:`kiosk.core.request_deadlines.satisfaction_of`).
     """
     row = _row(conn, request_id, lock=True)
     current = core_of(row)
@@ -236,7 +228,7 @@ def act(
             level = Level(str(fields.pop("level")))
         except ValueError:
             raise Invalid("invalid_level", "请选择一个评价", field="level") from None
-        fields["satisfaction"] = LEVEL_SATISFACTION[level]
+        fields["satisfaction"] = satisfaction_of(level)
         extra["rating_level"] = level.value
     if action is Action.MARK_DUPLICATE and "original" in fields:
         _need_original(conn, row.hall_id, fields["original"])

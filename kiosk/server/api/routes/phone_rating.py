@@ -25,7 +25,7 @@ from kiosk.server.db import as_utc, utcnow
 from kiosk.server.domain_errors import DomainError, NotFound
 from kiosk.server.runtime import Outbox, ServerRuntime
 
-__all__ = ["rating_context", "router"]
+__all__ = ["fixed_of", "form_context", "is_staff", "rating_context", "read_form", "router"]
 
 router = APIRouter(tags=["phone page"])
 
@@ -42,7 +42,7 @@ MOUTHS = {
 }
 
 
-async def _is_staff(request: Request, runtime: ServerRuntime) -> bool:
+async def is_staff(request: Request, runtime: ServerRuntime) -> bool:
     token = request.cookies.get(ADMIN_COOKIE, "")
     if not token:
         return False
@@ -58,14 +58,87 @@ def _read(conn: Connection, public_id: str) -> tuple[dt.datetime | None, str, An
     if row is None:
         return None, "", None, False
     rating = ratings.rating_for_ticket(conn, row.id)
-    fixed = False
-    if rating is not None and rating.is_bad:
-        f = m.rating_followups
-        fixed = (
-            conn.execute(sa.select(f.c.fixed_at).where(f.c.rating_id == rating.id)).scalar()
-            is not None
-        )
-    return as_utc(row.finished_at), row.state, rating, fixed
+    return as_utc(row.finished_at), row.state, rating, fixed_of(conn, rating)
+
+
+def form_context(
+    *,
+    finished: dt.datetime,
+    window: dt.timedelta,
+    existing: ratings.RatingRecord | None,
+    fixed: bool,
+    staff: bool,
+    action: str,
+    second_action: str,
+    error: str = "",
+    chosen: dict[str, Any] | None = None,
+    title: str = "服务评价",
+    prompt: str = "请您对本次服务进行评价",
+    given: str | None = None,
+) -> dict[str, Any]:
+    """The shared form's context (templates/rating_form.html) for a ticket or a request:
+    ``mode`` offer / rated / expired / staff, the faces, reasons and the last values.
+    ``given`` is a rating stored before 好差评 kept it (a request's ``rating_level``)."""
+    context: dict[str, Any] = {
+        "levels": [
+            {"value": lv.value, "label": lv.label, "mouth": MOUTHS[lv], "bad": lv.is_bad}
+            for lv in Level
+        ],
+        "reasons": [{"value": r.value, "label": r.label} for r in Reason],
+        "error": error,
+        "chosen": chosen or {"level": "", "reasons": [], "phone": ""},
+        "until": finished + window,
+        "window_words": f"{window.days} 天",
+        "action": action,
+        "title": title,
+        "prompt": prompt,
+    }
+    if existing is not None and existing.level is not None:
+        context.update(mode="rated", given=existing.level_label)
+        if fixed:
+            # 整改 answered: the resident's one 追评 (no time limit in the rules).
+            second = existing.second_level
+            context.update(
+                second=second.label if second is not None else None,
+                second_action=second_action,
+            )
+    elif given is not None:
+        context.update(mode="rated", given=given)
+    elif staff:
+        context.update(mode="staff")
+    elif utcnow() > finished + window:
+        context.update(mode="expired")
+    else:
+        context.update(mode="offer")
+    return context
+
+
+def fixed_of(conn: Connection, rating: ratings.RatingRecord | None) -> bool:
+    """Whether the 整改 of this 差评 is answered (the 追评 is open)."""
+    if rating is None or not rating.is_bad:
+        return False
+    f = m.rating_followups
+    fixed = conn.execute(sa.select(f.c.fixed_at).where(f.c.rating_id == rating.id)).scalar()
+    return fixed is not None
+
+
+def read_form(form: Any) -> tuple[str, list[str], str, dict[str, Any], str]:
+    """The posted level, reasons and phone, the form's values to show again, and the
+    Chinese error ('' when the input is well formed). Reasons and phone only after a 差评."""
+    level = form.get("level") if form is not None else None
+    reasons = [v for v in form.getlist("reason") if isinstance(v, str)] if form is not None else []
+    phone_text = form.get("phone") if form is not None else None
+    phone = phone_text.replace(" ", "").replace("-", "") if isinstance(phone_text, str) else ""
+    chosen = {"level": level if isinstance(level, str) else "", "reasons": reasons, "phone": phone}
+    if form is None:
+        return "", [], "", chosen, "提交的内容无法识别，请重新选择"
+    if not isinstance(level, str) or level not in {lv.value for lv in Level}:
+        return "", [], "", chosen, "请选择五个等级之一"
+    if phone and not _PHONE.match(phone):
+        return level, [], "", chosen, "手机号应为 11 位数字，如 13812341234；也可以不填"
+    if not Level(level).is_bad:
+        reasons, phone = [], ""  # the reasons and phone belong to a 差评 only
+    return level, reasons, phone, chosen, ""
 
 
 async def rating_context(
@@ -75,38 +148,22 @@ async def rating_context(
     error: str = "",
     chosen: dict[str, Any] | None = None,
 ) -> dict[str, Any] | None:
-    """What the page shows about rating: None before 办结; else ``mode`` offer / rated /
-    expired / staff, with the faces, reasons and the form's last values."""
+    """What the ticket page shows about rating: None before 办结; else the shared form's
+    context (:func:`form_context`), 3 days (core.ratings.PAGE_WINDOW)."""
     finished, state, existing, fixed = await runtime.db.read(lambda c: _read(c, public_id))
     if state != "done" or finished is None:
         return None
-    context: dict[str, Any] = {
-        "levels": [
-            {"value": lv.value, "label": lv.label, "mouth": MOUTHS[lv], "bad": lv.is_bad}
-            for lv in Level
-        ],
-        "reasons": [{"value": r.value, "label": r.label} for r in Reason],
-        "error": error,
-        "chosen": chosen or {"level": "", "reasons": [], "phone": ""},
-        "until": finished + PAGE_WINDOW,
-        "action": f"/t/{public_id}/rating",
-    }
-    if existing is not None and existing.level is not None:
-        context.update(mode="rated", given=existing.level_label)
-        if fixed:
-            # 整改 answered: the resident's one 追评 (no time limit in the rules).
-            second = existing.second_level
-            context.update(
-                second=second.label if second is not None else None,
-                second_action=f"/t/{public_id}/second-rating",
-            )
-    elif await _is_staff(request, runtime):
-        context.update(mode="staff")
-    elif utcnow() > finished + PAGE_WINDOW:
-        context.update(mode="expired")
-    else:
-        context.update(mode="offer")
-    return context
+    return form_context(
+        finished=finished,
+        window=PAGE_WINDOW,
+        existing=existing,
+        fixed=fixed,
+        staff=await is_staff(request, runtime),
+        action=f"/t/{public_id}/rating",
+        second_action=f"/t/{public_id}/second-rating",
+        error=error,
+        chosen=chosen,
+    )
 
 
 @router.post("/t/{public_id}/rating", response_class=HTMLResponse, include_in_schema=False)
@@ -117,33 +174,18 @@ async def rate_on_phone(public_id: str, request: Request, runtime: Runtime) -> R
     if not PUBLIC_ID.match(public_id):
         return await ticket_page(public_id, request, runtime)
     try:
-        form = await request.form(max_files=0, max_fields=20)
+        form: Any = await request.form(max_files=0, max_fields=20)
     except Exception:  # a body that is not a form
-        return await ticket_page(
-            public_id,
-            request,
-            runtime,
-            rating_error="提交的内容无法识别，请重新选择",
-            status_code=422,
-        )
-    level = form.get("level")
-    reasons = [v for v in form.getlist("reason") if isinstance(v, str)]
-    phone_text = form.get("phone")
-    phone = phone_text.replace(" ", "").replace("-", "") if isinstance(phone_text, str) else ""
-    chosen = {"level": level if isinstance(level, str) else "", "reasons": reasons, "phone": phone}
+        form = None
+    level, reasons, phone, chosen, problem = read_form(form)
 
     async def again(message: str) -> HTMLResponse:
         return await ticket_page(
             public_id, request, runtime, rating_error=message, chosen=chosen, status_code=422
         )
 
-    if not isinstance(level, str) or level not in {lv.value for lv in Level}:
-        return await again("请选择五个等级之一")
-    bad = Level(level).is_bad
-    if phone and not _PHONE.match(phone):
-        return await again("手机号应为 11 位数字，如 13812341234；也可以不填")
-    if not bad:
-        reasons, phone = [], ""  # the reasons and phone belong to a 差评 only
+    if problem:
+        return await again(problem)
     hall_id = await runtime.db.read(
         lambda c: c.execute(
             sa.select(m.tickets.c.hall_id).where(m.tickets.c.public_id == public_id)
@@ -151,7 +193,7 @@ async def rate_on_phone(public_id: str, request: Request, runtime: Runtime) -> R
     )
     if hall_id is None:
         return await ticket_page(public_id, request, runtime)
-    staff = await _is_staff(request, runtime)
+    staff = await is_staff(request, runtime)
 
     def store(conn: Connection, _outbox: Outbox) -> ratings.Recorded:
         return ratings.record(
@@ -192,7 +234,7 @@ async def second_rating_on_phone(public_id: str, request: Request, runtime: Runt
         return await ticket_page(
             public_id, request, runtime, rating_error="请选择五个等级之一", status_code=422
         )
-    if await _is_staff(request, runtime):
+    if await is_staff(request, runtime):
         return await ticket_page(
             public_id, request, runtime, rating_error="工作人员账号不能评价", status_code=422
         )
