@@ -254,4 +254,4 @@ def test_only_a_closed_request_may_be_published(db: Database) -> None:
         set_public_summary(
             conn, r.id, publishable=True, summary="灯已修", actor="s", at=T0, settings=SETTINGS
         )
-    assert "已办结" in refused.value.message
+    assert "已办结" in refused.value.message and refused.value.code == "request_not_closed"

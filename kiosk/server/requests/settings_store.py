@@ -157,7 +157,9 @@ def set_public_summary(
     text = (summary or "").strip()
     problem = summary_problem(record, publishable=publishable, summary=text)
     if problem is not None:
-        raise Invalid("invalid_summary", problem, field="public_summary")
+        closed = record.core.closed_at is not None
+        code = "invalid_summary" if closed else "request_not_closed"
+        raise Invalid(code, problem, field="public_summary" if closed else None)
     t = m.service_requests
     conn.execute(
         sa.update(t)
