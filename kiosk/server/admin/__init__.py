@@ -29,6 +29,7 @@ from kiosk.server.admin import (
     notices,
     publishing,
     ratings,
+    request_categories,
     request_detail,
     requests_board,
     requests_new,
@@ -64,6 +65,7 @@ for module in (
     console,
     requests_board,
     requests_new,  # /requests/new before /requests/{request_id}
+    request_categories,
     request_detail,
     diary,
     fleet,

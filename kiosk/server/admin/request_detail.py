@@ -40,9 +40,10 @@ from kiosk.server.admin.web import (
     write_or_back,
 )
 from kiosk.server.db import utcnow
-from kiosk.server.domain_errors import NotFound
+from kiosk.server.domain_errors import Invalid, NotFound
 from kiosk.server.requests import RequestRecord
 from kiosk.server.requests.actors import staff_actor
+from kiosk.server.requests.settings_store import SUMMARY_MAX, set_public_summary
 from kiosk.server.requests.voice import read_voice_note
 from kiosk.server.runtime import Outbox
 from kiosk.server.settings import ServerSettings
@@ -162,6 +163,9 @@ async def request_page(
             "left": left_text(status.left, status.paused) if status else "—",
             "zone": HALL_TZ,
             "channel_label": CHANNEL_LABELS.get(record.channel, record.channel),
+            # 办理公开's form as typed when it was refused (request_publish below).
+            "publish_form": getattr(request.state, "publish_form", None),
+            "summary_max": SUMMARY_MAX,
         },
     )
 
@@ -325,3 +329,44 @@ async def request_voice_note(
             "Cache-Control": "no-store",
         },
     )
+
+
+# --- 办理公开: the one-line summary of a closed request (req-config) ---
+
+
+@router.post("/requests/{request_id}/public-summary", name="request_publish")
+async def request_publish(
+    request: Request, runtime: Runtime, request_id: str, post: PostedForm
+) -> Response:
+    """Show a closed request on the kiosk's 办理公开 with a one-line summary, or stop.
+    A refusal shows the page again with what was typed and why, next to the field."""
+    publishable = post.text("publishable") == "1"
+    summary = post.text("public_summary")
+
+    def run(conn: Connection, outbox: Outbox) -> RequestRecord:
+        _mine(conn, request_id, post.session)
+        return set_public_summary(
+            conn,
+            request_id,
+            publishable=publishable,
+            summary=summary,
+            actor=post.session.username,
+            at=utcnow(),
+            settings=runtime.settings,
+        )
+
+    try:
+        record = await runtime.write(run)
+    except Invalid as exc:
+        if exc.code == "request_not_closed":  # no form on its page to show it beside
+            raise BackWithMessage(f"/admin/requests/{request_id}", exc.message) from None
+        request.state.publish_form = {
+            "publishable": publishable,
+            "summary": summary,
+            "error": exc.message,
+        }
+        page = await request_page(request, runtime, request_id, post.session)
+        page.status_code = 422
+        return page
+    done = "已在办理公开中展示" if record.publishable else "已不在办理公开中展示"
+    return redirect(f"/admin/requests/{request_id}#publish", f"{record.number}：{done}")
