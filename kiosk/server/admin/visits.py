@@ -168,6 +168,7 @@ async def visit_form(
             "checklist": visits.CHECKLIST,
             "key": secrets.token_urlsafe(24),
             "at": clock.now().astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            "zone": str(zone),
             "needs_max": visits.records.NEEDS_MAX,
         },
     )
