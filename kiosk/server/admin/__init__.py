@@ -37,6 +37,7 @@ from kiosk.server.admin import (
     stats,
     visits,
     visits_leader,
+    visits_policy,
 )
 from kiosk.server.admin.web import (
     AdminPageError,
@@ -74,6 +75,7 @@ for module in (
     households_import,
     visits,
     visits_leader,
+    visits_policy,
 ):
     admin_router.include_router(module.router)
 
