@@ -142,16 +142,19 @@ def test_a_policy_change_moves_due_dates_at_once_and_bad_values_are_refused(
         assert page.input_value("#policy-general_days") == "九十"
         assert page.input_value("#policy-high_risk_days") == "40"
         _fits(page)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "visits-policy-refused-390.png"), full_page=True)
         with db(server) as conn:
             assert conn.execute("SELECT count(*) FROM visit_policies").fetchone()[0] == 0
 
         # A valid change: 一般户 every 60 days makes the 80-day-old household overdue now.
         page.fill("#policy-high_risk_days", "7")
         page.fill("#policy-general_days", "60")
-        page.fill("#policy-retry_hours", "48")
+        page.fill("#policy-retry_hours", "24")
         page.fill("#policy-shown_before", "2")
         page.get_by_role("button", name="保存走访规则").click()
         page.locator(".flash").get_by_text("一般户 91→60 天").wait_for()
+        assert "未见到本人后再访 48→24 小时" in page.locator(".flash").inner_text()
         assert page.input_value("#policy-general_days") == "60"
         assert page.get_by_text("最近修改").is_visible()
         _fits(page)
@@ -161,9 +164,18 @@ def test_a_policy_change_moves_due_dates_at_once_and_bad_values_are_refused(
             audited = conn.execute(
                 "SELECT username, hall_id, detail FROM admin_audit WHERE action = 'visit_policy'"
             ).fetchall()
-        assert [(r["hall_id"], r["detail"]) for r in audited] == [(HALL, "一般户 91→60 天")]
+        changes = "一般户 91→60 天；未见到本人后再访 48→24 小时"
+        assert [(r["hall_id"], r["detail"]) for r in audited] == [(HALL, changes)]
         assert "6-2-602" in _today(page, server)
         assert page.locator(".visit-row.light-3 .addr", has_text="6-2-602").count() == 1
+
+        # A miss now asks for a retry within 24 h (this household stays due: it is overdue).
+        page.locator(".visit-row", has_text="6-2-602").locator("a").first.click()
+        page.wait_for_url("**/new")
+        with page.expect_response(lambda r: r.request.method == "POST") as answer:
+            page.get_by_text("未见到本人", exact=True).click()
+            page.get_by_role("button", name="提交走访记录").click()
+        assert "24 小时内需再访" in answer.value.json()["message"]
     finally:
         page.context.close()
 
