@@ -36,6 +36,7 @@ __all__ = [
     "VisitPolicy",
     "Way",
     "due_at",
+    "policy_problems",
     "record_visit",
     "suggest_tier",
     "todays_list",
@@ -97,20 +98,57 @@ class VisitPolicy:
     misses_alert: int = 2
 
     def __post_init__(self) -> None:
-        day = dt.timedelta(days=1)
-        if not day <= self.high_risk <= self.key <= self.general <= dt.timedelta(days=366):
-            raise ValueError("走访周期应满足 1 天 ≤ 高风险 ≤ 重点 ≤ 一般 ≤ 1 年")
-        if not (day <= self.new_resident <= dt.timedelta(days=30)):
-            raise ValueError("新住户首访时限应在 1–30 天之间")
-        if not (dt.timedelta(hours=1) <= self.retry <= dt.timedelta(days=7)):
-            raise ValueError("未见到本人后的再访时限应在 1 小时到 7 天之间")
-        if not (0 <= self.shown_before <= 14 and 1 <= self.misses_alert <= 5):
-            raise ValueError("提前显示天数应在 0–14 之间，连续未见提醒次数应在 1–5 之间")
+        problems = policy_problems(
+            high_risk=self.high_risk,
+            key=self.key,
+            general=self.general,
+            new_resident=self.new_resident,
+            retry=self.retry,
+            shown_before=self.shown_before,
+            misses_alert=self.misses_alert,
+        )
+        if problems:
+            raise ValueError("；".join(dict.fromkeys(problems.values())))
 
     def interval(self, tier: Tier) -> dt.timedelta:
         return {Tier.HIGH_RISK: self.high_risk, Tier.KEY: self.key, Tier.GENERAL: self.general}[
             tier
         ]
+
+
+def policy_problems(
+    *,
+    high_risk: dt.timedelta,
+    key: dt.timedelta,
+    general: dt.timedelta,
+    new_resident: dt.timedelta,
+    retry: dt.timedelta,
+    shown_before: int,
+    misses_alert: int,
+) -> dict[str, str]:
+    """What is wrong with these rules, by :class:`VisitPolicy` field (empty: all fine).
+
+    A form shows each message next to its field; :class:`VisitPolicy` refuses with them."""
+    day, year = dt.timedelta(days=1), dt.timedelta(days=366)
+    order = "走访周期应满足 1 天 ≤ 高风险 ≤ 重点 ≤ 一般 ≤ 1 年"
+    out: dict[str, str] = {}
+    for name, value in (("high_risk", high_risk), ("key", key), ("general", general)):
+        if not day <= value <= year:
+            out[name] = order
+    if not out:
+        if high_risk > key:
+            out["high_risk"] = order
+        elif key > general:
+            out["key"] = order
+    if not day <= new_resident <= dt.timedelta(days=30):
+        out["new_resident"] = "新住户首访时限应在 1–30 天之间"
+    if not dt.timedelta(hours=1) <= retry <= dt.timedelta(days=7):
+        out["retry"] = "未见到本人后的再访时限应在 1 小时到 7 天之间"
+    if not 0 <= shown_before <= 14:
+        out["shown_before"] = "提前显示天数应在 0–14 之间"
+    if not 1 <= misses_alert <= 5:
+        out["misses_alert"] = "连续未见提醒次数应在 1–5 之间"
+    return out
 
 
 @dataclass(frozen=True)

@@ -202,7 +202,7 @@ def test_the_same_key_is_one_visit_and_another_household_cannot_reuse_it(db: Dat
     [
         ({"way": "letter"}, "走访方式"),
         ({"at": NOW + dt.timedelta(hours=1)}, "晚于现在"),
-        ({"at": NOW - dt.timedelta(days=40)}, "31 天前"),
+        ({"at": NOW - dt.timedelta(days=8)}, "7 天前"),
         ({"checklist": ("gas", "bogus")}, "检查项目"),
         ({"needs": "x" * 501}, "最多 500 字"),
         ({"needs": "bad\x00char"}, "需求说明"),
@@ -239,6 +239,21 @@ def test_bad_visit_forms_are_refused_in_chinese(
             )
         )
     assert message in refused.value.message
+
+
+def test_a_visit_time_within_the_window_is_kept(db: Database) -> None:
+    """Just inside the limits: 6 days 23 h back (uploaded late) and 5 min ahead (a fast clock)."""
+    wang = _staff(db, "wang")
+    old = _household("h-old", Tier.GENERAL, "1-1-101")
+    ahead = _household("h-ahead", Tier.GENERAL, "1-1-102")
+    at = NOW - dt.timedelta(days=6, hours=23)
+    entry, created = _visit(db, old, at, seen=True, staff=wang, key="k-window-old-00001", now=NOW)
+    assert created and entry.at == at
+    soon = NOW + dt.timedelta(minutes=5)
+    entry, created = _visit(
+        db, ahead, soon, seen=True, staff=wang, key="k-window-ahead-001", now=NOW
+    )
+    assert created and entry.at == soon
 
 
 def test_a_district_event_makes_high_risk_households_due_within_24_hours(db: Database) -> None:

@@ -39,6 +39,7 @@ from kiosk.server.admin import (
     stats,
     visits,
     visits_leader,
+    visits_policy,
 )
 from kiosk.server.admin.web import (
     AdminPageError,
@@ -78,6 +79,7 @@ for module in (
     visits,
     visits_leader,
     calendar,
+    visits_policy,
 ):
     admin_router.include_router(module.router)
 

@@ -168,6 +168,7 @@ async def visit_form(
             "checklist": visits.CHECKLIST,
             "key": secrets.token_urlsafe(24),
             "at": clock.now().astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            "zone": str(zone),
             "needs_max": visits.records.NEEDS_MAX,
         },
     )
@@ -203,10 +204,11 @@ async def record(
     )
     staff_id = posted.session.staff.account_id
 
-    def op(conn: Connection, _outbox: Outbox) -> tuple[visits.VisitEntry, bool]:
+    def op(conn: Connection, _outbox: Outbox) -> tuple[visits.VisitEntry, bool, int]:
         _require_view(conn, hall)
         household = plan_household(conn, hall.id, household_id)
-        return visits.record_visit(
+        retry = visits.policy_of(conn, hall.id).retry
+        return *visits.record_visit(
             conn,
             household=household,
             form=form,
@@ -214,17 +216,17 @@ async def record(
             now=clock.now(),
             seal=lambda text: personal.seal(settings, text),
             open_=lambda blob: personal.open_(settings, blob),
-        )
+        ), int(retry.total_seconds() // 3600)
 
     try:
-        entry, created = await runtime.write(op)
+        entry, created, retry_hours = await runtime.write(op)
     except DomainError as exc:
         return _refused(
             request, back, exc.message, status=403 if isinstance(exc, Forbidden) else 422
         )
     said = "走访记录已上传" if created else "这条走访记录已上传过（未重复保存）"
     if not entry.seen:
-        said += "；未见到本人，48 小时内需再访"
+        said += f"；未见到本人，{retry_hours} 小时内需再访"
     if _wants_json(request):
         return JSONResponse(
             {"ok": True, "created": created, "visit_id": entry.id, "message": said},

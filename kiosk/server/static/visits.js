@@ -164,14 +164,55 @@
     save(items);
   }
 
+  // "2026-12-03 09:05" in the hall's zone (the form's data-zone), as the server reads it.
+  function nowText(zone) {
+    var parts = {};
+    var options = {
+      year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+    };
+    try {
+      if (zone) { options.timeZone = zone; }
+      new Intl.DateTimeFormat("en-GB", options).formatToParts(new Date())
+        .forEach(function (p) { parts[p.type] = p.value; });
+    } catch (e) {
+      delete options.timeZone;
+      new Intl.DateTimeFormat("en-GB", options).formatToParts(new Date())
+        .forEach(function (p) { parts[p.type] = p.value; });
+    }
+    return parts.year + "-" + parts.month + "-" + parts.day + " " + parts.hour + ":" +
+      parts.minute;
+  }
+
+  // The visit time: the form may have been opened (or reopened from the offline cache)
+  // long before the visit, so a time the staff member did not type is "now" at 提交.
+  // What they typed is kept as typed, however late the form is uploaded.
+  function watchTime(form) {
+    var field = form.elements.at;
+    if (!field) { return function () {}; }
+    var zone = form.getAttribute("data-zone") || "";
+    var typed = false;
+    field.addEventListener("input", function () { typed = true; });
+    function follow() { if (!typed) { field.value = nowText(zone); } }
+    follow();
+    window.setInterval(follow, 30000);
+    return function (reset) {
+      if (reset) { typed = false; }
+      follow();
+    };
+  }
+
   function watchForm(form) {
     form.elements.key.value = newKey();  // a fresh key each time the form is opened
+    var stamp = watchTime(form);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var state = document.getElementById("visit-form-state");
+      stamp(false);
       keep(form);
       var label = form.getAttribute("data-household") || "";
       form.reset();
+      stamp(true);
       form.elements.key.value = newKey();
       text(state, "正在上传…");
       flush().then(function () {

@@ -48,8 +48,9 @@ CHECKLIST = {
     "food": "饮食起居正常",
 }
 NEEDS_MAX = 500
-#: How far back a visit may be dated (typed late, uploaded late) and ahead (phone clocks).
-OLDEST = dt.timedelta(days=31)
+#: How far back a visit may be dated (typed late, uploaded late from a stairwell) and
+#: ahead of the server's clock (a phone's clock a few minutes fast).
+OLDEST = dt.timedelta(days=7)
 AHEAD = dt.timedelta(minutes=10)
 _KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
@@ -109,9 +110,13 @@ def _checked(form: VisitForm, now: dt.datetime) -> VisitForm:
     if form.at.utcoffset() is None:
         raise Invalid("visit_at", "走访时间必须带时区", field="at")
     if form.at > now + AHEAD:
-        raise Invalid("visit_at", "走访时间晚于现在，请核对日期和时间", field="at")
+        raise Invalid("visit_at", "走访时间晚于现在，请核对日期和时间（或手机时钟）", field="at")
     if form.at < now - OLDEST:
-        raise Invalid("visit_at", "走访时间早于 31 天前，请核对日期", field="at")
+        raise Invalid(
+            "visit_at",
+            f"走访时间早于 {OLDEST.days} 天前，不能补录；请核对日期，或交负责人处理",
+            field="at",
+        )
     unknown = [c for c in form.checklist if c not in CHECKLIST]
     if unknown:
         raise Invalid("visit_checklist", "安全检查项目无法识别，请刷新页面", field="checklist")
