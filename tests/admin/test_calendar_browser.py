@@ -2,9 +2,10 @@
 whose hall clock stands at 31 December 2026, 10:00; Chromium (Playwright) on the page.
 
 A request registered then would be due on 1 January 2027, a year the library does not
-know: it is refused with the clear message. The district admin enters 2027 in the
-browser (元旦 1–3 January off, a working Sunday, the year declared entered) and the same
-request is accepted, due on Monday 4 January, after the entered holiday. Hall staff see
+know: it is kept without a deadline (never refused, never a guessed date), and the
+district admins see the banner. The district admin enters 2027 in the browser (元旦 1–3
+January off, a working Sunday, the year declared entered) and the next request is due on
+Monday 4 January, after the entered holiday. Hall staff see
 the page but cannot enter. Screenshots go to ``$CALENDAR_SHOTS`` when set."""
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def _fits(page: Any) -> None:
     assert wide <= 0, f"{page.url}: {wide} px sideways"
 
 
-def test_enter_2027_then_the_refused_request_is_accepted(
+def test_enter_2027_then_a_request_gets_its_deadline(
     browser: Any, server: RunningServer, tmp_path: Path
 ) -> None:
     body = {
@@ -90,14 +91,14 @@ def test_enter_2027_then_the_refused_request_is_accepted(
         "voice_note": False,
         "created_at": dt.datetime.fromisoformat(AT).isoformat(),
     }
-    refused = _register(server, body, f"req-{uuid.uuid4().hex}")
-    assert refused.status_code == 409, refused.text
-    error = refused.json()["error"]
-    assert error["code"] == "calendar_unknown"
-    assert "系统尚不知道 2027 年的法定节假日和调休安排" in error["message"]
-    assert "区级管理员先录入 2027 年" in error["message"]
+    # The resident's request is never refused for the calendar (the receipt is printed):
+    # it is kept without a deadline — none is guessed — until the year is entered.
+    kept = _register(server, body, f"req-{uuid.uuid4().hex}")
+    assert kept.status_code == 201, kept.text
+    assert kept.json()["accept_by"] is None and kept.json()["due_at"] is None
     with db(server) as conn:
-        assert conn.execute("SELECT count(*) FROM service_requests").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM service_requests").fetchone()[0] == 1
+        assert conn.execute("SELECT due_at FROM service_requests").fetchone()[0] is None
 
     page = _login(browser, server, server.credentials["admin"], 1366)
     assert BANNER in page.inner_text("main")
@@ -136,8 +137,11 @@ def test_enter_2027_then_the_refused_request_is_accepted(
     table = page.inner_text("table >> nth=1")
     assert "2027-01-01（周五）" in table and "2027-01-10（周日）" in table and "调休上班" in table
 
-    # Not yet declared whole: still refused (2027 has days no one has said anything about).
-    assert _register(server, body, f"req-{uuid.uuid4().hex}").status_code == 409
+    # Not yet declared whole: still no deadline (2027 has days no one has said anything about).
+    body["public_id"] = new_public_id()
+    partial = _register(server, body, f"req-{uuid.uuid4().hex}")
+    assert partial.status_code == 201, partial.text
+    assert partial.json()["accept_by"] is None
     page.once("dialog", lambda dialog: dialog.accept())
     with page.expect_navigation():
         page.click("text=确认 2027 年已全部录入")
@@ -146,6 +150,7 @@ def test_enter_2027_then_the_refused_request_is_accepted(
     _fits(page)
     _shot(page, "desktop", tmp_path)
 
+    body["public_id"] = new_public_id()
     accepted = _register(server, body, f"req-{uuid.uuid4().hex}")
     assert accepted.status_code == 201, accepted.text
     accept_by = dt.datetime.fromisoformat(accepted.json()["accept_by"])

@@ -546,3 +546,37 @@ def test_a_phone_is_never_stored_in_clear(db: Database) -> None:
         assert all("13812341234" not in str(value) for value in row)
 
     db.write_sync(run)
+
+
+def test_a_bad_rating_when_the_calendar_does_not_know_the_year_is_kept(db: Database) -> None:
+    """21 December: the 15 working days of the 整改 reach into 2027, not entered yet. The
+    resident's 差评 is kept all the same; its 整改 opens, with true due times, once the
+    district has entered 2027 (never a guessed date)."""
+    late = dt.datetime(2026, 12, 21, 10, 0, tzinfo=CST)
+
+    def give(conn: Connection) -> int:
+        ticket = _done_ticket(conn, at=late)
+        bad = _rate(conn, ticket, "very_unsatisfied", reasons=("attitude",), at=late).rating
+        assert ratings.followups(conn, ["east"]) == []
+        assert ratings.missing_followups(conn) == [bad.id]
+        assert ratings.open_missing_followups(conn, ratings.policy_of(SETTINGS)) == 0
+        return bad.id
+
+    bad_id = db.write_sync(give)
+
+    def enter_2027(conn: Connection) -> None:
+        by = {"entered_by": "admin", "entered_at": late.astimezone(dt.UTC)}
+        conn.execute(
+            sa.insert(m.calendar_days),
+            [{"day": dt.date(2027, 1, d), "workday": False, "note": "元旦", **by} for d in (1, 2)],
+        )
+        conn.execute(sa.insert(m.calendar_years).values(year=2027, **by))
+        assert ratings.open_missing_followups(conn, ratings.policy_of(SETTINGS)) == 1
+
+    db.write_sync(enter_2027)
+    (row,) = db.read_sync(lambda c: ratings.followups(c, ["east"]))
+    assert row.rating.id == bad_id
+    # 15 working days from Monday 21 December, 1 January off: Tuesday 12 January (not 11).
+    assert row.due[Step.FIX].astimezone(CST).date() == dt.date(2027, 1, 12)
+    db.write_sync(lambda c: (c.execute(sa.delete(m.calendar_days)), None)[1])
+    db.write_sync(lambda c: (c.execute(sa.delete(m.calendar_years)), None)[1])

@@ -14,7 +14,7 @@ from kiosk.core import clock
 from kiosk.core.service_requests import Action, Actor, Role
 from kiosk.server import models as m
 from kiosk.server import requests as store
-from kiosk.server.db import Database, migrate
+from kiosk.server.db import Database, as_utc, migrate
 from kiosk.server.requests.jobs import archive_finished, escalate_overdue
 from kiosk.server.settings import build_settings
 from tests.utils.servers import start_server
@@ -144,3 +144,32 @@ def test_the_server_escalates_on_its_moved_clock(tmp_path: Path) -> None:
         assert found == (["leader"], ["district"])
     finally:
         server.stop()
+
+
+def test_a_year_the_calendar_does_not_know_never_refuses_a_request(tmp_path: Path) -> None:
+    """31 December, 2027 not entered: the request is stored without a deadline (none is
+    guessed); once the district has entered 2027 the hourly job fills it in."""
+    db = _db(tmp_path)
+    eve = dt.datetime(2026, 12, 31, 10, 0, tzinfo=ZONE)
+    with db.writer.begin() as conn:
+        record = _new(conn, eve)
+        assert record.due_at is None
+        assert "need the calendar year entered" in escalate_overdue(conn, eve)
+        row = conn.execute(sa.select(m.service_requests.c.due_at)).one()
+        assert row.due_at is None
+        conn.execute(
+            sa.insert(m.calendar_days),
+            [
+                {"day": dt.date(2027, 1, d), "workday": False, "note": "元旦", **_BY}
+                for d in (1, 2, 3)
+            ],
+        )
+        conn.execute(sa.insert(m.calendar_years).values(year=2027, **_BY))
+    with db.writer.begin() as conn:
+        assert "1 deadlines filled in" in escalate_overdue(conn, eve + dt.timedelta(hours=1))
+        due = conn.execute(sa.select(m.service_requests.c.due_at)).scalar_one()
+    # Thursday 10:00 + one working day, 1–3 January off: Monday 4 January, 10:00.
+    assert as_utc(due) == dt.datetime(2027, 1, 4, 10, 0, tzinfo=ZONE)
+
+
+_BY = {"entered_by": "admin", "entered_at": dt.datetime(2026, 12, 31, 2, 0, tzinfo=dt.UTC)}

@@ -23,7 +23,7 @@ from kiosk.core.clock import HALL_TZ
 from kiosk.core.values import check_text
 from kiosk.core.workdays import library_years
 from kiosk.server import models as m
-from kiosk.server import workday_calendar
+from kiosk.server import ratings, workday_calendar
 from kiosk.server.admin.drafts import audit
 from kiosk.server.admin.fields import typed_date
 from kiosk.server.admin.web import (
@@ -294,6 +294,8 @@ async def calendar_year(
                 sa.insert(t).values(year=year, entered_by=session.username, entered_at=utcnow())
             )
         audit(conn, session, "calendar_year_undo" if undo else "calendar_year", None, str(year))
+        if not undo:  # 差评 given while the year was unknown get their 整改 now
+            ratings.open_missing_followups(conn, ratings.policy_of(runtime.settings))
 
     await runtime.db.write(write)
     said = f"已撤销：{year} 年不再算作整年已录入" if undo else f"{year} 年已确认整年录入"

@@ -105,6 +105,9 @@ def _page(conn: Connection, runtime: ServerRuntime, staff: Any, hall: str) -> di
 async def ratings_page(
     request: Request, runtime: Runtime, session: CurrentSession, hall: _Hall = ""
 ) -> HTMLResponse:
+    policy = ratings.policy_of(runtime.settings)
+    if await runtime.db.read(ratings.missing_followups):
+        await runtime.db.write(lambda c: ratings.open_missing_followups(c, policy))
     data = await runtime.db.read(lambda c: _page(c, runtime, session.staff, hall))
     appealed = {rating.id for rating, _ in data["appeals"]}
     return render(

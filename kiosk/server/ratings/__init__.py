@@ -22,6 +22,8 @@ from kiosk.server.ratings.followups import (
     FollowupRow,
     escalate_overdue,
     followups,
+    missing_followups,
+    open_missing_followups,
     record_second_rating,
     record_step,
 )
@@ -59,6 +61,8 @@ __all__ = [
     "file_appeal",
     "followups",
     "get",
+    "missing_followups",
+    "open_missing_followups",
     "policy_of",
     "public_summary",
     "rating_card",

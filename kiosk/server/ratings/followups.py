@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection, Row
 from kiosk.core import ratings as core
 from kiosk.core.clock import HALL_TZ
 from kiosk.core.ratings import Level, RectificationPolicy, Step
-from kiosk.core.workdays import WorkCalendar
+from kiosk.core.workdays import UnknownCalendarYear, WorkCalendar
 from kiosk.server import models as m
 from kiosk.server.db import as_utc
 from kiosk.server.domain_errors import Conflict, Invalid, NotFound
@@ -219,3 +219,37 @@ def escalate_overdue(conn: Connection, now: dt.datetime) -> list[FollowupRow]:
         )
         out.append(followup(conn, row.rating.id))
     return out
+
+
+def open_missing_followups(conn: Connection, policy: RectificationPolicy) -> int:
+    """差评 kept without a 整改 because the calendar did not know the year when they were
+    given: their 整改, once it does (each step due from the 差评's own time). Run when the
+    district confirms a year and whenever the 好差评 page is read."""
+    from kiosk.server import workday_calendar
+
+    ids = missing_followups(conn)
+    days = workday_calendar.calendar(conn)
+    opened = 0
+    for rating_id in list(ids):
+        try:
+            open_followup(conn, get(conn, int(rating_id)), days, policy)
+        except UnknownCalendarYear:
+            continue
+        opened += 1
+    return opened
+
+
+def missing_followups(conn: Connection) -> list[int]:
+    """The 差评 that have no 整改 yet (given while the calendar did not know the year)."""
+    r = m.ratings
+    bad = [level.value for level in Level if level.is_bad]
+    return [
+        int(i)
+        for i in conn.execute(
+            sa.select(r.c.id).where(
+                r.c.level.in_(bad),
+                r.c.excluded.is_(False),
+                ~sa.exists().where(_F.c.rating_id == r.c.id),
+            )
+        ).scalars()
+    ]

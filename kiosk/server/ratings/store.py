@@ -16,7 +16,7 @@ from kiosk.core import ratings as core
 from kiosk.core.ratings import Channel, Level, Reason, RectificationPolicy
 from kiosk.core.request_states import RATING_WINDOW
 from kiosk.core.wire import RatingPublic, TicketState
-from kiosk.core.workdays import WorkCalendar
+from kiosk.core.workdays import UnknownCalendarYear, WorkCalendar
 from kiosk.server import models as m
 from kiosk.server import workday_calendar
 from kiosk.server.db import as_utc
@@ -403,7 +403,12 @@ def record(
         from kiosk.server.ratings.followups import open_followup
 
         policy = policy_of(settings) if settings is not None else RectificationPolicy()
-        open_followup(conn, stored, calendar or workday_calendar.calendar(conn), policy)
+        try:
+            open_followup(conn, stored, calendar or workday_calendar.calendar(conn), policy)
+        except UnknownCalendarYear as exc:
+            # The resident's rating is kept; its 整改 opens (with true deadlines, none
+            # guessed) once the district has entered the year: open_missing_followups.
+            log.warning("rating %s: 整改 not opened yet: %s", rating_id, exc)
     if channel is Channel.DEVICE and rating.level is not None:
         _flag_bursts(conn, device_id, at)
         stored = get(conn, rating_id)

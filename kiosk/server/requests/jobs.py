@@ -26,7 +26,7 @@ from kiosk.core.service_requests import (
     State,
 )
 from kiosk.core.wire import EventType
-from kiosk.core.workdays import UnknownCalendarYear
+from kiosk.core.workdays import UnknownCalendarYear, WorkCalendar
 from kiosk.server import models as m
 from kiosk.server.domain_errors import DomainError
 from kiosk.server.events import record_event
@@ -60,8 +60,8 @@ def escalate_overdue(conn: Connection, now: dt.datetime) -> str:
         )
     ).all()
     told = {Escalation.LEADER: 0, Escalation.DISTRICT: 0}
-    unknown = 0
     days = calendar(conn)
+    filled, unknown = _fill_missing_deadlines(conn, now, days)
     for row in rows:
         core = core_of(row)
         try:
@@ -80,7 +80,32 @@ def escalate_overdue(conn: Connection, now: dt.datetime) -> str:
         record_event(conn, row.hall_id, EventType.REQUEST, event_data(core, ESCALATE))
         told[level] += 1
     result = f"leader {told[Escalation.LEADER]}, district {told[Escalation.DISTRICT]}"
+    result += f", {filled} deadlines filled in" if filled else ""
     return result + (f", {unknown} need the calendar year entered" if unknown else "")
+
+
+def _fill_missing_deadlines(
+    conn: Connection, now: dt.datetime, days: WorkCalendar
+) -> tuple[int, int]:
+    """Open requests stored without a deadline because the calendar did not know the year
+    then: their deadline, now that it does. Returns (filled, still unknown)."""
+    t = m.service_requests
+    rows = conn.execute(
+        sa.select(t).where(t.c.state.in_(_OPEN), t.c.due_at.is_(None), t.c.paused_since.is_(None))
+    ).all()
+    filled = unknown = 0
+    for row in rows:
+        try:
+            status = deadline_status(core_of(row), now, days)
+        except UnknownCalendarYear:
+            unknown += 1
+            continue
+        if status is not None and status.due is not None:
+            conn.execute(
+                sa.update(t).where(t.c.id == row.id).values(due_at=status.due.astimezone(dt.UTC))
+            )
+            filled += 1
+    return filled, unknown
 
 
 def archive_finished(conn: Connection, now: dt.datetime) -> str:

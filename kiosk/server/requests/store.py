@@ -10,6 +10,7 @@ once; without it the event hub finds the event at its next scan.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from typing import Any, Protocol
 
@@ -64,6 +65,8 @@ __all__ = [
     "register",
     "timeline",
 ]
+
+log = logging.getLogger(__name__)
 
 CHANNELS = frozenset({"kiosk", "window", "phone", "visit", "diary", "other"})
 _TEXT_MAX = 500
@@ -361,10 +364,15 @@ def _text(value: str, ask: str, name: str) -> str:
 
 
 def _due(conn: Connection, core: ServiceRequest, at: dt.datetime) -> dt.datetime | None:
+    """The deadline to store, or None. A year the calendar does not know yet never refuses
+    a request (a resident's receipt is already printed): no deadline is guessed, the board
+    says 时限待定 with the calendar's message, and the hourly job fills the deadline in once
+    the district has entered the year (:func:`kiosk.server.requests.jobs.escalate_overdue`)."""
     try:
         status = deadline_status(core, at, calendar(conn))
     except UnknownCalendarYear as exc:
-        raise Conflict("calendar_unknown", str(exc)) from None
+        log.warning("request %s: no deadline yet: %s", core.id, exc)
+        return None
     return None if status is None else status.due
 
 
