@@ -29,6 +29,7 @@ from kiosk.server.admin import (
     publishing,
     ratings,
     request_detail,
+    request_photos,
     requests_board,
     requests_new,
     rooms,
@@ -64,6 +65,7 @@ for module in (
     requests_board,
     requests_new,  # /requests/new before /requests/{request_id}
     request_detail,
+    request_photos,
     diary,
     fleet,
     stats,

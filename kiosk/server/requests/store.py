@@ -52,6 +52,7 @@ from kiosk.server.settings import ServerSettings
 __all__ = [
     "CHANNELS",
     "LEVEL_SATISFACTION",
+    "PHOTO",
     "EventSink",
     "act",
     "add_note",
@@ -79,6 +80,7 @@ LEVEL_SATISFACTION = {
 _INTERNAL_ACTIONS = frozenset({Action.FOLLOW_UP, Action.MARK_DUPLICATE})
 NOTE = "note"
 ESCALATE = "escalate"
+PHOTO = "photo"  # a photo attached (requests/photos.py)
 
 
 class EventSink(Protocol):
@@ -340,6 +342,8 @@ def _label(action: str, before: str | None, after: str, public: bool) -> str:
         return "进展说明" if public else "内部备注"
     if action == ESCALATE:
         return "超期督办"
+    if action == PHOTO:
+        return "添加照片"
     if before != after:
         return State(after).label
     return Action(action).label

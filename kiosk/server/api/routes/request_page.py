@@ -34,6 +34,7 @@ from kiosk.server import requests as store
 from kiosk.server.api.deps import Runtime
 from kiosk.server.domain_errors import DomainError, NotFound
 from kiosk.server.errors import api_error
+from kiosk.server.requests.photos import photos
 from kiosk.server.requests.views import category_for
 from kiosk.server.runtime import Outbox
 
@@ -98,6 +99,7 @@ async def _page(
             "record": record,
             "category": category,
             "entries": store.timeline(conn, request_id, public_only=True),
+            "photos": photos(conn, request_id, public_only=True),  # only those marked 公开
         }
 
     found = await runtime.db.read(read)
@@ -126,6 +128,7 @@ async def _page(
         "offers_reopen": offers_reopen(record.core),
         "rated_label": Level(record.rating_level).label if record.rating_level else None,
         "faces": FACES,
+        "photos": found["photos"],
         "error": error,
         "notice": _DONE.get(done or ""),
     }
