@@ -125,3 +125,42 @@ def test_chromium_at_390_uploads_from_the_form(
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.locator("#photos").screenshot(path=str(SCREENSHOT))
     context.close()
+
+
+def _camera_photo(path: Path, seed: int) -> None:
+    """A 3000×2000 JPEG of about 3 MB, the size a phone camera sends."""
+    noise = Image.effect_noise((3000, 2000), 40 + seed).convert("RGB")
+    base = Image.linear_gradient("L").resize((3000, 2000)).convert("RGB")
+    Image.blend(base, noise, 0.5).save(path, "JPEG", quality=90)
+
+
+def test_several_camera_photos_fit_once_shrunk_in_the_browser(
+    admin_server: RunningServer, browser: Any, tmp_path: Path
+) -> None:
+    rid = kiosk_request(admin_server, HALL, description="楼道墙皮脱落")
+    paths = [tmp_path / f"DSC_{n}.jpg" for n in range(3)]
+    for n, path in enumerate(paths):
+        _camera_photo(path, n)
+    assert sum(p.stat().st_size for p in paths) > 5_000_000  # too big sent as they are
+    staff = staff_client(admin_server, HALL)
+    as_they_are = staff.post(
+        f"/admin/requests/{rid}/photos",
+        files=[("photos", (p.name, p.read_bytes(), "image/jpeg")) for p in paths],
+    )
+    assert as_they_are.status_code == 413
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    login = admin_server.credentials["staff"][HALL]
+    page.goto(f"{admin_server.base_url}/admin/login")
+    page.fill("#username", login["username"])
+    page.fill("#password", login["password"])
+    page.click("button[type=submit]")
+    page.wait_for_url("**/admin/**")
+    page.goto(f"{admin_server.base_url}/admin/requests/{rid}")
+    page.set_input_files("form.req-photo-form input[type=file]", [str(p) for p in paths])
+    page.click("form.req-photo-form button[type=submit]")
+    page.wait_for_selector(".req-photos img")
+    assert "已添加 3 张照片" in page.locator(".flash").inner_text()
+    assert page.locator(".req-photos img").count() == 3
+    context.close()
