@@ -20,6 +20,7 @@ from tests.utils.servers import RunningServer
 HALL = "huayang"
 OTHER = "xiandai-yicheng"
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs/screenshots/requests-photos-390.png"
+PHONE_SCREENSHOT = SCREENSHOT.with_name("request-phone-page-photo.png")
 _PHOTO = re.compile(r'<img src="(/admin/requests/[^/]+/photos/(\d+))"')
 
 
@@ -124,6 +125,15 @@ def test_chromium_at_390_uploads_from_the_form(
     page.locator("#photos").scroll_into_view_if_needed()
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.locator("#photos").screenshot(path=str(SCREENSHOT))
+    # 公开 one (the mended lamp): the resident's phone page shows it, and only it.
+    page.locator(".req-photos li").nth(2).locator("button").click()
+    page.wait_for_selector(".req-photos li:nth-child(3) .tag:text-is('公开')")
+    page.goto(f"{admin_server.base_url}/r/{rid}")
+    shown = page.locator(".photos img")
+    assert shown.count() == 1
+    page.wait_for_function("document.querySelector('.photos img').naturalWidth > 0")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(PHONE_SCREENSHOT), full_page=True)
     context.close()
 
 
