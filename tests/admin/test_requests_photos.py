@@ -76,6 +76,9 @@ def test_upload_look_and_publish(admin_server: RunningServer) -> None:
     assert other.get(page).status_code == 403
     assert other.get(first_url).status_code == 403
     assert other.post(f"{page}/photos/{first_id}/public", {"public": "1"}).status_code == 403
+    assert other.post(f"{page}/photos").status_code == 403  # refused before any file is read
+    sneaked = other.post(f"{page}/photos", files=[("photos", ("x.jpg", _jpeg((1, 2, 3))))])
+    assert sneaked.status_code == 403 and "2 / 9" in staff.get(page).text
 
     phone = f"{admin_server.base_url}/r/{rid}"
     assert "/photos/" not in requests.get(phone, timeout=TIMEOUT).text  # nothing public yet

@@ -52,6 +52,8 @@ def _clean_all(sent: list[bytes]) -> list[photo_store.CleanPhoto] | str:
 @router.post("/requests/{request_id}/photos", name="request_photos_add")
 async def add_photos(runtime: Runtime, request_id: str, post: PostedForm) -> Response:
     back = f"/admin/requests/{request_id}#photos"
+    # Whose request, before anything sent is looked at (another hall's staff: 403).
+    await runtime.db.read(lambda c: _mine(c, request_id, post.session))
     files = [f for f in post.form.getlist("photos") if isinstance(f, UploadFile)]
     sent = [await f.read(photo_store.PHOTO_UPLOAD_BYTES + 1) for f in files]
     sent = [data for data in sent if data]  # an empty file input sends one empty part
