@@ -146,6 +146,8 @@ async def add_photos(
 ) -> RequestPhotosPublic:
     """Attach photos (PNG, JPEG or WebP; the type is read from the bytes): re-encoded
     without EXIF/GPS, at most 9 a request. Internal unless ``public=true``."""
+    # Whose request first: another hall's staff get 403 without making us decode anything.
+    await runtime.db.read(lambda c: _mine(c, staff, request_id))
     sent = await _uploads(request)
     cleaned = await asyncio.to_thread(_cleaned, sent)  # decoded outside the writer
     now = clock.now()
