@@ -67,11 +67,12 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
     install_error_handlers(app)
     app.include_router(api_router)
-    from kiosk.server.api.routes import phone_page, phone_rating, request_page
+    from kiosk.server.api.routes import phone_page, phone_rating, request_page, request_page_photos
 
     app.include_router(phone_page.router)
     app.include_router(phone_rating.router)
     app.include_router(request_page.router)
+    app.include_router(request_page_photos.router)  # a request's public photos
     from kiosk.server.admin import mount_admin
 
     mount_admin(app)

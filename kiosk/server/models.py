@@ -467,8 +467,12 @@ request_media = sa.Table(
     sa.Column("request_id", sa.String(32), sa.ForeignKey("service_requests.id"), nullable=False),
     sa.Column("kind", sa.String(10), nullable=False),  # photo | voice
     sa.Column("mime", sa.String(40), nullable=False),
-    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=True),  # voice; a photo's bytes are in media
     sa.Column("created_at", Time, nullable=False),
+    # photos (issue 13, req-photos, migration 0010): the bytes by SHA-256 in ``media``, and
+    # whether the resident's phone page and the kiosk may show it (never by default).
+    sa.Column("sha256", sa.String(64), sa.ForeignKey("media.sha256"), nullable=True),
+    sa.Column("public", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index("ix_request_media_request", "request_id"),
     sqlite_autoincrement=True,
 )

@@ -196,6 +196,34 @@ def a_household(server: RunningServer, hall_id: str) -> str:
     return r.headers["location"].rstrip("/").rsplit("/", 1)[-1]
 
 
+def a_request_photo(server: RunningServer, hall_id: str, request_id: str) -> str:
+    """The id of a photo of the request (one is attached by the hall's staff if none)."""
+    import io
+
+    from PIL import Image
+
+    with db(server) as conn:
+        row = conn.execute(
+            "SELECT id FROM request_media WHERE request_id = ? AND kind = 'photo' ORDER BY id",
+            (request_id,),
+        ).fetchone()
+    if row is not None:
+        return str(row["id"])
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (90, 120, 160)).save(out, "PNG")
+    r = staff_client(server, hall_id).post(
+        f"/admin/requests/{request_id}/photos",
+        files=[("photos", ("p.png", out.getvalue(), "image/png"))],
+    )
+    assert r.status_code == 303, r.text[:500]
+    with db(server) as conn:
+        row = conn.execute(
+            "SELECT id FROM request_media WHERE request_id = ? AND kind = 'photo' ORDER BY id",
+            (request_id,),
+        ).fetchone()
+    return str(row["id"])
+
+
 def route_values(server: RunningServer, hall_id: str) -> dict[str, Any]:
     """Values for every path parameter of the admin routes, naming ``hall_id``'s things."""
     content = kiosk_content(server, hall_id)["content"]
@@ -209,6 +237,7 @@ def route_values(server: RunningServer, hall_id: str) -> dict[str, Any]:
         "visit_id": "1",
         "alert_id": "1",
         "request_id": request_id,
+        "photo_id": a_request_photo(server, hall_id, request_id),
         "entry_id": str(entry_id),
         "hall_id": hall_id,
         "counter_id": str(counters_of(server, hall_id)[0]["id"]),

@@ -31,6 +31,7 @@ from kiosk.server.admin import (
     ratings,
     request_categories,
     request_detail,
+    request_photos,
     requests_board,
     requests_new,
     rooms,
@@ -68,6 +69,7 @@ for module in (
     requests_new,  # /requests/new before /requests/{request_id}
     request_categories,
     request_detail,
+    request_photos,
     diary,
     fleet,
     stats,

@@ -42,6 +42,7 @@ from kiosk.server.admin.web import (
 from kiosk.server.db import utcnow
 from kiosk.server.domain_errors import Invalid, NotFound
 from kiosk.server.requests import RequestRecord
+from kiosk.server.requests import photos as photo_store
 from kiosk.server.requests.actors import staff_actor
 from kiosk.server.requests.settings_store import SUMMARY_MAX, set_public_summary
 from kiosk.server.requests.voice import read_voice_note
@@ -127,11 +128,14 @@ async def request_page(
         # Every view of a request's page (name and phone in full) is in the audit log.
         audit(conn, session, "request_view", record.hall_id, target=record.id, detail=record.number)
         timeline = store.timeline(conn, request_id, public_only=False)
+        photos = photo_store.photos(conn, request_id)  # served by admin/request_photos.py
         halls = {r.id: r.name for r in conn.execute(sa.select(m.halls.c.id, m.halls.c.name))}
         staff = staff_names(conn, None if session.staff.is_admin else [record.hall_id])
         return {
             "record": record,
             "timeline": timeline,
+            "photos": photos,
+            "max_photos": photo_store.MAX_PHOTOS,
             "halls": halls,
             "staff_options": staff,
             "status": _status(record, now, workday_calendar.calendar(conn)),

@@ -216,7 +216,7 @@ class Posted:
 
 async def _posted(request: Request, session: CurrentSession) -> Posted:
     try:
-        form = await request.form(max_files=2, max_fields=400)
+        form = await request.form(max_files=9, max_fields=400)  # 9: a request's photos
     except Exception:  # malformed multipart / urlencoded body
         raise AdminPageError(400, "提交的表单无法识别，请返回重试") from None
     sent = form.get("csrf") or request.headers.get("x-csrf-token") or ""

@@ -19,6 +19,7 @@ from kiosk.server.api.routes import (
     queues,
     ratings,
     request_board,
+    request_photos,
     requests,
     staff_requests,
     tickets,
@@ -43,6 +44,7 @@ for module in (
     requests,  # before staff_requests: /requests/lookup is not a request id
     request_board,
     staff_requests,
+    request_photos,
     ratings,
 ):
     api_router.include_router(module.router)

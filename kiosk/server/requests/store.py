@@ -54,6 +54,7 @@ from kiosk.server.workday_calendar import calendar
 __all__ = [
     "CHANNELS",
     "LEVEL_SATISFACTION",
+    "PHOTO",
     "EventSink",
     "act",
     "add_note",
@@ -75,6 +76,7 @@ _BAD_LOCATION = "地点请按“楼号-单元-室”填写，例如 3-2-501"
 _INTERNAL_ACTIONS = frozenset({Action.FOLLOW_UP, Action.MARK_DUPLICATE})
 NOTE = "note"
 ESCALATE = "escalate"
+PHOTO = "photo"  # a photo attached (requests/photos.py)
 
 
 class EventSink(Protocol):
@@ -336,6 +338,8 @@ def _label(action: str, before: str | None, after: str, public: bool) -> str:
         return "进展说明" if public else "内部备注"
     if action == ESCALATE:
         return "超期督办"
+    if action == PHOTO:
+        return "添加照片"
     if before != after:
         return State(after).label
     return Action(action).label

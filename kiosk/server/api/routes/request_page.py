@@ -40,6 +40,7 @@ from kiosk.server.api.deps import Runtime
 from kiosk.server.api.routes.phone_rating import fixed_of, form_context, is_staff, read_form
 from kiosk.server.domain_errors import DomainError, NotFound
 from kiosk.server.errors import api_error
+from kiosk.server.requests.photos import photos
 from kiosk.server.requests.views import category_for
 from kiosk.server.runtime import Outbox
 
@@ -113,6 +114,7 @@ async def _page(
             "calendar": workday_calendar.calendar(conn),
             "rating": rating,
             "fixed": fixed_of(conn, rating),
+            "photos": photos(conn, request_id, public_only=True),  # only those marked 公开
         }
 
     found = await runtime.db.read(read)
@@ -162,6 +164,7 @@ async def _page(
         "closed": record.state in CLOSED_STATES,
         "rating": rating,
         "offers_reopen": offers_reopen(record.core),
+        "photos": found["photos"],
         "error": error,
         "notice": _DONE.get(done or ""),
     }
