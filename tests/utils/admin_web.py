@@ -98,6 +98,15 @@ def staff_client(server: RunningServer, hall_id: str) -> AdminClient:
     return client
 
 
+def leader_client(server: RunningServer, hall_id: str) -> AdminClient:
+    """The hall's leader (负责人), from the demo logins."""
+    login = server.credentials["leaders"][hall_id]
+    client = AdminClient(server)
+    r = client.login(login["username"], login["password"])
+    assert r.status_code == 303, r.text[:500]
+    return client
+
+
 def admin_client(server: RunningServer) -> AdminClient:
     login = server.credentials["admin"]
     client = AdminClient(server)

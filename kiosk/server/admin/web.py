@@ -33,6 +33,7 @@ from kiosk.core.content import CATEGORIES, CATEGORY_NAMES, StaffStatus
 from kiosk.server.admin import fields as _fields
 from kiosk.server.admin.sessions import StaffSession, find_session, touch_session
 from kiosk.server.domain_errors import DomainError
+from kiosk.server.requests import escalated_count
 from kiosk.server.runtime import Outbox, ServerRuntime
 
 __all__ = [
@@ -182,6 +183,11 @@ async def _session(request: Request, runtime: Runtime) -> StaffSession:
     if stale:
         await runtime.db.write(lambda c: touch_session(c, session.id_hash))
     request.state.admin_session = session
+    if session.staff.is_leader and session.staff.hall_id:
+        hall_id = session.staff.hall_id
+        request.state.leader_escalated = await runtime.db.read(
+            lambda c: escalated_count(c, hall_id)
+        )
     return session
 
 
@@ -282,6 +288,8 @@ def render(
         "csrf": session.csrf_token if isinstance(session, StaffSession) else "",
         "flash": message,
         "path": request.url.path,
+        # The leader's banner: open requests the escalation job raised to them (升级给我).
+        "leader_escalated": getattr(request.state, "leader_escalated", 0),
     }
     ctx.update(context or {})
     response = templates.TemplateResponse(
