@@ -193,7 +193,10 @@ def a_household(server: RunningServer, hall_id: str) -> str:
             (hall_id,),
         ).fetchone()
     staff = staff_client(server, hall_id)
-    staff.post(f"/admin/halls/{hall_id}/households-access", {"district_may_view": "1"})
+    # Opening the register to the district is the hall leader's switch.
+    leader_client(server, hall_id).post(
+        f"/admin/halls/{hall_id}/households-access", {"district_may_view": "1"}
+    )
     if row is not None:
         return str(row["id"])
     address = f"{len(hall_id)}-1-{100 + sum(map(ord, hall_id)) % 900}"

@@ -44,6 +44,7 @@ __all__ = [
     "DistrictAdmin",
     "Hall",
     "HallScope",
+    "LeaderScope",
     "LoginRequired",
     "Posted",
     "PostedForm",
@@ -244,6 +245,18 @@ async def _hall(hall_id: str, runtime: Runtime, session: CurrentSession) -> Hall
 
 
 HallScope = Annotated[Hall, Depends(_hall)]
+
+NOT_LEADER_PAGE = "这个页面只对本大厅负责人和街道管理员开放，请联系本大厅负责人"
+
+
+async def _led_hall(hall: HallScope) -> Hall:
+    if not hall.session.staff.may_lead(hall.id):
+        raise AdminPageError(403, NOT_LEADER_PAGE)
+    return hall
+
+
+LeaderScope = Annotated[Hall, Depends(_led_hall)]
+"""A hall whose leader (负责人) the current staff member is, or any hall for a district admin."""
 
 
 async def _admin(session: CurrentSession) -> StaffSession:
