@@ -129,6 +129,9 @@ def _demo_banner(settings: ServerSettings, creds: dict[str, Any]) -> None:
     for hall_id, login in creds["staff"].items():
         kiosk = creds["kiosks"][hall_id]
         print(f"  {hall_id}: staff {login['username']} / {login['password']}")
+        lead = creds.get("leaders", {}).get(hall_id)
+        if lead:
+            print(f"  {hall_id}: leader {lead['username']} / {lead['password']}")
         print(f"  {hall_id}: kiosk token {kiosk['token']}")
     print(f"  credentials file: {(settings.data_dir / CREDENTIALS_FILE).resolve()}", flush=True)
 
