@@ -20,7 +20,6 @@ from tests.utils.admin_web import (
     kiosk_content,
     leader_client,
     route_values,
-    staff_client,
 )
 from tests.utils.servers import RunningServer
 
