@@ -28,9 +28,13 @@ from kiosk.server import models as m
 from kiosk.server.db import Database, as_utc, utcnow
 
 __all__ = [
+    "HALL_ROLES",
+    "ROLES",
+    "ROLE_LABELS",
     "KioskPrincipal",
     "Principal",
     "PrincipalCache",
+    "Role",
     "StaffPrincipal",
     "create_kiosk",
     "create_staff",
@@ -42,8 +46,15 @@ __all__ = [
     "verify_password",
 ]
 
-Role = Literal["hall_staff", "district_admin"]
-ROLES: tuple[Role, ...] = ("hall_staff", "district_admin")
+Role = Literal["hall_staff", "hall_leader", "district_admin"]
+ROLES: tuple[Role, ...] = ("hall_staff", "hall_leader", "district_admin")
+#: Roles whose account belongs to one hall (a leader is a hall staff member with more powers).
+HALL_ROLES: tuple[Role, ...] = ("hall_staff", "hall_leader")
+ROLE_LABELS: dict[str, str] = {
+    "hall_staff": "大厅工作人员",
+    "hall_leader": "大厅负责人",
+    "district_admin": "街道管理员",
+}
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so both paths cost the same.
@@ -95,6 +106,20 @@ class StaffPrincipal:
     @property
     def is_admin(self) -> bool:
         return self.role == "district_admin"
+
+    @property
+    def is_hall_member(self) -> bool:
+        """A hall's staff member or its leader (an account of one hall)."""
+        return self.role in HALL_ROLES
+
+    @property
+    def is_leader(self) -> bool:
+        """The hall's leader (负责人): escalations, 整改 and visit alerts are theirs."""
+        return self.role == "hall_leader"
+
+    def may_lead(self, hall_id: str) -> bool:
+        """Leader's powers over ``hall_id``: its own leader, or a district admin."""
+        return self.is_admin or (self.is_leader and self.hall_id == hall_id)
 
     def may_manage(self, hall_id: str) -> bool:
         return self.is_admin or self.hall_id == hall_id
@@ -214,7 +239,7 @@ def create_staff(
 ) -> int:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
-    if role == "hall_staff" and not hall_id:
+    if role in HALL_ROLES and not hall_id:
         raise ValueError("hall staff need a hall")
     account_id: int = conn.execute(
         sa.insert(m.staff_accounts)
@@ -222,7 +247,7 @@ def create_staff(
             username=username,
             password_hash=hash_password(password),
             role=role,
-            hall_id=hall_id if role == "hall_staff" else None,
+            hall_id=hall_id if role in HALL_ROLES else None,
             display_name=display_name,
             disabled=False,
             created_at=utcnow(),

@@ -1,5 +1,5 @@
 """``kiosk-server``: serve, demo, new-data-key, migrate, backup, restore, move-to-postgres,
-create-admin, add-staff, add-kiosk, load-demo.
+create-admin, add-staff (--leader), set-role, add-kiosk, load-demo.
 
 This module is the command line (its parser) and the commands that run the server; the
 account commands are :mod:`kiosk.server.cli_accounts`', the backup commands
@@ -21,6 +21,7 @@ from kiosk.server.cli_accounts import (
     cmd_create_admin,
     cmd_load_demo,
     cmd_revoke_kiosk,
+    cmd_set_role,
 )
 from kiosk.server.cli_backups import cmd_backup, cmd_list_backups, cmd_move_to_postgres, cmd_restore
 from kiosk.server.cli_setup import database_address, migrate_checked, settings_from
@@ -128,6 +129,9 @@ def _demo_banner(settings: ServerSettings, creds: dict[str, Any]) -> None:
     for hall_id, login in creds["staff"].items():
         kiosk = creds["kiosks"][hall_id]
         print(f"  {hall_id}: staff {login['username']} / {login['password']}")
+        lead = creds.get("leaders", {}).get(hall_id)
+        if lead:
+            print(f"  {hall_id}: leader {lead['username']} / {lead['password']}")
         print(f"  {hall_id}: kiosk token {kiosk['token']}")
     print(f"  credentials file: {(settings.data_dir / CREDENTIALS_FILE).resolve()}", flush=True)
 
@@ -188,8 +192,17 @@ def _parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("username")
     p.add_argument("--hall", required=True, help="the hall's id")
+    p.add_argument("--leader", action="store_true", help="the hall's leader (负责人)")
     p.add_argument("--password-stdin", action="store_true")
     p.set_defaults(func=cmd_add_staff)
+
+    p = sub.add_parser(
+        "set-role", help="make a hall staff account the hall's leader (负责人) or back"
+    )
+    common(p)
+    p.add_argument("username")
+    p.add_argument("role", choices=["hall_staff", "hall_leader"])
+    p.set_defaults(func=cmd_set_role)
 
     p = sub.add_parser("add-kiosk", help="register a kiosk and print its token once")
     common(p)

@@ -1,5 +1,6 @@
-"""``kiosk-server`` commands for who may log in: create-admin, add-staff, add-kiosk,
-revoke-kiosk — and load-demo, which adds the demo halls' content."""
+"""``kiosk-server`` commands for who may log in: create-admin, add-staff (``--leader`` for
+the hall's 负责人), set-role, add-kiosk, revoke-kiosk — and load-demo, which adds the
+demo halls' content."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ __all__ = [
     "cmd_create_admin",
     "cmd_load_demo",
     "cmd_revoke_kiosk",
+    "cmd_set_role",
 ]
 
 
@@ -72,7 +74,38 @@ def cmd_create_admin(args: argparse.Namespace) -> None:
 
 
 def cmd_add_staff(args: argparse.Namespace) -> None:
-    _add_staff(args, "hall_staff", args.hall)
+    _add_staff(args, "hall_leader" if getattr(args, "leader", False) else "hall_staff", args.hall)
+
+
+def cmd_set_role(args: argparse.Namespace) -> None:
+    """Make a hall account its hall's leader or a plain staff member; its logins stay."""
+    import sqlalchemy as sa
+
+    from kiosk.server import models as m
+    from kiosk.server.auth import HALL_ROLES
+    from kiosk.server.db import Database
+
+    if args.role not in HALL_ROLES:
+        raise SystemExit(f"role must be one of {', '.join(HALL_ROLES)}")
+    settings = settings_from(args)
+    migrate_checked(settings)
+    db = Database(settings.sqlalchemy_url)
+    a = m.staff_accounts
+    try:
+
+        def change(conn: sa.engine.Connection) -> None:
+            row = conn.execute(sa.select(a.c.id, a.c.role).where(a.c.username == args.username))
+            found = row.first()
+            if found is None:
+                raise SystemExit(f"no user {args.username!r}")
+            if found.role not in HALL_ROLES:
+                raise SystemExit(f"{args.username!r} is a district admin, not a hall account")
+            conn.execute(sa.update(a).where(a.c.id == found.id).values(role=args.role))
+
+        db.write_sync(change)
+    finally:
+        db.close()
+    print(f"{args.username!r} is now {args.role}")
 
 
 def cmd_add_kiosk(args: argparse.Namespace) -> None:

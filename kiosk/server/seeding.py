@@ -1,5 +1,5 @@
 """Demo data for ``kiosk-server demo`` / ``load-demo``: the seven halls of 姚家街道 with
-their media, a kiosk token per hall and demo staff logins, written to
+their media, a kiosk token per hall and demo staff and leader (负责人) logins, written to
 ``DATA_DIR/demo-credentials.json`` (plain text: demo only).
 """
 
@@ -21,6 +21,7 @@ from kiosk.server.media import store_media
 __all__ = [
     "CREDENTIALS_FILE",
     "DEMO_ADMIN",
+    "DEMO_LEADER_PASSWORD",
     "DEMO_STAFF_PASSWORD",
     "ensure_demo_logins",
     "load_demo",
@@ -29,6 +30,7 @@ __all__ = [
 CREDENTIALS_FILE = "demo-credentials.json"
 DEMO_ADMIN = ("admin", "demo-admin-2026")
 DEMO_STAFF_PASSWORD = "demo-staff-2026"
+DEMO_LEADER_PASSWORD = "demo-leader-2026"
 
 
 def load_demo(conn: Connection) -> list[str]:
@@ -73,6 +75,7 @@ def ensure_demo_logins(db: Database, data_dir: Path, base_url: str) -> dict[str,
             password = (old.get("admin") or {}).get("password", "（已修改）")
         halls = conn.execute(sa.select(m.halls.c.id, m.halls.c.name).order_by(m.halls.c.id)).all()
         staff: dict[str, Any] = {}
+        leaders: dict[str, Any] = {}
         kiosks: dict[str, Any] = {}
         for hall_id, name in halls:
             user = f"staff-{hall_id}"
@@ -81,6 +84,12 @@ def ensure_demo_logins(db: Database, data_dir: Path, base_url: str) -> dict[str,
                     conn, user, DEMO_STAFF_PASSWORD, "hall_staff", hall_id, f"{name}工作人员"
                 )
             staff[hall_id] = {"username": user, "password": DEMO_STAFF_PASSWORD}
+            lead = f"leader-{hall_id}"
+            if _account(conn, lead) is None:
+                create_staff(
+                    conn, lead, DEMO_LEADER_PASSWORD, "hall_leader", hall_id, f"{name}负责人"
+                )
+            leaders[hall_id] = {"username": lead, "password": DEMO_LEADER_PASSWORD}
             known = (old.get("kiosks") or {}).get(hall_id) or {}
             token = known.get("token")
             device = None
@@ -101,6 +110,7 @@ def ensure_demo_logins(db: Database, data_dir: Path, base_url: str) -> dict[str,
             "api_base": f"{base_url}/api/v1",
             "admin": {"username": username, "password": password},
             "staff": staff,
+            "leaders": leaders,
             "kiosks": kiosks,
         }
 

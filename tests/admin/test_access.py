@@ -18,8 +18,8 @@ from tests.utils.admin_web import (
     db,
     fill,
     kiosk_content,
+    leader_client,
     route_values,
-    staff_client,
 )
 from tests.utils.servers import RunningServer
 
@@ -93,8 +93,10 @@ def test_hall_staff_cannot_read_or_change_another_hall(admin_server: RunningServ
     names_b = [kiosk_content(admin_server, HALL_B)["content"]["hall"]["name"], HALL_B]
     name_a = kiosk_content(admin_server, HALL_A)["content"]["hall"]["name"]
     assert all(n not in name_a and n not in HALL_A for n in names_b)
-    owner = staff_client(admin_server, HALL_B)
-    intruder = staff_client(admin_server, HALL_A)
+    # The hall's own leader opens every page of the hall (a staff member's and the leader's);
+    # another hall's leader (a plain staff member's powers and more) opens none of them.
+    owner = leader_client(admin_server, HALL_B)
+    intruder = leader_client(admin_server, HALL_A)
     before = _state(admin_server, HALL_B)
     checked = 0
     for method, template in admin_routes():
@@ -166,7 +168,7 @@ def test_kiosk_token_opens_no_admin_or_counter_route(admin_server: RunningServer
 
 @pytest.mark.parametrize("csrf", ["-", "wrong-token-0123456789"])
 def test_post_without_the_csrf_token_is_refused(admin_server: RunningServer, csrf: str) -> None:
-    staff = staff_client(admin_server, HALL_A)
+    staff = leader_client(admin_server, HALL_A)  # past the leader's gates to the CSRF check
     admin = admin_client(admin_server)
     ctx = route_values(admin_server, HALL_A)
     before = _state(admin_server, HALL_A)
@@ -201,7 +203,7 @@ def test_login_form_needs_its_csrf_token(admin_server: RunningServer) -> None:
 
 
 def test_every_form_on_every_page_carries_the_csrf_token(admin_server: RunningServer) -> None:
-    staff = staff_client(admin_server, HALL_A)
+    staff = leader_client(admin_server, HALL_A)  # the hall's pages, the leader's ones too
     admin = admin_client(admin_server)
     ctx = route_values(admin_server, HALL_A)
     forms = 0

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.utils.admin_web import AdminClient, admin_client, db, staff_client
+from tests.utils.admin_web import AdminClient, admin_client, db, leader_client, staff_client
 from tests.utils.servers import RunningServer, start_server
 
 HALL = "huayang"
@@ -130,6 +130,11 @@ def test_district_admin_sees_counts_until_the_hall_opens_then_exports_with_a_rea
     r = admin.post(f"/admin/halls/{HALL}/households-export", {"reason": "寒潮预警名单"})
     assert r.status_code == 403
     staff = staff_client(server, HALL)
+    # A plain staff member may not flip the switch; the hall's leader does.
+    refused = staff.post(f"/admin/halls/{HALL}/households-access", {"district_may_view": "1"})
+    assert refused.status_code == 403 and "负责人" in refused.text
+    assert "是否开放由本社区负责人决定" in staff.get(f"/admin/halls/{HALL}/households").text
+    staff = leader_client(server, HALL)
     said = staff.flash(
         staff.post(f"/admin/halls/{HALL}/households-access", {"district_may_view": "1"})
     )

@@ -28,6 +28,7 @@ SETTINGS = build_settings(secret_key="s" * 32, data_key=personal.new_data_key())
 STAFF = StaffPrincipal(1, "wang", "hall_staff", "east")
 OTHER = StaffPrincipal(2, "li", "hall_staff", "west")
 ADMIN = StaffPrincipal(3, "district", "district_admin", None)
+LEADER = StaffPrincipal(4, "zhao", "hall_leader", "east")
 OUR_TABLES = {"households", "household_members", "household_audit", "household_access"}
 
 
@@ -136,11 +137,13 @@ def test_other_halls_and_district_admins(db: Database) -> None:
         ("west", 0, 0),
     ]
     with db.writer.begin() as conn:
-        hh.set_district_access(conn, "east", True, viewer=STAFF, at=AT)
+        with pytest.raises(Forbidden, match="负责人"):  # the leader's switch, not any staff's
+            hh.set_district_access(conn, "east", True, viewer=STAFF, at=AT)
+        hh.set_district_access(conn, "east", True, viewer=LEADER, at=AT)
     with db.writer.begin() as conn:
         assert hh.get(conn, SETTINGS, household_id, viewer=ADMIN, at=AT).address == "3-2-501"
         actions = [(e.action, e.actor) for e in hh.audit_log(conn, "east")]
-    assert actions[:2] == [("view", "district"), ("access", "wang")]
+    assert actions[:2] == [("view", "district"), ("access", "zhao")]
 
 
 def test_duplicate_address_and_bad_values_are_refused_in_chinese(db: Database) -> None:

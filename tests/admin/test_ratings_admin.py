@@ -1,5 +1,6 @@
 """/admin/ratings keeps each hall to its own ratings: another hall's staff can neither see
-nor act on them (403), the district admin sees every hall; a step needs its note."""
+nor act on them (403), the district admin sees every hall; the 整改 steps are the hall
+leader's (a plain staff member: 403); a step needs its note."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import uuid
 import requests
 
 from kiosk.core import clock
-from tests.utils.admin_web import admin_client, db, staff_client
+from tests.utils.admin_web import admin_client, db, leader_client, staff_client
 from tests.utils.servers import RunningServer
 
 OWN = "xiandai-yicheng"
@@ -74,12 +75,17 @@ def test_other_halls_neither_see_nor_act(admin_server: RunningServer) -> None:
     district = admin_client(admin_server)
     assert own_name in district.get("/admin/ratings").text
     owner = staff_client(admin_server, OWN)
-    empty = owner.post("/admin/ratings/step", {"rating_id": str(rating_id), "step": "call_back"})
-    assert "请写明回访的情况" in owner.flash(empty)
-    wrong = owner.post(
+    plain = owner.post(
+        "/admin/ratings/step", {"rating_id": str(rating_id), "step": "call_back", "note": "回访"}
+    )
+    assert plain.status_code == 403 and "负责人" in plain.text
+    leader = leader_client(admin_server, OWN)
+    empty = leader.post("/admin/ratings/step", {"rating_id": str(rating_id), "step": "call_back"})
+    assert "请写明回访的情况" in leader.flash(empty)
+    wrong = leader.post(
         "/admin/ratings/step", {"rating_id": str(rating_id), "step": "fix", "note": "x"}
     )
-    assert "请先完成" in owner.flash(wrong)
+    assert "请先完成" in leader.flash(wrong)
     # A hall's staff may not decide appeals (the district does).
     owner.post("/admin/ratings/appeal", {"rating_id": str(rating_id), "reason": "指南是上级发的"})
     decide = owner.post("/admin/ratings/decide", {"rating_id": str(rating_id), "upheld": "yes"})

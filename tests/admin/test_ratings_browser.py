@@ -145,6 +145,13 @@ def test_rate_follow_up_escalate_and_appeal(browser: Any, server: RunningServer)
     due = answered + dt.timedelta(days=1)  # a Wednesday: 回访 by Thursday, same time
     assert f"{due:%m-%d %H:%M} 前" in text, text
     assert "态度" in text and "等候太久" in text and "进行中" in text
+    # The staff member sees the 整改 read-only: it is the hall leader's to record.
+    assert row.get_by_role("button", name="记录回访").count() == 0
+    assert "待负责人记录回访" in text
+    page.context.close()
+    page = _login(browser, server, server.credentials["leaders"][HALL])
+    page.goto(f"{server.base_url}/admin/ratings")
+    row = page.locator("table.ratings-followups tbody tr").first
     assert row.get_by_role("button", name="记录回访").is_visible()
     page.screenshot(path=f"{SHOTS}/ratings-admin-followup.png", full_page=True)
     page.context.close()
@@ -163,7 +170,7 @@ def test_rate_follow_up_escalate_and_appeal(browser: Any, server: RunningServer)
         },
     )
     try:
-        page = _login(browser, moved, moved.credentials["staff"][HALL])
+        page = _login(browser, moved, moved.credentials["leaders"][HALL])
 
         def escalated() -> bool:
             page.goto(f"{moved.base_url}/admin/ratings")
@@ -180,8 +187,11 @@ def test_rate_follow_up_escalate_and_appeal(browser: Any, server: RunningServer)
         late.get_by_role("button", name="记录回访").click()
         page.wait_for_load_state()
         assert "已记录回访（已超期）" in page.locator(".flash").inner_text()
+        page.context.close()
 
         # The staff member who served appeals once …
+        page = _login(browser, moved, moved.credentials["staff"][HALL])
+        page.goto(f"{moved.base_url}/admin/ratings")
         recent = page.locator("#recent + table tbody tr", has_text="不满意").first
         recent.locator("textarea").fill("居民把隔壁窗口的事算到了本窗口")
         recent.get_by_role("button", name="提交申诉").click()

@@ -9,7 +9,7 @@ from typing import Any
 
 import requests
 
-from tests.utils.admin_web import counters_of, db, issue_ticket, staff_client
+from tests.utils.admin_web import counters_of, db, issue_ticket, leader_client, staff_client
 from tests.utils.servers import RunningServer
 
 HALL = "huayang"
@@ -85,7 +85,7 @@ def test_phone_page_rates_once_with_reasons_after_a_bad_rating(
         assert again.status_code == 422 and "只能评价一次" in again.text
         # The hall's leader calls back, verifies and answers; then the one 追评.
         assert page.get_by_text("请您追评一次").count() == 0
-        leader = staff_client(admin_server, HALL)
+        leader = leader_client(admin_server, HALL)
         with db(admin_server) as conn:
             (rating_id,) = conn.execute(
                 "SELECT r.id FROM ratings r JOIN tickets t ON t.id = r.ticket_id"

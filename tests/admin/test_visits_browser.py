@@ -89,7 +89,10 @@ def _phone(browser: Any) -> Any:
 
 
 def _login(page: Any, server: RunningServer, who: str = "staff") -> None:
-    login = server.credentials["admin"] if who == "admin" else server.credentials["staff"][HALL]
+    if who == "admin":
+        login = server.credentials["admin"]
+    else:  # "staff" or "leader" (the hall's 负责人)
+        login = server.credentials["leaders" if who == "leader" else "staff"][HALL]
     page.goto(f"{server.base_url}/admin/login")
     page.fill("#username", login["username"])
     page.fill("#password", login["password"])
@@ -282,6 +285,15 @@ def test_a_miss_retries_in_48_hours_and_two_misses_alert_the_leader(
             assert page.input_value("#visit-at") == "2026-12-04 09:30"
             _record(page, seen=False)
             page.locator("#visit-form-state").get_by_text("已上传").wait_for()
+            # The leader's view is not a plain staff member's: a 403 page in Chinese.
+            seen = page.goto(f"{server.base_url}/admin/visits/halls/{HALL}/leader")
+            assert seen is not None and seen.status == 403
+            assert page.get_by_text("只对本大厅负责人和街道管理员开放").is_visible()
+        finally:
+            page.context.close()
+        page = _phone(browser)
+        try:
+            _login(page, server, "leader")
             page.goto(f"{server.base_url}/admin/visits/halls/{HALL}/leader")
             alert = page.locator(".alert-card")
             assert alert.count() == 1

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from kiosk.core import clock
-from tests.utils.admin_web import db
+from tests.utils.admin_web import db, leader_client, staff_client
 from tests.utils.hall_clock import set_hall_time
 from tests.utils.servers import RunningServer, start_server
 
@@ -72,7 +72,10 @@ def _phone(browser: Any) -> Any:
 
 
 def _login(page: Any, server: RunningServer, who: str = "staff") -> None:
-    login = server.credentials["admin"] if who == "admin" else server.credentials["staff"][HALL]
+    if who == "admin":
+        login = server.credentials["admin"]
+    else:
+        login = server.credentials["leaders" if who == "leader" else "staff"][HALL]
     page.goto(f"{server.base_url}/admin/login")
     page.fill("#username", login["username"])
     page.fill("#password", login["password"])
@@ -114,7 +117,7 @@ def test_a_policy_change_moves_due_dates_at_once_and_bad_values_are_refused(
     _add_household(server, "6-2-602", "general", days_ago=80)  # due in 11 days by default
     page = _phone(browser)
     try:
-        _login(page, server)
+        _login(page, server, "leader")  # the rules are the leader's
         assert "6-2-602" not in _today(page, server)
         page.goto(f"{server.base_url}/admin/visits/halls/{HALL}/leader")
         page.get_by_role("link", name="走访规则").click()
@@ -254,3 +257,15 @@ def test_an_untyped_visit_time_is_the_submit_time_even_sent_later_offline(
     finally:
         server.stop()
         set_hall_time((before + dt.timedelta(seconds=time.monotonic() - mono)).isoformat())
+
+
+def test_the_rules_are_the_leaders_to_change(server: RunningServer) -> None:
+    """Plain staff read the rules; only the hall's leader (and the district) may save."""
+    path = f"/admin/visits/halls/{HALL}/policy"
+    staff = staff_client(server, HALL)
+    assert staff.get(path).status_code == 200
+    refused = staff.post(path, {"high_risk_days": "7"})
+    assert refused.status_code == 403
+    assert "只有本大厅负责人或街道管理员可以修改走访规则" in refused.text
+    leader = leader_client(server, HALL)
+    assert leader.post(path, {"high_risk_days": "x"}).status_code == 422  # checked, not saved

@@ -98,6 +98,15 @@ def staff_client(server: RunningServer, hall_id: str) -> AdminClient:
     return client
 
 
+def leader_client(server: RunningServer, hall_id: str) -> AdminClient:
+    """The hall's leader (负责人), from the demo logins."""
+    login = server.credentials["leaders"][hall_id]
+    client = AdminClient(server)
+    r = client.login(login["username"], login["password"])
+    assert r.status_code == 303, r.text[:500]
+    return client
+
+
 def admin_client(server: RunningServer) -> AdminClient:
     login = server.credentials["admin"]
     client = AdminClient(server)
@@ -184,7 +193,10 @@ def a_household(server: RunningServer, hall_id: str) -> str:
             (hall_id,),
         ).fetchone()
     staff = staff_client(server, hall_id)
-    staff.post(f"/admin/halls/{hall_id}/households-access", {"district_may_view": "1"})
+    # Opening the register to the district is the hall leader's switch.
+    leader_client(server, hall_id).post(
+        f"/admin/halls/{hall_id}/households-access", {"district_may_view": "1"}
+    )
     if row is not None:
         return str(row["id"])
     address = f"{len(hall_id)}-1-{100 + sum(map(ord, hall_id)) % 900}"

@@ -24,7 +24,14 @@ from kiosk.server.admin.web import (
     redirect,
     render,
 )
-from kiosk.server.auth import create_kiosk, create_staff, hash_password
+from kiosk.server.auth import (
+    HALL_ROLES,
+    ROLE_LABELS,
+    ROLES,
+    create_kiosk,
+    create_staff,
+    hash_password,
+)
 from kiosk.server.db import utcnow
 from kiosk.server.runtime import ServerRuntime
 
@@ -71,6 +78,8 @@ async def _accounts_page(
             "values": values or {"role": "hall_staff"},
             "errors": errors or {},
             "min_password": MIN_PASSWORD,
+            "role_labels": ROLE_LABELS,
+            "hall_roles": HALL_ROLES,
         },
         status_code=status_code,
     )
@@ -91,7 +100,7 @@ async def account_create(
     errors: dict[str, str] = {}
     if not _USERNAME.match(values["username"]):
         errors["username"] = "用户名应为 3–64 个字母、数字或 _ . @ -"
-    if values["role"] not in ("hall_staff", "district_admin"):
+    if values["role"] not in ROLES:
         errors["role"] = "请选择角色"
     if len(password) < MIN_PASSWORD:
         errors["password"] = f"密码至少 {MIN_PASSWORD} 个字符"
@@ -102,7 +111,7 @@ async def account_create(
     except ValueError as exc:
         errors["display_name"] = str(exc)
     halls = {h.id for h in await runtime.db.read(_halls)}
-    if values["role"] == "hall_staff" and values["hall_id"] not in halls:
+    if values["role"] in HALL_ROLES and values["hall_id"] not in halls:
         errors["hall_id"] = "请选择所属大厅"
     if errors:
         return await _accounts_page(request, runtime, values=values, errors=errors, status_code=422)
@@ -147,7 +156,9 @@ def _account_change(
         conn.execute(
             sa.update(m.staff_accounts).where(m.staff_accounts.c.id == account_id).values(values)
         )
-    if what != "account_enable":  # enabling brings back nothing that ended
+    # Enabling brings back nothing that ended; a new role holds at the next request anyway
+    # (sessions and tokens read the role from the account each time).
+    if what not in ("account_enable", "account_role"):
         end_all_logins(conn, account_id)
     audit(conn, post.session, what, row.hall_id, row.username)
     return str(row.username)
@@ -173,6 +184,29 @@ async def account_enable(
         lambda c: _account_change(c, post, account_id, {"disabled": False}, "account_enable")
     )
     return redirect("/admin/accounts", f"已启用 {name}")
+
+
+@router.post("/accounts/{account_id}/role", name="account_role")
+async def account_role(
+    runtime: Runtime, session: DistrictAdmin, account_id: RowId, post: PostedForm
+) -> Response:
+    """Make a hall's staff member its leader (负责人) or back; a hall account stays in its hall."""
+    role = post.text("role")
+    if role not in HALL_ROLES:
+        return redirect("/admin/accounts", "请选择大厅工作人员或大厅负责人，未修改")
+
+    def change(conn: Connection) -> str:
+        row = conn.execute(
+            sa.select(m.staff_accounts.c.role).where(m.staff_accounts.c.id == account_id)
+        ).first()
+        if row is None:
+            raise AdminPageError(404, "没有这个账号")
+        if row.role not in HALL_ROLES:
+            raise AdminPageError(409, "街道管理员账号不能改为大厅角色")
+        return _account_change(conn, post, account_id, {"role": role}, "account_role")
+
+    name = await runtime.db.write(change)
+    return redirect("/admin/accounts", f"已将 {name} 设为{ROLE_LABELS[role]}")
 
 
 @router.post("/accounts/{account_id}/password", name="account_password")

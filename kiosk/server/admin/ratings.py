@@ -2,6 +2,10 @@
 整改答复, overdue in red with a word), appeals (the rated staff member files one, the
 district decides), recent ratings, and who sits at each window for its rating device.
 
+The 整改 steps are the hall's leader's (负责人) and the district's to record
+(``StaffPrincipal.may_lead``); a plain staff member sees the list read-only and may file
+an appeal against their own 差评.
+
 The rules are :mod:`kiosk.core.ratings`, the storing :mod:`kiosk.server.ratings`; every
 step and decision is in the audit log (``admin_audit``).
 """
@@ -124,6 +128,11 @@ def _rating_hall(conn: Connection, rating_id: int, staff: Any) -> ratings.Rating
     return rating
 
 
+NOT_LEADER = (
+    "整改（回访、核实、整改答复）由本大厅负责人记录；您可以查看，也可以对自己的差评提出申诉"
+)
+
+
 @router.post("/ratings/step", name="ratings_step")
 async def record_step(runtime: Runtime, post: PostedForm) -> Response:
     """Record the next 整改 step of a 差评, with what was done."""
@@ -132,6 +141,8 @@ async def record_step(runtime: Runtime, post: PostedForm) -> Response:
 
     def run(conn: Connection, _outbox: Outbox) -> str:
         rating = _rating_hall(conn, rating_id, post.session.staff)
+        if not post.session.staff.may_lead(rating.hall_id):
+            raise AdminPageError(403, NOT_LEADER)
         row = ratings.record_step(
             conn, rating_id, step, note=post.text("note"), by=post.session.username, at=utcnow()
         )

@@ -84,6 +84,8 @@ class Filters:
     staff: str
     overdue: bool
     page: int
+    #: "" | "leader" (升级给我, the hall's leader) | "district" (已报区级, the district board)
+    escalated: str = ""
 
     def query(self, **change: Any) -> str:
         values = {
@@ -91,20 +93,25 @@ class Filters:
             "category": self.category,
             "staff": self.staff,
             "overdue": "1" if self.overdue else "",
+            "escalated": self.escalated,
             "page": str(self.page),
             **{k: str(v) for k, v in change.items()},
         }
         return urllib.parse.urlencode({k: v for k, v in values.items() if v and v != "0"})
 
 
-def _filters(state: str, category: str, staff: str, overdue: str, page: int) -> Filters:
+def _filters(
+    state: str, category: str, staff: str, overdue: str, page: int, escalated: str = ""
+) -> Filters:
     if state and state not in {s.value for s in State}:
         raise AdminPageError(400, "没有这个诉求状态")
     if category and category not in {c.id for c in DEFAULT_CATEGORIES}:
         raise AdminPageError(400, "没有这个诉求类别")
     if staff and not (staff.isascii() and staff.isdigit() and 1 <= int(staff) <= INT64_MAX):
         raise AdminPageError(400, "经办人应为账号编号")
-    return Filters(state, category, staff, overdue in ("1", "on", "true"), page)
+    if escalated and escalated not in store.ESCALATED_FILTERS:
+        raise AdminPageError(400, "没有这个督办级别")
+    return Filters(state, category, staff, overdue in ("1", "on", "true"), page, escalated)
 
 
 def time_left(
@@ -172,6 +179,7 @@ async def _board_page(
             category=filters.category or None,
             staff_id=int(filters.staff) if filters.staff else None,
             overdue=True if filters.overdue else None,
+            escalated=filters.escalated or None,
             order="time_left",
             limit=PAGE_SIZE,
             offset=(filters.page - 1) * PAGE_SIZE,
@@ -218,9 +226,10 @@ async def hall_board(
     category: _Text = "",
     staff: _Text = "",
     overdue: _Text = "",
+    escalated: _Text = "",
     page: _Page = 1,
 ) -> HTMLResponse:
-    filters = _filters(state, category, staff, overdue, page)
+    filters = _filters(state, category, staff, overdue, page, escalated)
     return await _board_page(
         request,
         runtime,
@@ -242,10 +251,11 @@ async def all_boards(
     category: _Text = "",
     staff: _Text = "",
     overdue: _Text = "",
+    escalated: _Text = "",
     page: _Page = 1,
 ) -> Response:
     """Every hall the staff member may see: the district's board (overdue across halls)."""
-    filters = _filters(state, category, staff, overdue, page)
+    filters = _filters(state, category, staff, overdue, page, escalated)
     if not session.staff.is_admin:
         return redirect(f"/admin/halls/{session.staff.hall_id}/requests?{filters.query()}")
     hall_ids = await runtime.db.read(

@@ -2,8 +2,10 @@
 the alerts after misses in a row, and the district admin's events (寒潮预警 makes every
 high-risk household due within 24 h).
 
-A district admin sees counts; the overdue households' addresses and the alerts only where
-the hall granted it (:func:`kiosk.server.households.access.may_view`)."""
+The leader's view is for the hall's leader (负责人) and district admins only
+(``LeaderScope``); a plain staff member gets a 403 page. A district admin sees counts; the
+overdue households' addresses and the alerts only where the hall granted it
+(:func:`kiosk.server.households.access.may_view`)."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from kiosk.server import visits
 from kiosk.server.admin.visits import LIGHTS, TIERS, _staff_names, _zone
 from kiosk.server.admin.web import (
     DistrictAdmin,
-    HallScope,
+    LeaderScope,
     PostedForm,
     Runtime,
     redirect,
@@ -41,7 +43,7 @@ router = APIRouter()
 
 
 @router.get("/visits/halls/{hall_id}/leader")
-async def leader(request: Request, runtime: Runtime, hall: HallScope) -> Response:
+async def leader(request: Request, runtime: Runtime, hall: LeaderScope) -> Response:
     """Completion per 网格员, overdue households and open alerts."""
     names = await _staff_names(runtime, hall.id)
     now = clock.now()
@@ -69,7 +71,7 @@ async def leader(request: Request, runtime: Runtime, hall: HallScope) -> Respons
 
 @router.post("/visits/halls/{hall_id}/alerts/{alert_id}/handled")
 async def alert_handled(
-    runtime: Runtime, hall: HallScope, alert_id: int, posted: PostedForm
+    runtime: Runtime, hall: LeaderScope, alert_id: int, posted: PostedForm
 ) -> Response:
     by = posted.session.staff.account_id
     back = f"/admin/visits/halls/{hall.id}/leader"

@@ -6,8 +6,8 @@ shown next to each field); they are stored by :func:`kiosk.server.visits.set_pol
 every change is in the audit log (``admin_audit``). Due dates are computed from the visits
 at every page, never stored, so a change shows on 今日走访 at once.
 
-The hall's staff read the rules; editing is :func:`_may_edit` (any staff of the hall and
-the district admins until the hall leader role lands, see docs/SERVICE_TRACKING.md)."""
+The hall's staff read the rules; editing is :func:`_may_edit`: the hall's leader and the
+district admins."""
 
 from __future__ import annotations
 
@@ -97,9 +97,8 @@ POLICY_FIELDS = (
 
 
 def _may_edit(staff: StaffPrincipal, hall_id: str) -> bool:
-    """Who may change the rules. No leader role on this branch yet: any staff of the hall
-    and the district admins (at the merge with the leader role: ``staff.may_lead``)."""
-    return staff.may_manage(hall_id)
+    """Who may change the rules: the hall's leader and the district admins."""
+    return staff.may_lead(hall_id)
 
 
 def _stored(conn: Connection, hall_id: str) -> tuple[VisitPolicy, Any]:

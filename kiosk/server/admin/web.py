@@ -36,6 +36,7 @@ from kiosk.server import workday_calendar
 from kiosk.server.admin import fields as _fields
 from kiosk.server.admin.sessions import StaffSession, find_session, touch_session
 from kiosk.server.domain_errors import DomainError
+from kiosk.server.requests import escalated_count
 from kiosk.server.runtime import Outbox, ServerRuntime
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "DistrictAdmin",
     "Hall",
     "HallScope",
+    "LeaderScope",
     "LoginRequired",
     "Posted",
     "PostedForm",
@@ -193,6 +195,11 @@ async def _session(request: Request, runtime: Runtime) -> StaffSession:
         and not await runtime.db.read(lambda c: workday_calendar.year_entered(c, year))
     ):
         request.state.calendar_missing = year
+    if session.staff.is_leader and session.staff.hall_id:
+        hall_id = session.staff.hall_id
+        request.state.leader_escalated = await runtime.db.read(
+            lambda c: escalated_count(c, hall_id)
+        )
     return session
 
 
@@ -250,6 +257,18 @@ async def _hall(hall_id: str, runtime: Runtime, session: CurrentSession) -> Hall
 
 HallScope = Annotated[Hall, Depends(_hall)]
 
+NOT_LEADER_PAGE = "这个页面只对本大厅负责人和街道管理员开放，请联系本大厅负责人"
+
+
+async def _led_hall(hall: HallScope) -> Hall:
+    if not hall.session.staff.may_lead(hall.id):
+        raise AdminPageError(403, NOT_LEADER_PAGE)
+    return hall
+
+
+LeaderScope = Annotated[Hall, Depends(_led_hall)]
+"""A hall whose leader (负责人) the current staff member is, or any hall for a district admin."""
+
 
 async def _admin(session: CurrentSession) -> StaffSession:
     if not session.staff.is_admin:
@@ -294,6 +313,8 @@ def render(
         "flash": message,
         "path": request.url.path,
         "calendar_missing": getattr(request.state, "calendar_missing", None),
+        # The leader's banner: open requests the escalation job raised to them (升级给我).
+        "leader_escalated": getattr(request.state, "leader_escalated", 0),
     }
     ctx.update(context or {})
     response = templates.TemplateResponse(

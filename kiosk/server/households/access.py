@@ -24,6 +24,7 @@ __all__ = [
     "audit",
     "audit_log",
     "district_may_view",
+    "may_set_access",
     "may_view",
     "require_view",
     "set_district_access",
@@ -72,12 +73,17 @@ def require_view(conn: Connection, viewer: StaffPrincipal, hall_id: str) -> None
         raise Forbidden("other_hall", "只有本社区的工作人员可以查看住户信息")
 
 
+def may_set_access(viewer: StaffPrincipal, hall_id: str) -> bool:
+    """The hall's own choice, made by its leader (not the district, not any staff member)."""
+    return viewer.is_leader and viewer.hall_id == hall_id
+
+
 def set_district_access(
     conn: Connection, hall_id: str, allowed: bool, *, viewer: StaffPrincipal, at: dt.datetime
 ) -> None:
-    """The hall's own staff open (or close) their register to the district admins."""
-    if viewer.is_admin or viewer.hall_id != hall_id:
-        raise Forbidden("hall_decides", "只有本社区的工作人员可以决定是否向街道开放住户明细")
+    """The hall's leader (负责人) opens (or closes) its register to the district admins."""
+    if not may_set_access(viewer, hall_id):
+        raise Forbidden("hall_decides", "只有本社区的负责人可以决定是否向街道开放住户明细")
     table = m.household_access
     done = conn.execute(
         sa.update(table)

@@ -6,7 +6,13 @@ transaction. Routes (``api/routes/requests.py`` …), the admin pages, the jobs 
 home-visit store (``register(..., channel="visit")``) import the names below.
 """
 
-from kiosk.server.requests.board import board, public_figures, stats
+from kiosk.server.requests.board import (
+    ESCALATED_FILTERS,
+    board,
+    escalated_count,
+    public_figures,
+    stats,
+)
 from kiosk.server.requests.catalog import categories, category_of, hall_code
 from kiosk.server.requests.records import (
     BoardPage,
@@ -28,6 +34,7 @@ from kiosk.server.requests.store import (
 )
 
 __all__ = [
+    "ESCALATED_FILTERS",
     "LEVEL_SATISFACTION",
     "BoardPage",
     "BoardRow",
@@ -42,6 +49,7 @@ __all__ = [
     "by_query_code",
     "categories",
     "category_of",
+    "escalated_count",
     "get",
     "hall_code",
     "public_figures",

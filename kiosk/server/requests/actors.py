@@ -10,7 +10,10 @@ __all__ = ["hall_of", "kiosk_actor", "staff_actor"]
 
 
 def staff_actor(staff: StaffPrincipal) -> Actor:
-    return Actor(Role.DISTRICT if staff.is_admin else Role.STAFF, staff.principal)
+    """District admin → ``Role.DISTRICT``, the hall's leader → ``Role.LEADER``, else staff."""
+    if staff.is_admin:
+        return Actor(Role.DISTRICT, staff.principal)
+    return Actor(Role.LEADER if staff.is_leader else Role.STAFF, staff.principal)
 
 
 def kiosk_actor(kiosk: KioskPrincipal) -> Actor:

@@ -30,7 +30,16 @@ from kiosk.server.requests.records import BoardPage, BoardRow, RequestStats
 from kiosk.server.requests.store import core_of
 from kiosk.server.workday_calendar import calendar
 
-__all__ = ["ORDERS", "STATE_FILTERS", "board", "month_bounds", "public_figures", "stats"]
+__all__ = [
+    "ESCALATED_FILTERS",
+    "ORDERS",
+    "STATE_FILTERS",
+    "board",
+    "escalated_count",
+    "month_bounds",
+    "public_figures",
+    "stats",
+]
 
 OPEN_STATES = frozenset({State.REGISTERED, *WORKING_STATES})
 #: ``state=`` on the board: one state's value, or one of these groups.
@@ -41,6 +50,12 @@ STATE_FILTERS: dict[str, frozenset[State]] = {
     "all": frozenset(State),
 }
 ORDERS = ("time_left", "newest", "oldest")
+#: ``escalated=`` on the board: how far the escalation job has raised an open request.
+#: "leader" is the leader's 升级给我 (raised to the leader, and those gone on to the district).
+ESCALATED_FILTERS: dict[str, tuple[str, ...]] = {
+    "leader": (Escalation.LEADER.value, Escalation.DISTRICT.value),
+    "district": (Escalation.DISTRICT.value,),
+}
 _SUMMARY = 60
 
 
@@ -53,6 +68,7 @@ def board(
     category: str | None = None,
     staff_id: int | None = None,
     overdue: bool | None = None,
+    escalated: str | None = None,
     order: str = "time_left",
     limit: int = 50,
     offset: int = 0,
@@ -77,6 +93,11 @@ def board(
             t.c.state.in_([s.value for s in OPEN_STATES]),
         )
         where.append(late if overdue else sa.not_(late))
+    if escalated is not None:
+        if escalated not in ESCALATED_FILTERS:
+            raise Invalid("invalid_escalated", f"不认识的督办级别：{escalated}", field="escalated")
+        where.append(t.c.escalated.in_(ESCALATED_FILTERS[escalated]))
+        where.append(t.c.state.in_([s.value for s in OPEN_STATES]))
     orderings: dict[str, list[Any]] = {
         "time_left": [t.c.due_at.is_(None), t.c.due_at, t.c.registered_at],
         "newest": [t.c.registered_at.desc()],
@@ -90,6 +111,22 @@ def board(
     labels = _labels(conn, {r.hall_id for r in rows})
     days = calendar(conn)
     return BoardPage([_board_row(r, now, labels, days) for r in rows], total, offset, limit)
+
+
+def escalated_count(conn: Connection, hall_id: str) -> int:
+    """Open requests of ``hall_id`` the escalation job has raised to its leader (升级给我)."""
+    t = m.service_requests
+    return int(
+        conn.execute(
+            sa.select(sa.func.count())
+            .select_from(t)
+            .where(
+                t.c.hall_id == hall_id,
+                t.c.escalated.in_(ESCALATED_FILTERS["leader"]),
+                t.c.state.in_([s.value for s in OPEN_STATES]),
+            )
+        ).scalar_one()
+    )
 
 
 def _states(state: str | None) -> frozenset[State]:
