@@ -23,6 +23,7 @@ from kiosk.core.residents import KNOWN_TAGS
 from kiosk.core.visits import Tier
 from kiosk.server import households as hh
 from kiosk.server import models as m
+from kiosk.server.admin.csv_files import csv_download, safe_cell
 from kiosk.server.admin.web import (
     AdminPageError,
     CurrentSession,
@@ -288,21 +289,7 @@ async def export_run(
 
     rows = await runtime.db.write(export)
     out = io.StringIO()
-    out.write("\ufeff")  # Excel opens UTF-8 CSV with a BOM as Chinese, not mojibake
     writer = csv.writer(out)
     for line in rows:
-        writer.writerow([_csv_safe(cell) for cell in line])
-    filename = urllib.parse.quote(f"住户名单-{hall.id}-{utcnow():%Y%m%d}.csv")
-    return Response(
-        out.getvalue().encode("utf-8"),
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{filename}",
-            "Cache-Control": "no-store",
-        },
-    )
-
-
-def _csv_safe(cell: str) -> str:
-    """A cell a spreadsheet will not run as a formula (CSV injection)."""
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@") else cell
+        writer.writerow([safe_cell(cell) for cell in line])
+    return csv_download(out.getvalue(), f"住户名单-{hall.id}-{utcnow():%Y%m%d}.csv")

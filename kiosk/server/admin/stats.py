@@ -27,6 +27,7 @@ from kiosk.core.request_deadlines import DEFAULT_CATEGORIES
 from kiosk.core.schedule import weekdays_text
 from kiosk.core.wire import TicketState
 from kiosk.server import models as m
+from kiosk.server.admin.csv_files import csv_download, safe_cell
 from kiosk.server.admin.fields import typed_date
 from kiosk.server.admin.sessions import StaffSession
 from kiosk.server.admin.web import AdminPageError, CurrentSession, Runtime, render
@@ -301,7 +302,7 @@ async def stats_csv(
             [
                 g.day.isoformat(),
                 g.hall_id,
-                _csv_text(names.get(g.hall_id, "")),
+                safe_cell(names.get(g.hall_id, "")),
                 g.queue,
                 g.window or "",
                 g.issued,
@@ -314,19 +315,7 @@ async def stats_csv(
             ]
         )
     name = f"service-stats-{start.isoformat()}-{end.isoformat()}.csv"
-    return Response(
-        "\ufeff" + out.getvalue(),  # BOM: Excel opens UTF-8 Chinese correctly
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "no-store",
-        },
-    )
-
-
-def _csv_text(value: str) -> str:
-    """Keep a spreadsheet from running a cell as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    return csv_download(out.getvalue(), name)
 
 
 # --- 好差评 (issue 14): the rating figures of the same days, per dimension, ranked ------
@@ -409,7 +398,7 @@ async def ratings_csv(
             writer.writerow(
                 [
                     DIMENSIONS[by],
-                    _csv_text(row.label),
+                    safe_cell(row.label),
                     rank,
                     f.served,
                     f.rated,
@@ -428,14 +417,7 @@ async def ratings_csv(
                 ]
             )
     name = f"ratings-{start.isoformat()}-{end.isoformat()}.csv"
-    return Response(
-        "\ufeff" + out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return csv_download(out.getvalue(), name)
 
 
 @router.get("/stats/requests.csv", name="stats_requests_csv")
@@ -454,14 +436,7 @@ async def stats_requests_csv(
     out = io.StringIO()
     _request_rows(csv.writer(out), report, names, staff)
     name = f"request-stats-{start:%Y-%m}-{end:%Y-%m}.csv"
-    return Response(
-        "\ufeff" + out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return csv_download(out.getvalue(), name)
 
 
 def _pct(value: float | None) -> str:
@@ -509,7 +484,7 @@ def _request_rows(
         writer.writerow(
             [
                 kind,
-                _csv_text(key),
+                safe_cell(key),
                 f.received,
                 f.closed,
                 _fmt(f.on_time_pct),
