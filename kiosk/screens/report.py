@@ -430,21 +430,41 @@ class ReportScreen(KioskScreen):
         lines = self.summary_lines()
         from kiosk.widgets.card import Card
 
+        # elder mode in landscape: the page is short, so the lines go in two columns and
+        # 上一步 / 提交 stand beside the card (which then shows whole, never one line at a
+        # time in a scrolled strip)
+        beside = theme.elder and theme.orientation == "landscape"
         c = Card()
+        holder: Any = c
+        if beside:
+            holder = GridLayout(cols=2, spacing=theme.pad * 0.4, size_hint_y=None)
+            holder.bind(minimum_height=holder.setter("height"))
+            c.add_widget(holder)
         for label, value in lines:
             line = WrapLabel(text=f"[b]{safe(label)}[/b]  {safe(value)}", markup=True)
-            line.font_size = theme.font_title
-            c.add_widget(line)
-        self._scrolled(body, c)
+            line.font_size = theme.font_body if beside else theme.font_title
+            holder.add_widget(line)
         submit = self._button(_("Submit"), self.submit)
         submit.bg_color = theme.accent
         submit.color = theme.accent_text
         submit.submit_button = True
-        body.add_widget(
-            self._row(
-                self._button(_("Previous step"), lambda: self.go("phone"), quiet=True), submit
-            )
-        )
+        back = self._button(_("Previous step"), lambda: self.go("phone"), quiet=True)
+        if not beside:
+            self._scrolled(body, c)
+            body.add_widget(self._row(back, submit))
+            return
+        self._body_only(body)
+        page = BoxLayout(orientation="horizontal", spacing=theme.gap * 1.5)
+        card_box = BoxLayout(orientation="vertical", size_hint_x=0.7)
+        card_box.add_widget(c)
+        card_box.add_widget(BoxLayout())  # the card at the top
+        page.add_widget(card_box)
+        column = BoxLayout(orientation="vertical", spacing=theme.gap, size_hint_x=0.3)
+        column.add_widget(BoxLayout())  # the buttons at the bottom, under a thumb
+        column.add_widget(back)
+        column.add_widget(submit)
+        page.add_widget(column)
+        body.add_widget(page)
 
     def summary_lines(self) -> list[tuple[str, str]]:
         assert self.category is not None

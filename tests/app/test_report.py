@@ -332,6 +332,7 @@ def test_every_step_fits(at_home: Any, desk: RequestDesk, size: Any, elder: bool
             found += [f"report/{screen.step}: {p}" for p in problems_of(screen)]
             if screen.step in ("location", "phone"):
                 found += [f"report/{screen.step}: {p}" for p in keys_off_the_page(screen)]
+            found += [f"report/{screen.step}: {p}" for p in cards_cut_off(screen)]
         for name in ("progress", "openness"):
             app.open(name)
             kiosk.settle(ticks=20)
@@ -341,6 +342,25 @@ def test_every_step_fits(at_home: Any, desk: RequestDesk, size: Any, elder: bool
         kiosk.settle()
         app.home()
     assert not found, "\n".join(found[:30])
+
+
+def cards_cut_off(screen: Any) -> list[str]:
+    """Cards (the summary) taller than the scroll view that holds them: a resident would
+    see them a strip at a time (elder mode in landscape once showed one line)."""
+    from kivy.uix.scrollview import ScrollView
+
+    from kiosk.widgets.card import Card
+
+    out = []
+    for w in screen.walk():
+        if not isinstance(w, Card) or w.opacity == 0:
+            continue
+        parent = w.parent
+        while parent is not None and parent is not screen and not isinstance(parent, ScrollView):
+            parent = parent.parent
+        if isinstance(parent, ScrollView) and w.height > parent.height + 1:
+            out.append(f"card {w.height:.0f} high in a view {parent.height:.0f} high")
+    return out
 
 
 def keys_off_the_page(screen: Any) -> list[str]:
