@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rerun = rerun_under_xvfb(__file__, sys.argv[1:], "request_tap")
     if rerun is not None:
-        return rerun
+        return int(rerun)
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
     os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
@@ -177,11 +177,14 @@ def main(argv: list[str] | None = None) -> int:
         app = KioskApp(settings=settings, feed=make_feed(settings))
         drive = start_app(app)
         drive.wait_until(lambda: app.content is not None, timeout=60)
-        drive.wait_until(lambda: app.requests.courier.online, timeout=60)
+        desk = app.requests
+        assert desk is not None and desk.courier is not None
+        courier = desk.courier
+        drive.wait_until(lambda: courier.online, timeout=60)
         sampler = StackSampler(threading.get_ident()) if args.why else None
         tap_to_receipt(drive, app, 2)  # warm-up: first visits load modules and kv rules
         online = tap_to_receipt(drive, app, args.taps, sampler)
-        drive.wait_until(lambda: app.requests.backlog() == 0, timeout=60)
+        drive.wait_until(lambda: desk.backlog() == 0, timeout=60)
         print(row("tap 提交 -> receipt drawn, online", online))
         server.kill()
         offline = tap_to_receipt(drive, app, args.taps, sampler)
