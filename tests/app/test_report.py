@@ -345,8 +345,9 @@ def test_every_step_fits(at_home: Any, desk: RequestDesk, size: Any, elder: bool
 
 
 def cards_cut_off(screen: Any) -> list[str]:
-    """Cards (the summary) taller than the scroll view that holds them: a resident would
-    see them a strip at a time (elder mode in landscape once showed one line)."""
+    """Cards (the summary) taller than the scroll view that holds them — a resident would
+    see them a strip at a time (elder mode in landscape once showed one line) — and
+    cards whose lines stick out of them."""
     from kivy.uix.scrollview import ScrollView
 
     from kiosk.widgets.card import Card
@@ -360,6 +361,14 @@ def cards_cut_off(screen: Any) -> list[str]:
             parent = parent.parent
         if isinstance(parent, ScrollView) and w.height > parent.height + 1:
             out.append(f"card {w.height:.0f} high in a view {parent.height:.0f} high")
+        # its lines inside it (the elder portrait receipt once ran up into the heading)
+        _cx, cy = w.to_window(w.x, w.y)
+        for label in w.walk(restrict=True):
+            if label is w or not getattr(label, "text", "").strip() or label.height <= 0:
+                continue
+            _x, y = label.to_window(label.x, label.y)
+            if y < cy - 1 or y + label.height > cy + w.height + 1:
+                out.append(f"{label.text[:12]!r} sticks out of its card")
     return out
 
 
