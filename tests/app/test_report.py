@@ -292,9 +292,10 @@ def test_openness_shows_the_months_figures_and_when(at_home: Any, desk: RequestD
     app = kiosk.app
     assert "openness" not in app.screen("home").tiles  # eight tiles fit an elder panel
     kiosk.tap(app.screen("home").tiles["progress"])
-    kiosk.tap(app.screen("progress").ids.openness)  # 办理公开 from 办事进度
+    # 办理公开 from 办事进度 (its typing page may scroll on a short panel: a tap lands later)
+    progress = app.screen("progress")
+    tap_until(kiosk, progress.ids.openness, lambda: app.current_name == "openness")
     screen = app.screen("openness")
-    assert app.current_name == "openness"
     kiosk.wait_until(lambda: desk.outbox.board() is not None, timeout=60)
     kiosk.wait_until(lambda: "更新于" in screen.updated, timeout=10)
     assert "受理" in screen.summary and "办结" in screen.summary
