@@ -294,6 +294,7 @@ def test_openness_shows_the_months_figures_and_when(at_home: Any, desk: RequestD
     kiosk.tap(app.screen("home").tiles["progress"])
     # 办理公开 from 办事进度 (its typing page may scroll on a short panel: a tap lands later)
     progress = app.screen("progress")
+    kiosk.settle()  # the screen's transition over (a tap during it is dropped)
     tap_until(kiosk, progress.ids.openness, lambda: app.current_name == "openness")
     screen = app.screen("openness")
     kiosk.wait_until(lambda: desk.outbox.board() is not None, timeout=60)
