@@ -8,7 +8,10 @@ to its summary (报修, one phrase, 3-2-501, a phone), then times from the finge
 查询码 — the request durably written before. Online (server up) and offline (the server
 SIGKILLed). Also the store write alone (``RequestOutbox.add``)::
 
-    .venv/bin/python bench/request_tap.py [--taps 20]
+    .venv/bin/python bench/request_tap.py [--taps 20] [--why]
+
+``--why`` samples the UI thread's stack every 2 ms during each tap and prints, for the
+taps over the target, where it spent its time (the innermost frames of our code).
 
 Re-runs itself under ``xvfb-run`` when there is no display. Target (issue 13): ≤ 100 ms.
 """
@@ -16,10 +19,13 @@ Re-runs itself under ``xvfb-run`` when there is no display. Target (issue 13): �
 from __future__ import annotations
 
 import argparse
+import collections
 import os
 import sys
 import tempfile
+import threading
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +63,41 @@ def to_summary(drive: Any, app: Any) -> Any:
     return screen
 
 
-def tap_to_receipt(drive: Any, app: Any, taps: int) -> list[float]:
+TARGET_MS = 100.0
+
+
+class StackSampler:
+    """Samples one thread's stack every ``every`` s while :attr:`on` (``--why``)."""
+
+    def __init__(self, thread_id: int, every: float = 0.002) -> None:
+        self.thread_id, self.every = thread_id, every
+        self.on = False
+        self.samples: collections.Counter[str] = collections.Counter()
+        threading.Thread(target=self._run, name="stack-sampler", daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.every)
+            if not self.on:
+                continue
+            frame = sys._current_frames().get(self.thread_id)
+            if frame is None:
+                continue
+            stack = traceback.extract_stack(frame)
+            ours = [f for f in stack if "/kiosk/" in f.filename or "/kivy/" in f.filename]
+            where = " < ".join(
+                f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(ours[-4:])
+            )
+            self.samples[where or f"{stack[-1].filename}:{stack[-1].lineno}"] += 1
+
+    def take(self) -> collections.Counter[str]:
+        out, self.samples = self.samples, collections.Counter()
+        return out
+
+
+def tap_to_receipt(
+    drive: Any, app: Any, taps: int, sampler: StackSampler | None = None
+) -> list[float]:
     from devkit.kiosk_driver import make_touch
 
     out = []
@@ -69,12 +109,21 @@ def tap_to_receipt(drive: Any, app: Any, taps: int) -> list[float]:
         touch = make_touch(x, y)
         touch.touch_down()
         drive.pump(1)
+        if sampler is not None:
+            sampler.take()
+            sampler.on = True
         t0 = time.perf_counter()
         touch.touch_up()
         while not (screen.step == "receipt" and screen.receipt.query_code):
             drive.loop.idle()
         drive.loop.idle()  # the frame that shows it
         out.append((time.perf_counter() - t0) * 1000)
+        if sampler is not None:
+            sampler.on = False
+            if out[-1] > TARGET_MS:
+                print(f"slow tap: {out[-1]:.0f} ms, UI thread samples (2 ms each):")
+                for where, n in sampler.take().most_common(6):
+                    print(f"  {n:4d}  {where}")
         assert len(app.requests.outbox.requests()) == before + 1
     app.home()
     return out
@@ -93,10 +142,11 @@ def store_writes(app: Any, n: int) -> list[float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--taps", type=int, default=20)
+    parser.add_argument("--why", action="store_true", help="where slow taps spend their time")
     args = parser.parse_args(argv)
     rerun = rerun_under_xvfb(__file__, sys.argv[1:], "request_tap")
     if rerun is not None:
-        return rerun
+        return int(rerun)
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
     os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
@@ -127,13 +177,17 @@ def main(argv: list[str] | None = None) -> int:
         app = KioskApp(settings=settings, feed=make_feed(settings))
         drive = start_app(app)
         drive.wait_until(lambda: app.content is not None, timeout=60)
-        drive.wait_until(lambda: app.requests.courier.online, timeout=60)
+        desk = app.requests
+        assert desk is not None and desk.courier is not None
+        courier = desk.courier
+        drive.wait_until(lambda: courier.online, timeout=60)
+        sampler = StackSampler(threading.get_ident()) if args.why else None
         tap_to_receipt(drive, app, 2)  # warm-up: first visits load modules and kv rules
-        online = tap_to_receipt(drive, app, args.taps)
-        drive.wait_until(lambda: app.requests.backlog() == 0, timeout=60)
+        online = tap_to_receipt(drive, app, args.taps, sampler)
+        drive.wait_until(lambda: desk.backlog() == 0, timeout=60)
         print(row("tap 提交 -> receipt drawn, online", online))
         server.kill()
-        offline = tap_to_receipt(drive, app, args.taps)
+        offline = tap_to_receipt(drive, app, args.taps, sampler)
         print(row("tap 提交 -> receipt drawn, offline", offline))
         print(row("RequestOutbox.add (durable write)", store_writes(app, args.taps)))
         app.stop()

@@ -382,51 +382,45 @@ class ReportScreen(KioskScreen):
     def _pad_step(
         self, body: Any, *, hint: str, pad: NumberPad, skip: Any, done: Any, back: str
     ) -> None:
+        """The typed value, its hint, the pad and 上一步 / 跳过 / 下一步, all on the page:
+        never scrolled (a resident must reach every key at once, and a ScrollView would
+        hold each tap back). Landscape: the value and the step buttons beside the pad;
+        portrait: the value above the pad, the step buttons under it."""
         portrait = theme.orientation == "portrait"
-        box = BoxLayout(orientation="vertical" if portrait else "horizontal", spacing=theme.gap)
-        left = BoxLayout(orientation="vertical", spacing=theme.gap)
-        # elder mode, landscape: the keys need the height (the hint is said instead)
-        short = theme.elder and not portrait
+        self._body_only(body)
         shown = WrapLabel(bold=True, halign="center")
-        shown.font_size = theme.font_huge * (1.0 if short else 1.2)
+        shown.font_size = theme.font_huge * (1.2 if portrait or not theme.elder else 1.0)
         shown.color = theme.primary
         self.bind(typed=lambda _s, v: setattr(shown, "text", v or "—"))
         shown.text = self.typed or "—"
-        left.add_widget(shown)
         hint_label = WrapLabel(text=hint, halign="center")
-        hint_label.color, hint_label.font_size = theme.text_muted, theme.font_title
-        if not short:
-            left.add_widget(hint_label)
-        left.add_widget(BoxLayout())  # the rest of the column: the buttons sit at the bottom
-        buttons_ = [
+        hint_label.color = theme.text_muted
+        # elder mode: the hint is said as well, so it may be smaller than the value
+        hint_label.font_size = theme.font_body if theme.elder else theme.font_title
+        row = self._row(
             self._button(_("Previous step"), lambda: self.go(back), quiet=True),
             self._button(_("Skip"), skip, quiet=True),
             self._button(_("Next step"), done),
-        ]
-        left.add_widget(self._row(*buttons_))
-        box.size_hint_y = None
-        pad.size_hint_y = 1  # the keys take what the page has left …
+        )
+        pad.size_hint_y = 1  # the keys take what the page has left
         if portrait:
-            left.size_hint_y = None
-            left.bind(minimum_height=left.setter("height"))
-        box.add_widget(left)
-        box.add_widget(pad)
-        scroll = self.ids.scroll_body
-
-        def fill(*_args: Any) -> None:
-            # … but never less than a finger per key: then the page scrolls
-            least = (
-                left.height + pad.least_height + theme.gap
-                if portrait
-                else max(left.minimum_height, pad.least_height)
-            )
-            box.height = max(scroll.height, least)
-
-        scroll.bind(height=fill)
-        left.bind(height=fill, minimum_height=fill)
-        fill()
-        # A short panel in elder mode scrolls rather than shrinking the keys below a finger.
-        self._scrolled(body, box)
+            box = BoxLayout(orientation="vertical", spacing=theme.gap)
+            box.add_widget(shown)
+            box.add_widget(hint_label)
+            box.add_widget(pad)
+            box.add_widget(row)
+        else:
+            box = BoxLayout(orientation="horizontal", spacing=theme.gap * 1.5)
+            left = BoxLayout(orientation="vertical", spacing=theme.gap)
+            left.add_widget(shown)
+            if not theme.elder:  # elder mode in landscape: the height is for the keys
+                left.add_widget(hint_label)
+            left.add_widget(BoxLayout())  # the rest of the column: the buttons at the bottom
+            left.add_widget(row)
+            box.add_widget(left)
+            pad.size_hint_x = 1.2 if theme.elder else 1.0
+            box.add_widget(pad)
+        body.add_widget(box)
         self.pad = pad
 
     # step 5: summary
@@ -436,21 +430,41 @@ class ReportScreen(KioskScreen):
         lines = self.summary_lines()
         from kiosk.widgets.card import Card
 
+        # elder mode in landscape: the page is short, so the lines go in two columns and
+        # 上一步 / 提交 stand beside the card (which then shows whole, never one line at a
+        # time in a scrolled strip)
+        beside = theme.elder and theme.orientation == "landscape"
         c = Card()
+        holder: Any = c
+        if beside:
+            holder = GridLayout(cols=2, spacing=theme.pad * 0.4, size_hint_y=None)
+            holder.bind(minimum_height=holder.setter("height"))
+            c.add_widget(holder)
         for label, value in lines:
             line = WrapLabel(text=f"[b]{safe(label)}[/b]  {safe(value)}", markup=True)
-            line.font_size = theme.font_title
-            c.add_widget(line)
-        self._scrolled(body, c)
+            line.font_size = theme.font_body if beside else theme.font_title
+            holder.add_widget(line)
         submit = self._button(_("Submit"), self.submit)
         submit.bg_color = theme.accent
         submit.color = theme.accent_text
         submit.submit_button = True
-        body.add_widget(
-            self._row(
-                self._button(_("Previous step"), lambda: self.go("phone"), quiet=True), submit
-            )
-        )
+        back = self._button(_("Previous step"), lambda: self.go("phone"), quiet=True)
+        if not beside:
+            self._scrolled(body, c)
+            body.add_widget(self._row(back, submit))
+            return
+        self._body_only(body)
+        page = BoxLayout(orientation="horizontal", spacing=theme.gap * 1.5)
+        card_box = BoxLayout(orientation="vertical", size_hint_x=0.7)
+        card_box.add_widget(c)
+        card_box.add_widget(BoxLayout())  # the card at the top
+        page.add_widget(card_box)
+        column = BoxLayout(orientation="vertical", spacing=theme.gap, size_hint_x=0.3)
+        column.add_widget(BoxLayout())  # the buttons at the bottom, under a thumb
+        column.add_widget(back)
+        column.add_widget(submit)
+        page.add_widget(column)
+        body.add_widget(page)
 
     def summary_lines(self) -> list[tuple[str, str]]:
         assert self.category is not None

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from kivy.core.window import Window
 from kivy.metrics import dp
 from kivy.properties import StringProperty
 from kivy.uix.gridlayout import GridLayout
@@ -50,10 +49,11 @@ class NumberPad(GridLayout):
     def _build(self, *_args: Any) -> None:
         self.clear_widgets()
         self.keys = {}
-        # Elder mode in landscape leaves little height: two rows of six keys (three of
-        # four on a narrow panel, where six would squeeze 删除), not four rows of three.
+        # Elder mode in landscape leaves little height: two rows of six keys, not four
+        # rows of three (on a 1280-wide panel too: the pad is given more than half the
+        # page's width there, so 删除 still fits its key).
         wide = theme.elder and theme.orientation == "landscape"
-        self.cols = (6 if Window.width >= 1600 else 4) if wide else 3
+        self.cols = 6 if wide else 3
         for key in ("1", "2", "3", "4", "5", "6", "7", "8", "9", "extra", "0", "back"):
             if key == "extra" and not self.extra:
                 self.add_widget(BigButton(text="", disabled=True, opacity=0, size_hint_y=1))
