@@ -72,6 +72,16 @@ class OpennessScreen(KioskScreen):
             on_time_pct=percent(f.get("closed_on_time", 0), f.get("closed", 0)),
             sat=f"{round(float(sat))}%" if isinstance(sat, int | float) else "—",
         )
+        rated = f.get("ratings")
+        if isinstance(rated, Mapping):  # 好差评 of the month (issue 14)
+            good = rated.get("good_pct")
+            self.summary += "\n" + _(
+                "Ratings: {good} good; {followed} of {bad} poor ratings followed up on time."
+            ).format(
+                good=f"{round(float(good))}%" if isinstance(good, int | float) else "—",
+                followed=rated.get("bad_followed_on_time", 0),
+                bad=rated.get("bad_total", 0),
+            )
         rows = [r for r in f.get("by_category") or () if isinstance(r, Mapping)]
         if rows:
             table = Card()

@@ -300,6 +300,7 @@ def test_openness_shows_the_months_figures_and_when(at_home: Any, desk: RequestD
     kiosk.wait_until(lambda: desk.outbox.board() is not None, timeout=60)
     kiosk.wait_until(lambda: "更新于" in screen.updated, timeout=10)
     assert "受理" in screen.summary and "办结" in screen.summary
+    assert "本月好差评：好评率" in screen.summary and "按时回访" in screen.summary
 
 
 @pytest.mark.parametrize(
