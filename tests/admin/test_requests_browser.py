@@ -170,7 +170,7 @@ def test_board_masks_the_phone_and_the_request_page_carries_it_through(
 
         _unfold(page, "添加备注")
         page.fill("#f-note", "已联系物业，明早上门")
-        page.check("input[name=public][value='1']")
+        page.check("form:has(#f-note) input[name=public][value='1']")
         with page.expect_navigation():
             page.click("button:text-is('记录备注')")
         _unfold(page, "添加备注")
