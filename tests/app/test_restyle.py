@@ -27,7 +27,8 @@ def test_switching_elder_mode_restyles_everything_and_keeps_the_place(at_home): 
         app.home()
         kiosk.settle()
         title = tile_title(app)
-        assert title.font_size == pytest.approx(theme.font_heading)
+        # eight tiles on an elder panel: the title one size down, still larger than normal
+        assert title.font_size == pytest.approx(theme.font_title)
         assert title.font_size > normal_font
         # The tile's own white text survives the label class's theme.text binding.
         assert tuple(title.color) == (1, 1, 1, 1)
