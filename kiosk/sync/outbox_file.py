@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from kiosk.sync.errors import CacheError
+from kiosk.sync.sqlite_file import SqliteFile
 from kiosk.sync.ticket import KioskTicket
 
 __all__ = ["TICKET_COLUMNS", "OutboxFile", "ticket_from_row"]
@@ -74,52 +71,14 @@ TICKET_COLUMNS = (
 )
 
 
-class OutboxFile:
+class OutboxFile(SqliteFile):
     """The SQLite file at ``path``, opened (and its tables made) on construction.
 
     Raises :class:`~kiosk.sync.errors.CacheError` when it cannot be opened or written.
     """
 
     def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self._lock = threading.Lock()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                self.path, check_same_thread=False, isolation_level=None, timeout=30
-            )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise CacheError(f"ticket outbox {self.path}: {exc}") from exc
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise CacheError(f"ticket outbox {self.path}: {exc}") from exc
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            try:
-                self._db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                self._db.execute("ROLLBACK")
-                raise CacheError(f"ticket outbox {self.path}: {exc}") from exc
-
-    @contextmanager
-    def read(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            yield self._db
+        super().__init__(path, _SCHEMA, "ticket outbox")
 
     def meta(self, key: str) -> str | None:
         with self.read() as db:

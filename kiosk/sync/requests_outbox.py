@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -37,6 +36,7 @@ from kiosk.core.request_numbers import new_public_id, new_query_code
 from kiosk.core.request_phrases import phrases_for
 from kiosk.core.wire import RequestCreate
 from kiosk.sync.errors import CacheError
+from kiosk.sync.sqlite_file import SqliteFile
 
 __all__ = [
     "CategoryChoice",
@@ -186,7 +186,7 @@ def request_url(base: str | None, public_id: str) -> str | None:
     return f"{base.rstrip('/')}/r/{public_id}"
 
 
-class RequestOutbox:
+class RequestOutbox(SqliteFile):
     """The durable request store of one kiosk at ``path`` (a SQLite file).
 
     ``public_base`` says where residents' phones reach the server (the QR code); it is
@@ -201,52 +201,19 @@ class RequestOutbox:
         public_base: Callable[[], str | None] = lambda: None,
         clock: Callable[[], dt.datetime] = wall_clock.now,
     ) -> None:
-        self.path = Path(path)
+        super().__init__(path, _SCHEMA, "request outbox")
         self._public_base = public_base
         self._clock = clock
-        self._lock = threading.Lock()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                self.path, check_same_thread=False, isolation_level=None, timeout=30
-            )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise CacheError(f"request outbox {self.path}: {exc}") from exc
 
     # -- the file ------------------------------------------------------------------
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise CacheError(f"request outbox {self.path}: {exc}") from exc
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            try:
-                self._db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                self._db.execute("ROLLBACK")
-                raise CacheError(f"request outbox {self.path}: {exc}") from exc
-
-    @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
+        with self.read() as db:
             try:
-                yield self._db
+                yield db
             except sqlite3.Error as exc:
                 raise CacheError(f"request outbox {self.path}: {exc}") from exc
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
 
     # -- making a request (the UI thread; no network) ---------------------------------
 
@@ -263,7 +230,7 @@ class RequestOutbox:
         now = self._clock()
         key = f"req-{uuid.uuid4().hex}"
         public_id = new_public_id()
-        with self._write() as db:
+        with self.write() as db:
             taken = {
                 str(r[0])
                 for r in db.execute(
@@ -351,7 +318,7 @@ class RequestOutbox:
     def delivered(self, key: str, receipt: Mapping[str, Any]) -> KioskRequest | None:
         """The server stored the request (``RequestReceipt``): keep its number, deadline
         and state; forget the phone number (the server holds it, sealed)."""
-        with self._write() as db:
+        with self.write() as db:
             db.execute(
                 "UPDATE requests SET status='delivered', number=?, state_label=?, "
                 "deadline_text=COALESCE(?, deadline_text), due_at=?, phone=NULL, error=NULL "
@@ -368,7 +335,7 @@ class RequestOutbox:
 
     def rejected(self, key: str, reason: str) -> KioskRequest | None:
         """The server refused the request for a reason of its own (409 / 422)."""
-        with self._write() as db:
+        with self.write() as db:
             db.execute(
                 "UPDATE requests SET status='rejected', error=?, phone=NULL, "
                 "voice_status=CASE voice_status WHEN 'pending' THEN 'rejected' "
@@ -378,7 +345,7 @@ class RequestOutbox:
         return self._by_key(key)
 
     def voice_done(self, key: str, *, sent: bool) -> None:
-        with self._write() as db:
+        with self.write() as db:
             db.execute(
                 "UPDATE requests SET voice_status=? WHERE idem_key=?",
                 ("sent" if sent else "rejected", key),
@@ -437,7 +404,7 @@ class RequestOutbox:
         return str(row[0]) if row else None
 
     def _set_meta(self, key: str, value: str) -> None:
-        with self._write() as db:
+        with self.write() as db:
             db.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value=excluded.value",
