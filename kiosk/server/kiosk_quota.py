@@ -31,34 +31,26 @@ from sqlalchemy.engine import Connection
 from kiosk.server.db import as_utc, utcnow
 from kiosk.server.domain_errors import TooMany
 from kiosk.server.models import Time, kiosk_allowance, kiosk_rate
+from kiosk.server.sqlite_driver import cursor, flat, from_db, is_sqlite, marks, to_db
 
 __all__ = ["KioskQuota", "kiosk_allowance", "kiosk_rate", "refusals"]
 
 
-def _upsert_nothing(table: sa.Table) -> dict[str, Any]:
-    return {
-        "postgresql": postgresql.insert(table).on_conflict_do_nothing(),
-        "sqlite": sqlite.insert(table).on_conflict_do_nothing(),
-    }
-
-
 # The batch statements of a ticket batch (take_tickets_many, take_numbers_many), built once.
-_NEW_RATES = _upsert_nothing(kiosk_rate)
-_NEW_ALLOWANCES = _upsert_nothing(kiosk_allowance)
-_RATES = (
-    sa.select(kiosk_rate)
-    .where(kiosk_rate.c.device_id.in_(sa.bindparam("devices", expanding=True)))
-    .order_by(kiosk_rate.c.device_id)
-)
-_ALLOWANCES = (
-    sa.select(kiosk_allowance)
-    .where(
-        kiosk_allowance.c.device_id.in_(sa.bindparam("devices", expanding=True)),
-        kiosk_allowance.c.queue.in_(sa.bindparam("queues", expanding=True)),
-        kiosk_allowance.c.service_day.in_(sa.bindparam("days", expanding=True)),
-    )
-    .order_by(kiosk_allowance.c.device_id, kiosk_allowance.c.queue, kiosk_allowance.c.service_day)
-)
+# Each kiosk's row is made if missing and read, locked, in one statement: an upsert that
+# "updates" an existing row to itself and returns it (PostgreSQL locks a row it updates,
+# as FOR UPDATE would; SQLite holds the write lock since BEGIN IMMEDIATE).
+
+
+def _upsert_returning(table: sa.Table, keys: list[str], same: str) -> Any:
+    insert = postgresql.insert(table)
+    return insert.on_conflict_do_update(
+        index_elements=[table.c[k] for k in keys], set_={same: table.c[same]}
+    ).returning(*table.c)
+
+
+_PG_RATES = _upsert_returning(kiosk_rate, ["device_id"], "tokens")
+_PG_ALLOWANCES = _upsert_returning(kiosk_allowance, ["device_id", "queue", "service_day"], "taken")
 _NOW = sa.bindparam("b_now", type_=Time)
 _REFUSED = sa.bindparam("b_refused", type_=sa.Integer)
 _SET_RATE = (
@@ -85,6 +77,31 @@ _ADD_TAKEN = (
     )
     .values(taken=kiosk_allowance.c.taken + sa.bindparam("b_granted", type_=sa.Integer))
 )
+# The same steps as SQLite text, for the driver's own cursor (kiosk/server/sqlite_driver.py).
+_SQLITE_RATES = (
+    "INSERT INTO kiosk_rate (device_id, tokens, updated_at, refused) VALUES {rows} "
+    "ON CONFLICT (device_id) DO UPDATE SET tokens = tokens "
+    "RETURNING device_id, tokens, updated_at"
+)
+_SQLITE_ALLOWANCES = (
+    "INSERT INTO kiosk_allowance (device_id, queue, service_day, taken) VALUES {rows} "
+    "ON CONFLICT (device_id, queue, service_day) DO UPDATE SET taken = taken "
+    "RETURNING device_id, queue, service_day, taken"
+)
+_SQLITE_SET_RATE = (
+    "UPDATE kiosk_rate SET tokens = ?, updated_at = ?, refused = refused + ?, "
+    "refused_at = CASE WHEN ? > 0 THEN ? ELSE refused_at END WHERE device_id = ?"
+)
+_SQLITE_ADD_TAKEN = (
+    "UPDATE kiosk_allowance SET taken = taken + ? "
+    "WHERE device_id = ? AND queue = ? AND service_day = ?"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _RateRow:
+    tokens: float
+    updated_at: dt.datetime | None
 
 
 def _locked(
@@ -182,24 +199,27 @@ class KioskQuota:
             return {}
         now = utcnow()
         devices = sorted(counts)
-        fresh = [
-            {"device_id": d, "tokens": float(self.burst), "updated_at": now, "refused": 0}
-            for d in devices
-        ]
-        conn.execute(_NEW_RATES[conn.dialect.name], fresh)
-        query = _RATES.with_for_update() if conn.dialect.name == "postgresql" else _RATES
-        rows = {int(r.device_id): r for r in conn.execute(query, {"devices": devices})}
+        rows = _rate_rows(conn, devices, float(self.burst), now)
         out: dict[int, tuple[int, int]] = {}
-        updates = []
+        updates: list[tuple[int, float, int]] = []
         for device_id in devices:
-            row, count = rows[device_id], counts[device_id]
-            granted, tokens, wait = self._bucket(row, count, now)
-            refused = count - granted
-            updates.append(
-                {"b_device": device_id, "b_tokens": tokens, "b_now": now, "b_refused": refused}
-            )
+            count = counts[device_id]
+            granted, tokens, wait = self._bucket(rows[device_id], count, now)
+            updates.append((device_id, tokens, count - granted))
             out[device_id] = (granted, wait)
-        conn.execute(_SET_RATE, updates)
+        if is_sqlite(conn):
+            cursor(conn).executemany(
+                _SQLITE_SET_RATE,
+                [(t, to_db("time", now), r, r, to_db("time", now), d) for d, t, r in updates],
+            )
+        else:
+            conn.execute(
+                _SET_RATE,
+                [
+                    {"b_device": d, "b_tokens": t, "b_now": now, "b_refused": r}
+                    for d, t, r in updates
+                ],
+            )
         return out
 
     def take_numbers_many(
@@ -211,20 +231,7 @@ class KioskQuota:
         if not wants:
             return {}
         keys = sorted(wants)
-        conn.execute(
-            _NEW_ALLOWANCES[conn.dialect.name],
-            [{"device_id": d, "queue": q, "service_day": day, "taken": 0} for d, q, day in keys],
-        )
-        query = _ALLOWANCES.with_for_update() if conn.dialect.name == "postgresql" else _ALLOWANCES
-        params = {
-            "devices": sorted({d for d, _, _ in keys}),
-            "queues": sorted({q for _, q, _ in keys}),
-            "days": sorted({day for _, _, day in keys}),
-        }
-        taken = {
-            (int(r.device_id), r.queue, r.service_day): int(r.taken)
-            for r in conn.execute(query, params)
-        }
+        taken = _allowance_rows(conn, keys)
         out: dict[tuple[int, str, dt.date], int] = {}
         refused: dict[int, int] = {}
         for key in keys:
@@ -233,13 +240,19 @@ class KioskQuota:
             out[key] = granted
             if granted < count:
                 refused[key[0]] = refused.get(key[0], 0) + count - granted
-        grants = [
-            {"b_device": d, "b_queue": q, "b_day": day, "b_granted": out[(d, q, day)]}
-            for d, q, day in keys
-            if out[(d, q, day)]
-        ]
-        if grants:
-            conn.execute(_ADD_TAKEN, grants)
+        grants = [(d, q, day, out[(d, q, day)]) for d, q, day in keys if out[(d, q, day)]]
+        if grants and is_sqlite(conn):
+            cursor(conn).executemany(
+                _SQLITE_ADD_TAKEN, [(n, d, q, to_db("date", day)) for d, q, day, n in grants]
+            )
+        elif grants:
+            conn.execute(
+                _ADD_TAKEN,
+                [
+                    {"b_device": d, "b_queue": q, "b_day": day, "b_granted": n}
+                    for d, q, day, n in grants
+                ],
+            )
         if refused:
             now = utcnow()
             conn.execute(
@@ -255,6 +268,42 @@ class KioskQuota:
             f"请 {retry_after} 秒后再提交",
             retry_after=retry_after,
         )
+
+
+def _rate_rows(
+    conn: Connection, devices: list[int], burst: float, now: dt.datetime
+) -> dict[int, _RateRow]:
+    """The kiosks' rate rows (made full if missing), locked until commit: one statement."""
+    if is_sqlite(conn):
+        stamp = to_db("time", now)
+        found = cursor(conn).execute(
+            _SQLITE_RATES.format(rows=marks(len(devices), 4)),
+            flat([(d, burst, stamp, 0) for d in devices]),
+        )
+        return {int(d): _RateRow(float(t), from_db("time", at)) for d, t, at in found}
+    fresh = [{"device_id": d, "tokens": burst, "updated_at": now, "refused": 0} for d in devices]
+    return {
+        int(r.device_id): _RateRow(float(r.tokens), r.updated_at)
+        for r in conn.execute(_PG_RATES, fresh)
+    }
+
+
+def _allowance_rows(
+    conn: Connection, keys: list[tuple[int, str, dt.date]]
+) -> dict[tuple[int, str, dt.date], int]:
+    """How many numbers each (device, queue, day) has taken (rows made if missing, locked
+    until commit): one statement."""
+    if is_sqlite(conn):
+        found = cursor(conn).execute(
+            _SQLITE_ALLOWANCES.format(rows=marks(len(keys), 4)),
+            flat([(d, q, to_db("date", day), 0) for d, q, day in keys]),
+        )
+        return {(int(d), q, from_db("date", day)): int(n) for d, q, day, n in found}
+    fresh = [{"device_id": d, "queue": q, "service_day": day, "taken": 0} for d, q, day in keys]
+    return {
+        (int(r.device_id), r.queue, r.service_day): int(r.taken)
+        for r in conn.execute(_PG_ALLOWANCES, fresh)
+    }
 
 
 def refusals(conn: Connection) -> dict[int, tuple[int, dt.datetime | None]]:

@@ -23,6 +23,7 @@ from kiosk.server.auth import KioskPrincipal
 from kiosk.server.db import utcnow
 from kiosk.server.domain_errors import Conflict, DomainError, Invalid
 from kiosk.server.kiosk_quota import KioskQuota
+from kiosk.server.sqlite_driver import cursor, flat, from_db, is_sqlite, marks, to_db
 
 __all__ = ["MAX_SEQ", "Numbered", "allocate", "check_leased_number", "grant_lease"]
 
@@ -67,10 +68,13 @@ def _bump_many_statement(dialect: Any) -> Any:
     ).returning(table.c.hall_id, table.c.queue, table.c.service_day, table.c.last_seq)
 
 
-_BUMP_MANY = {
-    "postgresql": _bump_many_statement(postgresql),
-    "sqlite": _bump_many_statement(sqlite),
-}
+_PG_BUMP_MANY = _bump_many_statement(postgresql)
+#: ``_PG_BUMP_MANY`` as SQLite text, for the driver's own cursor (kiosk/server/sqlite_driver.py).
+_SQLITE_BUMP_MANY = (
+    "INSERT INTO queue_counters (hall_id, queue, service_day, last_seq) VALUES {rows} "
+    "ON CONFLICT (hall_id, queue, service_day) DO UPDATE SET last_seq = last_seq + "
+    "excluded.last_seq RETURNING hall_id, queue, service_day, last_seq"
+)
 
 
 def allocate(conn: Connection, hall_id: str, queue: str, day: dt.date, count: int = 1) -> int:
@@ -85,6 +89,13 @@ def allocate_many(conn: Connection, wants: list[tuple[str, str, dt.date, int]]) 
     asked once; the counters are locked in the order given."""
     if not wants:
         return []
+    if is_sqlite(conn):
+        found = cursor(conn).execute(
+            _SQLITE_BUMP_MANY.format(rows=marks(len(wants), 4)),
+            flat([(hall, queue, to_db("date", day), count) for hall, queue, day, count in wants]),
+        )
+        last = {(hall, queue, from_db("date", day)): int(seq) for hall, queue, day, seq in found}
+        return [last[(hall, queue, day)] for hall, queue, day, _ in wants]
     rows = [
         {"hall_id": hall, "queue": queue, "service_day": day, "last_seq": count}
         for hall, queue, day, count in wants
@@ -92,8 +103,7 @@ def allocate_many(conn: Connection, wants: list[tuple[str, str, dt.date, int]]) 
     # RETURNING in any order (asking for the parameters' order would make SQLAlchemy send
     # one statement per row), matched up by key.
     last = {
-        (hall, queue, day): int(seq)
-        for hall, queue, day, seq in conn.execute(_BUMP_MANY[conn.dialect.name], rows)
+        (hall, queue, day): int(seq) for hall, queue, day, seq in conn.execute(_PG_BUMP_MANY, rows)
     }
     return [last[(hall, queue, day)] for hall, queue, day, _ in wants]
 

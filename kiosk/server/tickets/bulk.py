@@ -19,6 +19,7 @@ from kiosk.server.domain_errors import Conflict, DomainError
 from kiosk.server.events import lock_halls_events
 from kiosk.server.kiosk_quota import KioskQuota
 from kiosk.server.numbering import MAX_SEQ, allocate_many
+from kiosk.server.sqlite_driver import cursor, flat, from_db, is_sqlite, marks, to_db
 from kiosk.server.tickets import sql
 from kiosk.server.tickets.issue import IssueRequest, IssueResult, issue_one, request_hash, validate
 from kiosk.server.tickets.reads import TicketView
@@ -92,16 +93,9 @@ def issue_many(
     (the group commit does; the race is rare).
     """
     results: list[IssueResult | DomainError | None] = [None] * len(requests)
-    existing = {
-        (row.principal, row.idempotency_key)
-        for row in conn.execute(
-            sql.EXISTING_KEYS,
-            {
-                "principals": sorted({r.principal.principal for r in requests}),
-                "keys": sorted({r.key for r in requests}),
-            },
-        )
-    }
+    existing = _existing_keys(
+        conn, sorted({r.principal.principal for r in requests}), sorted({r.key for r in requests})
+    )
     wanted_ids = sorted({r.body.public_id for r in requests if r.body.public_id is not None})
     taken_ids: set[str] = set()
     if wanted_ids:
@@ -191,17 +185,19 @@ def _bulk(
         lasts = _pg_bump_and_count(conn, groups, before)
     else:
         # One count of what waits and one counter bump for all the batch's queues.
-        waiting = conn.execute(
-            sql.WAITING_BY_QUEUE,
-            {
-                "halls": sorted({hall for hall, _, _ in groups}),
-                "days": sorted({day for _, _, day in groups}),
-                "queues": sorted({queue for _, queue, _ in groups}),
-            },
+        halls_ = sorted({hall for hall, _, _ in groups})
+        days = sorted({day for _, _, day in groups})
+        queues = sorted({queue for _, queue, _ in groups})
+        waiting = cursor(conn).execute(
+            sql.SQLITE_WAITING_BY_QUEUE.format(
+                halls=marks(len(halls_)), days=marks(len(days)), queues=marks(len(queues))
+            ),
+            [*halls_, *(to_db("date", day) for day in days), *queues],
         )
-        for hall_id, queue, day, total, priority in waiting:
-            if (hall_id, queue, day) in groups:
-                before[(hall_id, queue, day)] = (int(total), int(priority))
+        for hall_id, queue, day_text, total, priority in waiting:
+            group = (hall_id, queue, from_db("date", day_text))
+            if group in groups:
+                before[group] = (int(total), int(priority))
         lasts = allocate_many(conn, [(*group, len(members)) for group, members in groups.items()])
     for ((hall_id, queue, day), members), last in zip(groups.items(), lasts, strict=True):
         before.setdefault((hall_id, queue, day), (0, 0))
@@ -271,46 +267,72 @@ def _event_data(row: TicketRow) -> dict[str, object]:
 _AUDIT_DATA = {"origin": "server"}
 
 
+def _existing_keys(
+    conn: Connection, principals: list[str], keys: list[str]
+) -> set[tuple[str, str]]:
+    """The (principal, idempotency key) pairs of ``principals`` × ``keys`` already used."""
+    if is_sqlite(conn):
+        found = cursor(conn).execute(
+            sql.SQLITE_EXISTING_KEYS.format(
+                principals=marks(len(principals)), keys=marks(len(keys))
+            ),
+            [*principals, *keys],
+        )
+        return {(principal, key) for principal, key in found}
+    found_rows = conn.execute(sql.EXISTING_KEYS, {"principals": principals, "keys": keys})
+    return {(row.principal, row.idempotency_key) for row in found_rows}
+
+
 def _insert(
     conn: Connection, rows: list[TicketRow], now: dt.datetime
 ) -> tuple[list[int], list[int]]:
-    """The tickets, their audit rows and their events: three multi-row INSERTs; the
-    tickets' ids and the events' seqs, in the order of ``rows``."""
-    inserted = {
-        public_id: int(ticket_id)
-        for public_id, ticket_id in conn.execute(sql.INSERT_TICKETS, [r.values() for r in rows])
-    }
+    """SQLite: the tickets, their audit rows and their events, with three statements on
+    the driver's cursor; the tickets' ids and the events' seqs, in the order of ``rows``."""
+    cur = cursor(conn)
+    stamp = to_db("time", now)
+    values = [
+        (
+            r.public_id,
+            r.hall_id,
+            r.queue,
+            r.number_queue,
+            r.service_id,
+            to_db("date", r.service_day),
+            r.seq,
+            r.number,
+            r.origin,
+            r.lease_id,
+            int(r.priority),
+            r.state,
+            to_db("time", r.issued_at),
+            to_db("time", r.queued_at),
+            to_db("time", r.kiosk_issued_at),
+            r.principal,
+            r.idempotency_key,
+            r.request_hash,
+        )
+        for r in rows
+    ]
+    found = cur.execute(
+        sql.SQLITE_INSERT_TICKETS.format(rows=marks(len(rows), len(sql.TICKET_COLUMNS))),
+        flat(values),
+    )
+    inserted = {public_id: int(ticket_id) for public_id, ticket_id in found}
     ids = [inserted[row.public_id] for row in rows]
-    conn.execute(
-        sql.INSERT_AUDIT,
+    audit = to_db("json", _AUDIT_DATA)
+    cur.executemany(
+        sql.SQLITE_INSERT_AUDIT,
         [
-            {
-                "ticket_id": ticket_id,
-                "at": now,
-                "actor": row.principal,
-                "action": "issue",
-                "from_state": None,
-                "to_state": TicketState.WAITING.value,
-                "data": _AUDIT_DATA,
-            }
+            (ticket_id, stamp, row.principal, "issue", None, TicketState.WAITING.value, audit)
             for ticket_id, row in zip(ids, rows, strict=True)
         ],
     )
-    written = {
-        (hall_id, data["number"]): int(seq)
-        for hall_id, data, seq in conn.execute(
-            sql.INSERT_EVENTS,
-            [
-                {
-                    "hall_id": row.hall_id,
-                    "type": EventType.TICKET.value,
-                    "at": now,
-                    "data": _event_data(row),
-                }
-                for row in rows
-            ],
-        )
-    }
+    events = [
+        (row.hall_id, EventType.TICKET.value, stamp, to_db("json", _event_data(row)))
+        for row in rows
+    ]
+    found = cur.execute(sql.SQLITE_INSERT_EVENTS.format(rows=marks(len(rows), 4)), flat(events))
+    written = {(hall_id, number): int(seq) for hall_id, number, seq in found}
     return ids, [written[(row.hall_id, row.number)] for row in rows]
 
 

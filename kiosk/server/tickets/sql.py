@@ -145,3 +145,50 @@ UNION ALL
 SELECT 2, NULL, NULL, count(*) FROM n
 """
 )
+
+# SQLite only: the bulk steps as text for the driver's own cursor (kiosk/server/
+# sqlite_driver.py), ``{…}`` filled with its ``marks`` for the batch's size.
+
+#: (principal, idempotency_key) of the keys already used.
+SQLITE_EXISTING_KEYS = (
+    "SELECT principal, idempotency_key FROM tickets "
+    "WHERE principal IN ({principals}) AND idempotency_key IN ({keys})"
+)
+#: ``WAITING_BY_QUEUE``.
+SQLITE_WAITING_BY_QUEUE = (
+    "SELECT hall_id, queue, service_day, count(*), coalesce(sum(priority), 0) FROM tickets "
+    "WHERE hall_id IN ({halls}) AND service_day IN ({days}) AND queue IN ({queues}) "
+    f"AND state = '{TicketState.WAITING.value}' GROUP BY hall_id, queue, service_day"
+)
+#: The columns a new ticket's INSERT writes, in ``TicketRow.values()`` order.
+TICKET_COLUMNS = (
+    "public_id",
+    "hall_id",
+    "queue",
+    "number_queue",
+    "service_id",
+    "service_day",
+    "seq",
+    "number",
+    "origin",
+    "lease_id",
+    "priority",
+    "state",
+    "issued_at",
+    "queued_at",
+    "kiosk_issued_at",
+    "principal",
+    "idempotency_key",
+    "request_hash",
+)
+SQLITE_INSERT_TICKETS = (
+    f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}) VALUES {{rows}} RETURNING public_id, id"
+)
+SQLITE_INSERT_AUDIT = (
+    "INSERT INTO ticket_audit (ticket_id, at, actor, action, from_state, to_state, data) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+SQLITE_INSERT_EVENTS = (
+    "INSERT INTO events (hall_id, type, at, data) VALUES {rows} "
+    "RETURNING hall_id, json_extract(data, '$.number'), seq"
+)
