@@ -93,9 +93,7 @@ def issue_many(
     (the group commit does; the race is rare).
     """
     results: list[IssueResult | DomainError | None] = [None] * len(requests)
-    existing = _existing_keys(
-        conn, sorted({r.principal.principal for r in requests}), sorted({r.key for r in requests})
-    )
+    existing = _existing_keys(conn, sorted({(r.principal.principal, r.key) for r in requests}))
     wanted_ids = sorted({r.body.public_id for r in requests if r.body.public_id is not None})
     taken_ids: set[str] = set()
     if wanted_ids:
@@ -267,11 +265,12 @@ def _event_data(row: TicketRow) -> dict[str, object]:
 _AUDIT_DATA = {"origin": "server"}
 
 
-def _existing_keys(
-    conn: Connection, principals: list[str], keys: list[str]
-) -> set[tuple[str, str]]:
-    """The (principal, idempotency key) pairs of ``principals`` × ``keys`` already used."""
+def _existing_keys(conn: Connection, pairs: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Those of the (principal, idempotency key) ``pairs`` already used."""
     if is_sqlite(conn):
+        # SQLite looks up each combination of the two lists in the unique index.
+        principals = sorted({p for p, _ in pairs})
+        keys = sorted({k for _, k in pairs})
         found = cursor(conn).execute(
             sql.SQLITE_EXISTING_KEYS.format(
                 principals=marks(len(principals)), keys=marks(len(keys))
@@ -279,8 +278,8 @@ def _existing_keys(
             [*principals, *keys],
         )
         return {(principal, key) for principal, key in found}
-    found_rows = conn.execute(sql.EXISTING_KEYS, {"principals": principals, "keys": keys})
-    return {(row.principal, row.idempotency_key) for row in found_rows}
+    params = {"principals": [p for p, _ in pairs], "keys": [k for _, k in pairs]}
+    return {(p, k) for p, k in conn.execute(sql.PG_EXISTING_KEYS, params)}
 
 
 def _insert(

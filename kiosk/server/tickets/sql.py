@@ -57,10 +57,6 @@ WAITING_BY_QUEUE = (
 BY_KEY = sa.select(_t).where(
     _t.c.principal == sa.bindparam("principal"), _t.c.idempotency_key == sa.bindparam("key")
 )
-EXISTING_KEYS = sa.select(_t.c.principal, _t.c.idempotency_key).where(
-    _t.c.principal.in_(sa.bindparam("principals", expanding=True)),
-    _t.c.idempotency_key.in_(sa.bindparam("keys", expanding=True)),
-)
 ID_TAKEN = sa.select(_t.c.id).where(_t.c.public_id == sa.bindparam("public_id"))
 IDS_TAKEN = sa.select(_t.c.public_id).where(
     _t.c.public_id.in_(sa.bindparam("public_ids", expanding=True))
@@ -75,6 +71,22 @@ INSERT_EVENTS = sa.insert(m.events).returning(m.events.c.hall_id, m.events.c.dat
 # PostgreSQL only: a batch's steps as single statements (one round trip each), with the
 # rows sent as arrays (``unnest``) so the statement's text, and with it the server's plan
 # cache, does not change with the batch's size.
+
+#: The batch's (principal, idempotency key) pairs already used: one look-up in the unique
+#: index per pair, whatever the planner's statistics say (the LATERAL … LIMIT 1 is not
+#: flattened into a join). ``principal IN (…) AND idempotency_key IN (…)`` made PostgreSQL
+#: read every ticket the batch's kiosks ever issued and filter them: 1.8 ms at 2,000
+#: tickets, growing with every day of a hall's history.
+PG_EXISTING_KEYS = sa.text(
+    """
+SELECT k.principal, k.key
+FROM unnest(CAST(:principals AS varchar[]), CAST(:keys AS varchar[])) AS k(principal, key)
+CROSS JOIN LATERAL (
+    SELECT 1 FROM tickets t
+    WHERE t.principal = k.principal AND t.idempotency_key = k.key LIMIT 1
+) AS used
+"""
+)
 
 #: The counter bump of every (hall, queue, day) of a batch, and what waited in each before
 #: it: one statement instead of two. The rows are bumped (and locked) in the order given.
