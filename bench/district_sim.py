@@ -250,6 +250,13 @@ def run_once(pg: PrivatePostgres, workers: int, args: argparse.Namespace) -> Run
         if result.errors and log.exists():  # e.g. why nginx answered 502
             tail = log.read_text("utf-8", "replace").strip().splitlines()[-5:]
             print("    nginx error.log:", *tail, sep="\n      ", flush=True)
+        if result.errors:  # and what the workers logged of it (a 500's traceback)
+            for worker_log in sorted(folder.glob("worker*/server.log")):
+                text = worker_log.read_text("utf-8", "replace")
+                start = text.find("Traceback")
+                if start >= 0:
+                    lines = text[start:].splitlines()[:60]
+                    print(f"    {worker_log.parent.name}:", *lines, sep="\n      ", flush=True)
         return result
     finally:
         shutil.rmtree(folder, ignore_errors=True)
