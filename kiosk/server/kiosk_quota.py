@@ -208,9 +208,9 @@ class KioskQuota:
             updates.append((device_id, tokens, count - granted))
             out[device_id] = (granted, wait)
         if is_sqlite(conn):
+            stamp = to_db("time", now)
             cursor(conn).executemany(
-                _SQLITE_SET_RATE,
-                [(t, to_db("time", now), r, r, to_db("time", now), d) for d, t, r in updates],
+                _SQLITE_SET_RATE, [(t, stamp, r, r, stamp, d) for d, t, r in updates]
             )
         else:
             conn.execute(

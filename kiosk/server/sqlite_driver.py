@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,7 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from kiosk.server.db import as_utc
 from kiosk.server.models import Time
 
-__all__ = ["Cursor", "cursor", "flat", "from_db", "is_sqlite", "marks", "to_db"]
+__all__ = ["Cursor", "bound_rows", "cursor", "flat", "from_db", "is_sqlite", "marks", "to_db"]
 
 _Processor = Callable[[Any], Any]
 
@@ -78,19 +78,42 @@ def marks(count: int, width: int = 1) -> str:
     return ", ".join([row] * count)
 
 
+_DIALECT = sa.dialects.sqlite.dialect()  # type: ignore[attr-defined]
+#: The column types :func:`to_db` and :func:`from_db` know by name.
+_KINDS: dict[str, sa.types.TypeEngine[Any]] = {"time": Time, "date": sa.Date(), "json": sa.JSON()}
+
+
+def _bind(type_: sa.types.TypeEngine[Any]) -> _Processor | None:
+    """SQLAlchemy's own conversion of a value of ``type_`` for SQLite (None: as it is)."""
+    impl = type_.dialect_impl(_DIALECT)
+    return impl.bind_processor(_DIALECT)
+
+
 @functools.cache
 def _processors(kind: str) -> tuple[_Processor, _Processor]:
-    dialect = sa.dialects.sqlite.dialect()  # type: ignore[attr-defined]
-    types: dict[str, sa.types.TypeEngine[Any]] = {
-        "time": Time,
-        "date": sa.Date(),
-        "json": sa.JSON(),
-    }
-    impl = types[kind].dialect_impl(dialect)
-    bind = impl.bind_processor(dialect)
-    result = impl.result_processor(dialect, None)
+    bind = _bind(_KINDS[kind])
+    result = _KINDS[kind].dialect_impl(_DIALECT).result_processor(_DIALECT, None)
     assert bind is not None and result is not None
     return bind, result
+
+
+@functools.cache
+def _column_binds(table: sa.Table, columns: tuple[str, ...]) -> tuple[_Processor | None, ...]:
+    return tuple(_bind(table.c[name].type) for name in columns)
+
+
+def bound_rows(
+    table: sa.Table, columns: tuple[str, ...], rows: Iterable[Mapping[str, Any]]
+) -> list[Any]:
+    """The parameters of a multi-row VALUES of ``rows`` into ``table``'s ``columns``, row
+    after row, each value converted as SQLAlchemy binds its column on SQLite."""
+    binds = _column_binds(table, columns)
+    out: list[Any] = []
+    for row in rows:
+        for name, bind in zip(columns, binds, strict=True):
+            value = row[name]
+            out.append(value if bind is None or value is None else bind(value))
+    return out
 
 
 def to_db(kind: str, value: Any) -> Any:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kiosk.core.tickets import format_number, new_public_id, service_day
 from kiosk.core.wire import EventType, TicketState
+from kiosk.server import models as m
 from kiosk.server.auth import KioskPrincipal
 from kiosk.server.content_store import HallDirectory, HallEntry
 from kiosk.server.db import utcnow
@@ -19,11 +20,11 @@ from kiosk.server.domain_errors import Conflict, DomainError
 from kiosk.server.events import lock_halls_events
 from kiosk.server.kiosk_quota import KioskQuota
 from kiosk.server.numbering import MAX_SEQ, allocate_many
-from kiosk.server.sqlite_driver import cursor, flat, from_db, is_sqlite, marks, to_db
+from kiosk.server.sqlite_driver import bound_rows, cursor, flat, from_db, is_sqlite, marks, to_db
 from kiosk.server.tickets import sql
 from kiosk.server.tickets.issue import IssueRequest, IssueResult, issue_one, request_hash, validate
 from kiosk.server.tickets.reads import TicketView
-from kiosk.server.tickets.rows import TicketRow, new_ticket_row
+from kiosk.server.tickets.rows import INSERTED_COLUMNS, TicketRow, new_ticket_row
 
 __all__ = ["BatchRace", "issue_many"]
 
@@ -183,14 +184,14 @@ def _bulk(
         lasts = _pg_bump_and_count(conn, groups, before)
     else:
         # One count of what waits and one counter bump for all the batch's queues.
-        halls_ = sorted({hall for hall, _, _ in groups})
+        hall_ids = sorted({hall for hall, _, _ in groups})
         days = sorted({day for _, _, day in groups})
         queues = sorted({queue for _, queue, _ in groups})
         waiting = cursor(conn).execute(
             sql.SQLITE_WAITING_BY_QUEUE.format(
-                halls=marks(len(halls_)), days=marks(len(days)), queues=marks(len(queues))
+                halls=marks(len(hall_ids)), days=marks(len(days)), queues=marks(len(queues))
             ),
-            [*halls_, *(to_db("date", day) for day in days), *queues],
+            [*hall_ids, *(to_db("date", day) for day in days), *queues],
         )
         for hall_id, queue, day_text, total, priority in waiting:
             group = (hall_id, queue, from_db("date", day_text))
@@ -289,32 +290,9 @@ def _insert(
     the driver's cursor; the tickets' ids and the events' seqs, in the order of ``rows``."""
     cur = cursor(conn)
     stamp = to_db("time", now)
-    values = [
-        (
-            r.public_id,
-            r.hall_id,
-            r.queue,
-            r.number_queue,
-            r.service_id,
-            to_db("date", r.service_day),
-            r.seq,
-            r.number,
-            r.origin,
-            r.lease_id,
-            int(r.priority),
-            r.state,
-            to_db("time", r.issued_at),
-            to_db("time", r.queued_at),
-            to_db("time", r.kiosk_issued_at),
-            r.principal,
-            r.idempotency_key,
-            r.request_hash,
-        )
-        for r in rows
-    ]
     found = cur.execute(
-        sql.SQLITE_INSERT_TICKETS.format(rows=marks(len(rows), len(sql.TICKET_COLUMNS))),
-        flat(values),
+        sql.SQLITE_INSERT_TICKETS.format(rows=marks(len(rows), len(INSERTED_COLUMNS))),
+        bound_rows(m.tickets, INSERTED_COLUMNS, (r.values() for r in rows)),
     )
     inserted = {public_id: int(ticket_id) for public_id, ticket_id in found}
     ids = [inserted[row.public_id] for row in rows]

@@ -14,7 +14,30 @@ from typing import Any
 
 from kiosk.core.wire import TicketState
 
-__all__ = ["TicketRow", "new_ticket_row"]
+__all__ = ["INSERTED_COLUMNS", "TicketRow", "new_ticket_row"]
+
+
+#: The columns of ``tickets`` a new ticket's INSERT writes (:meth:`TicketRow.values`).
+INSERTED_COLUMNS = (
+    "public_id",
+    "hall_id",
+    "queue",
+    "number_queue",
+    "service_id",
+    "service_day",
+    "seq",
+    "number",
+    "origin",
+    "lease_id",
+    "priority",
+    "state",
+    "issued_at",
+    "queued_at",
+    "kiosk_issued_at",
+    "principal",
+    "idempotency_key",
+    "request_hash",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,26 +70,7 @@ class TicketRow:
 
     def values(self) -> dict[str, Any]:
         """The INSERT's parameters (everything but the id and the unset columns)."""
-        return {
-            "public_id": self.public_id,
-            "hall_id": self.hall_id,
-            "queue": self.queue,
-            "number_queue": self.number_queue,
-            "service_id": self.service_id,
-            "service_day": self.service_day,
-            "seq": self.seq,
-            "number": self.number,
-            "origin": self.origin,
-            "lease_id": self.lease_id,
-            "priority": self.priority,
-            "state": self.state,
-            "issued_at": self.issued_at,
-            "queued_at": self.queued_at,
-            "kiosk_issued_at": self.kiosk_issued_at,
-            "principal": self.principal,
-            "idempotency_key": self.idempotency_key,
-            "request_hash": self.request_hash,
-        }
+        return {name: getattr(self, name) for name in INSERTED_COLUMNS}
 
     def with_id(self, ticket_id: int) -> TicketRow:
         return dataclasses.replace(self, id=ticket_id)

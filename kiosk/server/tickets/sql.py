@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from kiosk.core.wire import EventType, TicketState
 from kiosk.server import models as m
 from kiosk.server.events import CHANNEL
+from kiosk.server.tickets.rows import INSERTED_COLUMNS
 
 _t = m.tickets
 
@@ -36,24 +37,6 @@ AHEAD_OF_NORMAL = (
         sa.or_(_t.c.priority.is_(True), sa.and_(_t.c.priority.is_(False), _EARLIER)),
     )
 )
-#: (hall, queue, day, all, priority) waiting, per queue of the halls, queues and days given
-#: (a superset of the groups asked about; the caller picks its own).
-WAITING_BY_QUEUE = (
-    sa.select(
-        _t.c.hall_id,
-        _t.c.queue,
-        _t.c.service_day,
-        sa.func.count(),
-        sa.func.coalesce(sa.func.sum(sa.case((_t.c.priority, 1), else_=0)), 0),
-    )
-    .where(
-        _t.c.hall_id.in_(sa.bindparam("halls", expanding=True)),
-        _t.c.service_day.in_(sa.bindparam("days", expanding=True)),
-        _t.c.queue.in_(sa.bindparam("queues", expanding=True)),
-        _t.c.state == TicketState.WAITING.value,
-    )
-    .group_by(_t.c.hall_id, _t.c.queue, _t.c.service_day)
-)
 BY_KEY = sa.select(_t).where(
     _t.c.principal == sa.bindparam("principal"), _t.c.idempotency_key == sa.bindparam("key")
 )
@@ -62,11 +45,7 @@ IDS_TAKEN = sa.select(_t.c.public_id).where(
     _t.c.public_id.in_(sa.bindparam("public_ids", expanding=True))
 )
 INSERT_TICKET = sa.insert(_t).returning(_t.c.id)
-# Multi-row INSERTs return their rows in any order, matched up by a key (asking for the
-# parameters' order makes SQLAlchemy send one statement per row on SQLite).
-INSERT_TICKETS = sa.insert(_t).returning(_t.c.public_id, _t.c.id)
 INSERT_AUDIT = sa.insert(m.ticket_audit)
-INSERT_EVENTS = sa.insert(m.events).returning(m.events.c.hall_id, m.events.c.data, m.events.c.seq)
 
 # PostgreSQL only: a batch's steps as single statements (one round trip each), with the
 # rows sent as arrays (``unnest``) so the statement's text, and with it the server's plan
@@ -166,35 +145,16 @@ SQLITE_EXISTING_KEYS = (
     "SELECT principal, idempotency_key FROM tickets "
     "WHERE principal IN ({principals}) AND idempotency_key IN ({keys})"
 )
-#: ``WAITING_BY_QUEUE``.
+#: (hall, queue, day, all, priority) waiting, per queue of the halls, queues and days given
+#: (a superset of the groups asked about; the caller picks its own).
 SQLITE_WAITING_BY_QUEUE = (
     "SELECT hall_id, queue, service_day, count(*), coalesce(sum(priority), 0) FROM tickets "
     "WHERE hall_id IN ({halls}) AND service_day IN ({days}) AND queue IN ({queues}) "
     f"AND state = '{TicketState.WAITING.value}' GROUP BY hall_id, queue, service_day"
 )
-#: The columns a new ticket's INSERT writes, in ``TicketRow.values()`` order.
-TICKET_COLUMNS = (
-    "public_id",
-    "hall_id",
-    "queue",
-    "number_queue",
-    "service_id",
-    "service_day",
-    "seq",
-    "number",
-    "origin",
-    "lease_id",
-    "priority",
-    "state",
-    "issued_at",
-    "queued_at",
-    "kiosk_issued_at",
-    "principal",
-    "idempotency_key",
-    "request_hash",
-)
+#: Multi-row INSERTs return their rows in any order, matched up by a key.
 SQLITE_INSERT_TICKETS = (
-    f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}) VALUES {{rows}} RETURNING public_id, id"
+    f"INSERT INTO tickets ({', '.join(INSERTED_COLUMNS)}) VALUES {{rows}} RETURNING public_id, id"
 )
 SQLITE_INSERT_AUDIT = (
     "INSERT INTO ticket_audit (ticket_id, at, actor, action, from_state, to_state, data) "
