@@ -3,9 +3,10 @@
 In-process, no HTTP: the demo halls on a fresh SQLite file (or a private PostgreSQL),
 then 40 batches of 10 new tickets over 10 queues of the demo halls, each run through
 ``issue_many`` in one write transaction as ``IssueWriter`` does. Prints the statements a
-batch sends (SQLAlchemy's ``before_cursor_execute``; BEGIN and COMMIT not counted) and the
-median wall and writer-thread CPU time per batch. The statement count does not depend on
-the machine's load; the times do.
+batch sends (BEGIN and COMMIT not counted; SQLite: the calls on the driver's cursor;
+PostgreSQL: SQLAlchemy's ``before_cursor_execute`` plus the steps of the pipelined rounds,
+and the round trips they take) and the median wall and writer-thread CPU time per batch.
+The statement count does not depend on the machine's load; the times do.
 
     .venv/bin/python bench/ticket_batch.py [--backend sqlite|postgres|both]
 """
@@ -31,7 +32,7 @@ from sqlalchemy.engine import Connection
 from devkit.postgres import PrivatePostgres
 from kiosk.core.wire import TicketCreate
 from kiosk.server import models as m
-from kiosk.server import seeding, sqlite_driver
+from kiosk.server import pg_driver, seeding, sqlite_driver
 from kiosk.server.auth import KioskPrincipal
 from kiosk.server.content_store import HallDirectory
 from kiosk.server.db import Database, migrate
@@ -80,6 +81,19 @@ def _count_driver_calls(count: Any) -> None:
         setattr(sqlite_driver.Cursor, name, counted)
 
 
+def _count_rounds(steps: list[int], trips: list[int]) -> None:
+    """PostgreSQL: the batch's pipelined steps (kiosk/server/pg_driver.py) go past
+    SQLAlchemy's events; count the steps, and the rounds (one round trip each)."""
+    original = pg_driver.Round.run
+
+    def counted(self: Any) -> None:
+        steps[0] += len(self)
+        trips[0] += 1
+        original(self)
+
+    pg_driver.Round.run = counted  # type: ignore[method-assign]
+
+
 def measure(url: str) -> str:
     migrate(url)
     db = Database(url)
@@ -104,8 +118,10 @@ def measure(url: str) -> str:
         def count(*_args: Any) -> None:
             statements[0] += 1
 
+        steps, trips = [0], [0]
         if db.kind != "sqlite":
             event.listen(db.writer, "before_cursor_execute", count)
+            _count_rounds(steps, trips)
         else:
             # The batch's SQLite steps go to the driver's cursor (kiosk/server/
             # sqlite_driver.py), past SQLAlchemy's events: count the calls made on it.
@@ -120,9 +136,18 @@ def measure(url: str) -> str:
             wall.append(time.perf_counter() - t0)
             cpu.append(time.thread_time() - c0)
         queues = len({(r.hall_id, r.body.queue) for r in template})
+        if db.kind == "sqlite":
+            sent = f"{statements[0] / BATCHES:.0f} statements a batch"
+        else:
+            # Each SQLAlchemy statement is a round trip, so is each pipelined round (BEGIN
+            # goes with the first); COMMIT is one more.
+            trip_count = (statements[0] + trips[0]) / BATCHES + 1
+            sent = (
+                f"{(statements[0] + steps[0]) / BATCHES:.0f} statements in "
+                f"{trip_count:.0f} round trips a batch (COMMIT included)"
+            )
         return (
-            f"{len(template)} tickets over {queues} queues: "
-            f"{statements[0] / BATCHES:.0f} statements a batch, median "
+            f"{len(template)} tickets over {queues} queues: {sent}, median "
             f"{statistics.median(wall) * 1000:.1f} ms wall, "
             f"{statistics.median(cpu) * 1000:.1f} ms writer CPU"
         )

@@ -32,6 +32,7 @@ from sqlalchemy.engine import Connection
 from kiosk.core.wire import EventPublic, EventsPublic, EventType
 from kiosk.server import models as m
 from kiosk.server.db import Database, as_utc, utcnow
+from kiosk.server.pg_driver import Round
 
 __all__ = [
     "EventHub",
@@ -65,8 +66,10 @@ _INSERT_EVENT = sa.insert(m.events).returning(m.events.c.seq)
 #: asks for a scan.
 CHANNEL = "kiosk_events"
 _LOCK_HALL_EVENTS = sa.text("SELECT pg_advisory_xact_lock(:k)")
-_LOCK_HALLS_EVENTS = sa.text(
-    "SELECT pg_advisory_xact_lock(u.k) FROM unnest(CAST(:ks AS bigint[])) AS u(k)"
+#: The event locks of several halls, taken in the order given (psycopg text: a step of a
+#: ticket batch's pipelined round, kiosk/server/pg_driver.py).
+PG_LOCK_HALLS_EVENTS = (
+    "SELECT pg_advisory_xact_lock(u.k) FROM unnest(CAST(%(ks)s AS bigint[])) AS u(k)"
 )
 #: The event and its NOTIFY in one round trip.
 _PG_INSERT_EVENT = sa.text(
@@ -100,11 +103,11 @@ def lock_hall_events(conn: Connection, hall_id: str) -> None:
     conn.execute(_LOCK_HALL_EVENTS, {"k": _events_lock_key(hall_id)})
 
 
-def lock_halls_events(conn: Connection, hall_ids: list[str]) -> None:
-    """:func:`lock_hall_events` for several halls in one round trip, in sorted order (the
-    one order every writer takes them in: no deadlocks)."""
+def lock_halls_events(round_: Round, hall_ids: list[str]) -> None:
+    """:func:`lock_hall_events` for several halls, as a step of ``round_``, in sorted order
+    (the one order every writer takes them in: no deadlocks)."""
     halls = sorted(set(hall_ids))
-    conn.execute(_LOCK_HALLS_EVENTS, {"ks": [_events_lock_key(h) for h in halls]}).all()
+    round_.add(PG_LOCK_HALLS_EVENTS, {"ks": [_events_lock_key(h) for h in halls]})
 
 
 def record_event(conn: Connection, hall_id: str, type_: EventType, data: dict[str, Any]) -> int:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, LiteralString
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -30,53 +30,52 @@ from sqlalchemy.engine import Connection
 
 from kiosk.server.db import as_utc, utcnow
 from kiosk.server.domain_errors import TooMany
-from kiosk.server.models import Time, kiosk_allowance, kiosk_rate
+from kiosk.server.models import kiosk_allowance, kiosk_rate
+from kiosk.server.pg_driver import Round
 from kiosk.server.sqlite_driver import cursor, flat, from_db, is_sqlite, marks, to_db
 
-__all__ = ["KioskQuota", "kiosk_allowance", "kiosk_rate", "refusals"]
+__all__ = ["KioskQuota", "QuotaRows", "kiosk_allowance", "kiosk_rate", "refusals"]
 
 
-# The batch statements of a ticket batch (take_tickets_many, take_numbers_many), built once.
-# Each kiosk's row is made if missing and read, locked, in one statement: an upsert that
+# The batch statements of a ticket batch (take_tickets_many, take_numbers_many). Each
+# kiosk's row is made if missing and read, locked, in one statement: an upsert that
 # "updates" an existing row to itself and returns it (PostgreSQL locks a row it updates,
-# as FOR UPDATE would; SQLite holds the write lock since BEGIN IMMEDIATE).
-
-
-def _upsert_returning(table: sa.Table, keys: list[str], same: str) -> Any:
-    insert = postgresql.insert(table)
-    return insert.on_conflict_do_update(
-        index_elements=[table.c[k] for k in keys], set_={same: table.c[same]}
-    ).returning(*table.c)
-
-
-_PG_RATES = _upsert_returning(kiosk_rate, ["device_id"], "tokens")
-_PG_ALLOWANCES = _upsert_returning(kiosk_allowance, ["device_id", "queue", "service_day"], "taken")
-_NOW = sa.bindparam("b_now", type_=Time)
-_REFUSED = sa.bindparam("b_refused", type_=sa.Integer)
-_SET_RATE = (
-    sa.update(kiosk_rate)
-    .where(kiosk_rate.c.device_id == sa.bindparam("b_device"))
-    .values(
-        tokens=sa.bindparam("b_tokens", type_=sa.Float),
-        updated_at=_NOW,
-        refused=kiosk_rate.c.refused + _REFUSED,
-        refused_at=sa.case((_REFUSED > 0, _NOW), else_=kiosk_rate.c.refused_at),
-    )
-)
-_ADD_REFUSED = (
-    sa.update(kiosk_rate)
-    .where(kiosk_rate.c.device_id == sa.bindparam("b_device"))
-    .values(refused=kiosk_rate.c.refused + _REFUSED, refused_at=_NOW)
-)
-_ADD_TAKEN = (
-    sa.update(kiosk_allowance)
-    .where(
-        kiosk_allowance.c.device_id == sa.bindparam("b_device"),
-        kiosk_allowance.c.queue == sa.bindparam("b_queue"),
-        kiosk_allowance.c.service_day == sa.bindparam("b_day"),
-    )
-    .values(taken=kiosk_allowance.c.taken + sa.bindparam("b_granted", type_=sa.Integer))
-)
+# as FOR UPDATE would; SQLite holds the write lock since BEGIN IMMEDIATE). On PostgreSQL
+# they are psycopg text for a pipelined round (kiosk/server/pg_driver.py), the rows sent
+# as arrays, so the text (and the server's prepared plan) does not change with the batch.
+_PG_RATES = """
+INSERT INTO kiosk_rate AS r (device_id, tokens, updated_at, refused)
+SELECT u.d, %(burst)s, %(now)s, 0 FROM unnest(CAST(%(devices)s AS bigint[])) AS u(d)
+ON CONFLICT (device_id) DO UPDATE SET tokens = r.tokens
+RETURNING r.device_id, r.tokens, r.updated_at
+"""
+_PG_ALLOWANCES = """
+INSERT INTO kiosk_allowance AS a (device_id, queue, service_day, taken)
+SELECT u.d, u.q, u.day, 0
+FROM unnest(CAST(%(devices)s AS bigint[]), CAST(%(queues)s AS varchar[]),
+    CAST(%(days)s AS date[])) AS u(d, q, day)
+ON CONFLICT (device_id, queue, service_day) DO UPDATE SET taken = a.taken
+RETURNING a.device_id, a.queue, a.service_day, a.taken
+"""
+_PG_SET_RATES = """
+UPDATE kiosk_rate AS r
+SET tokens = u.tokens, updated_at = %(now)s, refused = r.refused + u.refused,
+    refused_at = CASE WHEN u.refused > 0 THEN %(now)s ELSE r.refused_at END
+FROM unnest(CAST(%(devices)s AS bigint[]), CAST(%(tokens)s AS double precision[]),
+    CAST(%(refused)s AS integer[])) AS u(d, tokens, refused)
+WHERE r.device_id = u.d
+"""
+_PG_ADD_TAKEN = """
+UPDATE kiosk_allowance AS a SET taken = a.taken + u.n
+FROM unnest(CAST(%(devices)s AS bigint[]), CAST(%(queues)s AS varchar[]),
+    CAST(%(days)s AS date[]), CAST(%(granted)s AS integer[])) AS u(d, q, day, n)
+WHERE a.device_id = u.d AND a.queue = u.q AND a.service_day = u.day
+"""
+_PG_ADD_REFUSED = """
+UPDATE kiosk_rate AS r SET refused = r.refused + u.n, refused_at = %(now)s
+FROM unnest(CAST(%(devices)s AS bigint[]), CAST(%(refused)s AS integer[])) AS u(d, n)
+WHERE r.device_id = u.d
+"""
 # The same steps as SQLite text, for the driver's own cursor (kiosk/server/sqlite_driver.py).
 _SQLITE_RATES = (
     "INSERT INTO kiosk_rate (device_id, tokens, updated_at, refused) VALUES {rows} "
@@ -95,6 +94,9 @@ _SQLITE_SET_RATE = (
 _SQLITE_ADD_TAKEN = (
     "UPDATE kiosk_allowance SET taken = taken + ? "
     "WHERE device_id = ? AND queue = ? AND service_day = ?"
+)
+_SQLITE_ADD_REFUSED = (
+    "UPDATE kiosk_rate SET refused = refused + ?, refused_at = ? WHERE device_id = ?"
 )
 
 
@@ -190,16 +192,63 @@ class KioskQuota:
         wait = math.ceil((1.0 - tokens) * 60.0 / self.per_minute) if tokens < 1 else 0
         return granted, tokens, max(1, wait)
 
+    def hold(
+        self,
+        round_: Round,
+        devices: list[int],
+        allowances: list[tuple[int, str, dt.date]],
+        now: dt.datetime,
+    ) -> QuotaRows:
+        """PostgreSQL: add to ``round_`` the statements that make (if missing) and lock the
+        rate rows of ``devices`` and the allowance rows of ``allowances`` (a superset of what
+        :meth:`take_tickets_many` and :meth:`take_numbers_many` will ask about), rate rows
+        first: the one lock order. Their rows are in the answer once the round ran."""
+        keys = sorted(set(allowances))
+        rates = (
+            round_.add(
+                _PG_RATES,
+                {"devices": sorted(set(devices)), "burst": float(self.burst), "now": now},
+            )
+            if devices
+            else []
+        )
+        taken = (
+            round_.add(
+                _PG_ALLOWANCES,
+                {
+                    "devices": [d for d, _, _ in keys],
+                    "queues": [q for _, q, _ in keys],
+                    "days": [day for _, _, day in keys],
+                },
+            )
+            if keys
+            else []
+        )
+        return QuotaRows(now, rates, taken)
+
     def take_tickets_many(
-        self, conn: Connection, counts: dict[int, int]
+        self,
+        conn: Connection,
+        counts: dict[int, int],
+        held: QuotaRows | None = None,
+        later: Round | None = None,
     ) -> dict[int, tuple[int, int]]:
         """:meth:`take_tickets` for several kiosks at once (device id → count), in a fixed
-        number of statements; the rate rows are locked in device order."""
+        number of statements; the rate rows are locked in device order. PostgreSQL: the
+        rows come from ``held`` (:meth:`hold`, already run) and the updates are added to
+        ``later``, which the caller runs; without them, rounds of their own."""
         if not counts:
             return {}
-        now = utcnow()
         devices = sorted(counts)
-        rows = _rate_rows(conn, devices, float(self.burst), now)
+        if is_sqlite(conn):
+            now = utcnow()
+            rows = _sqlite_rate_rows(conn, devices, float(self.burst), now)
+        else:
+            if held is None:
+                first = Round(conn)
+                held = self.hold(first, devices, [], utcnow())
+                first.run()
+            now, rows = held.now, held.rate_rows()
         out: dict[int, tuple[int, int]] = {}
         updates: list[tuple[int, float, int]] = []
         for device_id in devices:
@@ -213,25 +262,42 @@ class KioskQuota:
                 _SQLITE_SET_RATE, [(t, stamp, r, r, stamp, d) for d, t, r in updates]
             )
         else:
-            conn.execute(
-                _SET_RATE,
-                [
-                    {"b_device": d, "b_tokens": t, "b_now": now, "b_refused": r}
-                    for d, t, r in updates
-                ],
+            _send(
+                conn,
+                later,
+                _PG_SET_RATES,
+                {
+                    "now": now,
+                    "devices": [d for d, _, _ in updates],
+                    "tokens": [t for _, t, _ in updates],
+                    "refused": [r for _, _, r in updates],
+                },
             )
         return out
 
     def take_numbers_many(
-        self, conn: Connection, wants: dict[tuple[int, str, dt.date], int]
+        self,
+        conn: Connection,
+        wants: dict[tuple[int, str, dt.date], int],
+        held: QuotaRows | None = None,
+        later: Round | None = None,
     ) -> dict[tuple[int, str, dt.date], int]:
         """:meth:`take_numbers` for several (device, queue, day) at once, in a fixed number
         of statements. The caller holds the kiosks' rate rows (:meth:`take_tickets_many`
-        in the same transaction): the one lock order, rate row before allowance."""
+        in the same transaction, or :meth:`hold`): the one lock order, rate row before
+        allowance. ``held`` and ``later`` as for :meth:`take_tickets_many`."""
         if not wants:
             return {}
         keys = sorted(wants)
-        taken = _allowance_rows(conn, keys)
+        if is_sqlite(conn):
+            taken = _sqlite_allowance_rows(conn, keys)
+        else:
+            if held is None:
+                first = Round(conn)
+                held = self.hold(first, [], keys, utcnow())
+                first.run()
+            taken = held.allowance_rows()
+            assert set(keys) <= set(taken), "hold() was not given every allowance row"
         out: dict[tuple[int, str, dt.date], int] = {}
         refused: dict[int, int] = {}
         for key in keys:
@@ -246,19 +312,34 @@ class KioskQuota:
                 _SQLITE_ADD_TAKEN, [(n, d, q, to_db("date", day)) for d, q, day, n in grants]
             )
         elif grants:
-            conn.execute(
-                _ADD_TAKEN,
-                [
-                    {"b_device": d, "b_queue": q, "b_day": day, "b_granted": n}
-                    for d, q, day, n in grants
-                ],
+            _send(
+                conn,
+                later,
+                _PG_ADD_TAKEN,
+                {
+                    "devices": [d for d, _, _, _ in grants],
+                    "queues": [q for _, q, _, _ in grants],
+                    "days": [day for _, _, day, _ in grants],
+                    "granted": [n for _, _, _, n in grants],
+                },
             )
         if refused:
             now = utcnow()
-            conn.execute(
-                _ADD_REFUSED,
-                [{"b_device": d, "b_refused": n, "b_now": now} for d, n in sorted(refused.items())],
-            )
+            ordered = sorted(refused.items())
+            if is_sqlite(conn):
+                stamp = to_db("time", now)
+                cursor(conn).executemany(_SQLITE_ADD_REFUSED, [(n, stamp, d) for d, n in ordered])
+            else:
+                _send(
+                    conn,
+                    later,
+                    _PG_ADD_REFUSED,
+                    {
+                        "now": now,
+                        "devices": [d for d, _ in ordered],
+                        "refused": [n for _, n in ordered],
+                    },
+                )
         return out
 
     def too_fast(self, retry_after: int) -> TooMany:
@@ -270,40 +351,54 @@ class KioskQuota:
         )
 
 
-def _rate_rows(
+@dataclass(frozen=True, slots=True)
+class QuotaRows:
+    """The rate and allowance rows :meth:`KioskQuota.hold` made and locked (PostgreSQL),
+    filled in when its round ran."""
+
+    now: dt.datetime
+    rates: list[tuple[Any, ...]]
+    taken: list[tuple[Any, ...]]
+
+    def rate_rows(self) -> dict[int, _RateRow]:
+        return {int(d): _RateRow(float(t), at) for d, t, at in self.rates}
+
+    def allowance_rows(self) -> dict[tuple[int, str, dt.date], int]:
+        return {(int(d), q, day): int(n) for d, q, day, n in self.taken}
+
+
+def _send(conn: Connection, later: Round | None, statement: LiteralString, params: Any) -> None:
+    """Add the PostgreSQL ``statement`` to ``later`` (the caller runs it), or run it now."""
+    if later is not None:
+        later.add(statement, params)
+        return
+    now = Round(conn)
+    now.add(statement, params)
+    now.run()
+
+
+def _sqlite_rate_rows(
     conn: Connection, devices: list[int], burst: float, now: dt.datetime
 ) -> dict[int, _RateRow]:
-    """The kiosks' rate rows (made full if missing), locked until commit: one statement."""
-    if is_sqlite(conn):
-        stamp = to_db("time", now)
-        found = cursor(conn).execute(
-            _SQLITE_RATES.format(rows=marks(len(devices), 4)),
-            flat([(d, burst, stamp, 0) for d in devices]),
-        )
-        return {int(d): _RateRow(float(t), from_db("time", at)) for d, t, at in found}
-    fresh = [{"device_id": d, "tokens": burst, "updated_at": now, "refused": 0} for d in devices]
-    return {
-        int(r.device_id): _RateRow(float(r.tokens), r.updated_at)
-        for r in conn.execute(_PG_RATES, fresh)
-    }
+    """The kiosks' rate rows (made full if missing): one statement."""
+    stamp = to_db("time", now)
+    found = cursor(conn).execute(
+        _SQLITE_RATES.format(rows=marks(len(devices), 4)),
+        flat([(d, burst, stamp, 0) for d in devices]),
+    )
+    return {int(d): _RateRow(float(t), from_db("time", at)) for d, t, at in found}
 
 
-def _allowance_rows(
+def _sqlite_allowance_rows(
     conn: Connection, keys: list[tuple[int, str, dt.date]]
 ) -> dict[tuple[int, str, dt.date], int]:
-    """How many numbers each (device, queue, day) has taken (rows made if missing, locked
-    until commit): one statement."""
-    if is_sqlite(conn):
-        found = cursor(conn).execute(
-            _SQLITE_ALLOWANCES.format(rows=marks(len(keys), 4)),
-            flat([(d, q, to_db("date", day), 0) for d, q, day in keys]),
-        )
-        return {(int(d), q, from_db("date", day)): int(n) for d, q, day, n in found}
-    fresh = [{"device_id": d, "queue": q, "service_day": day, "taken": 0} for d, q, day in keys]
-    return {
-        (int(r.device_id), r.queue, r.service_day): int(r.taken)
-        for r in conn.execute(_PG_ALLOWANCES, fresh)
-    }
+    """How many numbers each (device, queue, day) has taken (rows made if missing): one
+    statement."""
+    found = cursor(conn).execute(
+        _SQLITE_ALLOWANCES.format(rows=marks(len(keys), 4)),
+        flat([(d, q, to_db("date", day), 0) for d, q, day in keys]),
+    )
+    return {(int(d), q, from_db("date", day)): int(n) for d, q, day, n in found}
 
 
 def refusals(conn: Connection) -> dict[int, tuple[int, dt.datetime | None]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -18,8 +19,9 @@ from kiosk.server.content_store import HallDirectory, HallEntry
 from kiosk.server.db import utcnow
 from kiosk.server.domain_errors import Conflict, DomainError
 from kiosk.server.events import lock_halls_events
-from kiosk.server.kiosk_quota import KioskQuota
+from kiosk.server.kiosk_quota import KioskQuota, QuotaRows
 from kiosk.server.numbering import MAX_SEQ, allocate_many
+from kiosk.server.pg_driver import Round
 from kiosk.server.sqlite_driver import bound_rows, cursor, flat, from_db, is_sqlite, marks, to_db
 from kiosk.server.tickets import sql
 from kiosk.server.tickets.issue import IssueRequest, IssueResult, issue_one, request_hash, validate
@@ -41,9 +43,12 @@ def _charge_kiosks(
     quota: KioskQuota,
     halls: HallDirectory,
     today: Callable[[HallEntry], dt.date],
+    held: QuotaRows | None = None,
+    later: Round | None = None,
 ) -> dict[int, DomainError]:
     """Each kiosk's new tickets against its rate and its daily allowance of counter numbers
-    (kiosk/server/kiosk_quota.py); returns the refusals by request index."""
+    (kiosk/server/kiosk_quota.py); returns the refusals by request index. PostgreSQL: the
+    rows were read by ``held``'s round and the updates go into ``later``."""
     fresh: dict[int, list[int]] = {}
     seen: set[tuple[str, str]] = set()
     for i, req in enumerate(requests):
@@ -53,7 +58,8 @@ def _charge_kiosks(
             seen.add(ident)
             fresh.setdefault(req.principal.device_id, []).append(i)
     refused: dict[int, DomainError] = {}
-    rates = quota.take_tickets_many(conn, {d: len(members) for d, members in fresh.items()})
+    counts = {d: len(members) for d, members in fresh.items()}
+    rates = quota.take_tickets_many(conn, counts, held, later)
     wanting: dict[tuple[int, str, dt.date], list[int]] = {}
     for device_id, members in sorted(fresh.items()):
         granted, wait = rates[device_id]
@@ -63,7 +69,7 @@ def _charge_kiosks(
             if requests[i].body.number is None and hall is not None:
                 day = today(hall)
                 wanting.setdefault((device_id, requests[i].body.queue, day), []).append(i)
-    got = quota.take_numbers_many(conn, {key: len(idx) for key, idx in wanting.items()})
+    got = quota.take_numbers_many(conn, {k: len(idx) for k, idx in wanting.items()}, held, later)
     for key, idx in sorted(wanting.items()):
         refused.update((i, quota.allowance_spent(key[1])) for i in idx[got[key] :])
     return refused
@@ -94,11 +100,8 @@ def issue_many(
     (the group commit does; the race is rare).
     """
     results: list[IssueResult | DomainError | None] = [None] * len(requests)
-    existing = _existing_keys(conn, sorted({(r.principal.principal, r.key) for r in requests}))
+    pairs = sorted({(r.principal.principal, r.key) for r in requests})
     wanted_ids = sorted({r.body.public_id for r in requests if r.body.public_id is not None})
-    taken_ids: set[str] = set()
-    if wanted_ids:
-        taken_ids = set(conn.execute(sql.IDS_TAKEN, {"public_ids": wanted_ids}).scalars())
     now = utcnow()
     days: dict[str, dt.date] = {}
 
@@ -109,8 +112,34 @@ def issue_many(
             day = days[hall.hall_id] = service_day(now, hall.zone)
         return day
 
+    held: QuotaRows | None = None
+    second: Round | None = None
+    if is_sqlite(conn):
+        existing = _existing_keys(conn, pairs)
+        taken_ids: set[str] = set()
+        if wanted_ids:
+            taken_ids = set(conn.execute(sql.IDS_TAKEN, {"public_ids": wanted_ids}).scalars())
+    else:
+        # PostgreSQL: the look-ups and every lock the batch may need in one round trip
+        # (kiosk/server/pg_driver.py), in the one lock order: rate rows, allowance rows,
+        # the halls' event locks (then, in the next round, the queue counters).
+        first = Round(conn)
+        found = first.add(
+            sql.PG_EXISTING_KEYS,
+            {"principals": [p for p, _ in pairs], "keys": [k for _, k in pairs]},
+        )
+        found_ids = first.add(sql.PG_IDS_TAKEN, {"ids": wanted_ids}) if wanted_ids else []
+        if quota is not None:
+            devices, allowances = _quota_rows_wanted(conn, requests, halls, today)
+            held = quota.hold(first, devices, allowances, now)
+        lock_halls_events(first, [r.hall_id for r in requests])
+        first.run()
+        existing = {(p, k) for p, k in found}
+        taken_ids = {public_id for (public_id,) in found_ids}
+        second = Round(conn)
     if quota is not None:
-        for i, refusal in _charge_kiosks(conn, requests, existing, quota, halls, today).items():
+        refusals = _charge_kiosks(conn, requests, existing, quota, halls, today, held, second)
+        for i, refusal in refusals.items():
             results[i] = refusal
     later: list[int] = []
     groups: dict[tuple[str, str, dt.date], list[int]] = {}
@@ -138,20 +167,22 @@ def issue_many(
         if own_id is not None:
             seen_ids.add(own_id)
         groups.setdefault((req.hall_id, req.body.queue, today(hall)), []).append(i)
+    bumped: list[tuple[Any, ...]] | None = None
+    if second is not None:
+        groups = dict(sorted(groups.items()))  # the counter rows in one order: no deadlocks
+        if groups and not savepoint:
+            bumped = _pg_bump(second, groups)  # else inside the savepoint, in _bulk
+        second.run()
     if groups:
-        if conn.dialect.name == "postgresql":
-            # Every writer takes its halls' event locks first, in one order: no deadlocks.
-            lock_halls_events(conn, [hall for hall, _, _ in groups])
-            groups = dict(sorted(groups.items()))
         if not savepoint:
             try:
-                _bulk(conn, requests, groups, results, now, halls, view)
+                _bulk(conn, requests, groups, results, now, halls, view, bumped)
             except IntegrityError as exc:
                 raise BatchRace() from exc
         else:
             try:
                 with conn.begin_nested():
-                    _bulk(conn, requests, groups, results, now, halls, view)
+                    _bulk(conn, requests, groups, results, now, halls, view, bumped)
             except IntegrityError:
                 # A race with another process on a key: do this batch the careful way.
                 for members in groups.values():
@@ -176,12 +207,19 @@ def _bulk(
     now: dt.datetime,
     halls: HallDirectory,
     view: TicketView,
+    bumped: list[tuple[Any, ...]] | None = None,
 ) -> None:
+    """The bulk steps of :func:`issue_many`. PostgreSQL: ``bumped`` holds the counter bumps
+    already done in the batch's second round (None: done here, as a round of its own)."""
     rows: list[TicketRow] = []
     order: list[int] = []
     before: dict[tuple[str, str, dt.date], tuple[int, int]] = {}
-    if conn.dialect.name == "postgresql":
-        lasts = _pg_bump_and_count(conn, groups, before)
+    if not is_sqlite(conn):
+        if bumped is None:
+            bump = Round(conn)
+            bumped = _pg_bump(bump, groups)
+            bump.run()
+        lasts = _pg_lasts(bumped, groups, before)
     else:
         # One count of what waits and one counter bump for all the batch's queues.
         hall_ids = sorted({hall for hall, _, _ in groups})
@@ -267,20 +305,34 @@ _AUDIT_DATA = {"origin": "server"}
 
 
 def _existing_keys(conn: Connection, pairs: list[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Those of the (principal, idempotency key) ``pairs`` already used."""
-    if is_sqlite(conn):
-        # SQLite looks up each combination of the two lists in the unique index.
-        principals = sorted({p for p, _ in pairs})
-        keys = sorted({k for _, k in pairs})
-        found = cursor(conn).execute(
-            sql.SQLITE_EXISTING_KEYS.format(
-                principals=marks(len(principals)), keys=marks(len(keys))
-            ),
-            [*principals, *keys],
-        )
-        return {(principal, key) for principal, key in found}
-    params = {"principals": [p for p, _ in pairs], "keys": [k for _, k in pairs]}
-    return {(p, k) for p, k in conn.execute(sql.PG_EXISTING_KEYS, params)}
+    """SQLite: those of the (principal, idempotency key) ``pairs`` already used (it looks
+    up each combination of the two lists in the unique index)."""
+    principals = sorted({p for p, _ in pairs})
+    keys = sorted({k for _, k in pairs})
+    found = cursor(conn).execute(
+        sql.SQLITE_EXISTING_KEYS.format(principals=marks(len(principals)), keys=marks(len(keys))),
+        [*principals, *keys],
+    )
+    return {(principal, key) for principal, key in found}
+
+
+def _quota_rows_wanted(
+    conn: Connection,
+    requests: list[IssueRequest],
+    halls: HallDirectory,
+    today: Callable[[HallEntry], dt.date],
+) -> tuple[list[int], list[tuple[int, str, dt.date]]]:
+    """The kiosks' rate rows and (device, queue, day) allowance rows the batch may charge:
+    every kiosk request, as if none were a replay (which the same round finds out)."""
+    devices: set[int] = set()
+    allowances: set[tuple[int, str, dt.date]] = set()
+    for req in requests:
+        if isinstance(req.principal, KioskPrincipal):
+            devices.add(req.principal.device_id)
+            hall = halls.get_sync(conn, req.hall_id)
+            if req.body.number is None and hall is not None:
+                allowances.add((req.principal.device_id, req.body.queue, today(hall)))
+    return sorted(devices), sorted(allowances)
 
 
 def _insert(
@@ -338,13 +390,11 @@ def _pg_insert(
     return ids, [written[(row.hall_id, row.number)] for row in rows]
 
 
-def _pg_bump_and_count(
-    conn: Connection,
-    groups: dict[tuple[str, str, dt.date], list[int]],
-    before: dict[tuple[str, str, dt.date], tuple[int, int]],
-) -> list[int]:
-    """The counter bumps and the waiting counts of ``groups`` in one statement
-    (``sql.PG_BUMP_AND_COUNT``): fills ``before``; the last number of each group."""
+def _pg_bump(
+    round_: Round, groups: dict[tuple[str, str, dt.date], list[int]]
+) -> list[tuple[Any, ...]]:
+    """Add the counter bumps and the waiting counts of ``groups`` to ``round_`` as one
+    statement (``sql.PG_BUMP_AND_COUNT``); its rows once the round ran."""
     keys = list(groups)
     params = {
         "halls": [hall for hall, _, _ in keys],
@@ -352,8 +402,17 @@ def _pg_bump_and_count(
         "days": [day for _, _, day in keys],
         "counts": [len(groups[key]) for key in keys],
     }
+    return round_.add(sql.PG_BUMP_AND_COUNT, params)
+
+
+def _pg_lasts(
+    bumped: list[tuple[Any, ...]],
+    groups: dict[tuple[str, str, dt.date], list[int]],
+    before: dict[tuple[str, str, dt.date], tuple[int, int]],
+) -> list[int]:
+    """From :func:`_pg_bump`'s rows: fills ``before``; the last number of each group."""
     last: dict[tuple[str, str, dt.date], int] = {}
-    for hall_id, queue, day, seq, total, priority in conn.execute(sql.PG_BUMP_AND_COUNT, params):
+    for hall_id, queue, day, seq, total, priority in bumped:
         last[(hall_id, queue, day)] = int(seq)
         before[(hall_id, queue, day)] = (int(total), int(priority))
-    return [last[key] for key in keys]
+    return [last[key] for key in groups]

@@ -47,51 +47,53 @@ IDS_TAKEN = sa.select(_t.c.public_id).where(
 INSERT_TICKET = sa.insert(_t).returning(_t.c.id)
 INSERT_AUDIT = sa.insert(m.ticket_audit)
 
-# PostgreSQL only: a batch's steps as single statements (one round trip each), with the
-# rows sent as arrays (``unnest``) so the statement's text, and with it the server's plan
-# cache, does not change with the batch's size.
+# PostgreSQL only: a batch's steps as single statements, with the rows sent as arrays
+# (``unnest``) so the statement's text, and with it the server's plan cache, does not
+# change with the batch's size. Those given as psycopg text (``%(name)s``) are steps of a
+# pipelined round (kiosk/server/pg_driver.py); the ticket INSERT goes through SQLAlchemy.
 
 #: The batch's (principal, idempotency key) pairs already used: one look-up in the unique
 #: index per pair, whatever the planner's statistics say (the LATERAL … LIMIT 1 is not
 #: flattened into a join). ``principal IN (…) AND idempotency_key IN (…)`` made PostgreSQL
 #: read every ticket the batch's kiosks ever issued and filter them: 1.8 ms at 2,000
 #: tickets, growing with every day of a hall's history.
-PG_EXISTING_KEYS = sa.text(
-    """
+PG_EXISTING_KEYS = """
 SELECT k.principal, k.key
-FROM unnest(CAST(:principals AS varchar[]), CAST(:keys AS varchar[])) AS k(principal, key)
+FROM unnest(CAST(%(principals)s AS varchar[]), CAST(%(keys)s AS varchar[]))
+    AS k(principal, key)
 CROSS JOIN LATERAL (
     SELECT 1 FROM tickets t
     WHERE t.principal = k.principal AND t.idempotency_key = k.key LIMIT 1
 ) AS used
 """
-)
+#: Those of the batch's own public ids (a kiosk's offline ticket) already taken.
+PG_IDS_TAKEN = "SELECT public_id FROM tickets WHERE public_id = ANY(CAST(%(ids)s AS varchar[]))"
 
 #: The counter bump of every (hall, queue, day) of a batch, and what waited in each before
 #: it: one statement instead of two. The rows are bumped (and locked) in the order given.
 #: The counts read the statement's snapshot, taken after the halls' event locks (the
-#: caller's previous statement), so no writer of these halls is half-way.
-PG_BUMP_AND_COUNT = sa.text(
-    """
+#: caller's previous statement), so no writer of these halls is half-way. Both counts come
+#: from one range scan of ``ix_tickets_waiting``: as two subqueries, the priority count was
+#: planned on ``uq_tickets_number`` and read every ticket of the hall's day.
+PG_BUMP_AND_COUNT = """
 WITH bump AS (
     INSERT INTO queue_counters AS c (hall_id, queue, service_day, last_seq)
     SELECT * FROM unnest(
-        CAST(:halls AS varchar[]), CAST(:queues AS varchar[]),
-        CAST(:days AS date[]), CAST(:counts AS integer[]))
+        CAST(%(halls)s AS varchar[]), CAST(%(queues)s AS varchar[]),
+        CAST(%(days)s AS date[]), CAST(%(counts)s AS integer[]))
     ON CONFLICT (hall_id, queue, service_day)
     DO UPDATE SET last_seq = c.last_seq + excluded.last_seq
     RETURNING c.hall_id, c.queue, c.service_day, c.last_seq
 )
-SELECT b.hall_id, b.queue, b.service_day, b.last_seq,
-    (SELECT count(*) FROM tickets t
-     WHERE t.hall_id = b.hall_id AND t.service_day = b.service_day
-       AND t.queue = b.queue AND t.state = 'waiting') AS waiting,
-    (SELECT count(*) FROM tickets t
-     WHERE t.hall_id = b.hall_id AND t.service_day = b.service_day
-       AND t.queue = b.queue AND t.state = 'waiting' AND t.priority) AS priority
+SELECT b.hall_id, b.queue, b.service_day, b.last_seq, w.waiting, w.priority
 FROM bump b
+CROSS JOIN LATERAL (
+    SELECT count(*) AS waiting, count(*) FILTER (WHERE t.priority) AS priority
+    FROM tickets t
+    WHERE t.hall_id = b.hall_id AND t.service_day = b.service_day
+      AND t.queue = b.queue AND t.state = 'waiting'
+) AS w
 """
-)
 
 #: A batch's tickets, their audit rows and their events in one statement; answers
 #: ``(0, public_id, NULL, ticket id)`` per ticket, ``(1, hall_id, number, seq)`` per

@@ -1,0 +1,77 @@
+"""The ticket batch's first steps on PostgreSQL, sent together on the driver (psycopg 3).
+
+A batch's look-ups and locks do not depend on each other: the used keys, the kiosks'
+rate and allowance rows and the halls' event locks. Neither do its quota updates and its
+counter bumps. Sent one by one through SQLAlchemy each costs a round trip to the server
+and SQLAlchemy's own work per statement; that was most of a PostgreSQL ticket's time
+(docs/PERFORMANCE.md, "Round four of issue 16"). A :class:`Round` sends its statements in
+psycopg's pipeline mode on the connection's own driver connection, inside the transaction
+SQLAlchemy began (psycopg queues the ``BEGIN`` with them): one round trip for all. The
+statements run in the order they were added, so the one lock order holds.
+
+Errors come back as SQLAlchemy's (``IntegrityError``, ``OperationalError``, …, with the
+driver's ``sqlstate``), and a connection found dead is invalidated as SQLAlchemy would
+(``connection_invalidated``): the batch's race fallback and the writer's retries
+(``Database.write_sync``) see no difference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, LiteralString, cast
+
+import psycopg
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+
+__all__ = ["Round"]
+
+
+class Round:
+    """Statements sent in one round trip; each one's rows are there after :meth:`run`."""
+
+    __slots__ = ("_conn", "_steps")
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._steps: list[tuple[LiteralString, Mapping[str, Any], list[tuple[Any, ...]]]] = []
+
+    def add(self, statement: LiteralString, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Queue ``statement`` (psycopg's ``%(name)s`` parameters); returns the list its
+        rows are put in by :meth:`run` (empty for a statement that returns none)."""
+        rows: list[tuple[Any, ...]] = []
+        self._steps.append((statement, params, rows))
+        return rows
+
+    def __len__(self) -> int:
+        return len(self._steps)
+
+    def run(self) -> None:
+        """Send every queued statement at once and collect their rows."""
+        steps, self._steps = self._steps, []
+        if not steps:
+            return
+        driver = self._conn.connection.driver_connection
+        assert isinstance(driver, psycopg.Connection)
+        statement, params = steps[0][0], steps[0][1]
+        try:
+            cursors = []
+            with driver.pipeline():
+                for statement, params, _rows in steps:
+                    cursors.append(driver.cursor().execute(statement, params))
+            for (_statement, _params, rows), cur in zip(steps, cursors, strict=True):
+                if cur.description is not None:
+                    rows.extend(cur.fetchall())
+        except psycopg.Error as exc:
+            raise self._translated(statement, params, exc) from exc
+
+    def _translated(
+        self, statement: str, params: Mapping[str, Any], exc: psycopg.Error
+    ) -> BaseException:
+        dbapi = self._conn.connection.dbapi_connection
+        lost = self._conn.dialect.is_disconnect(cast(Any, exc), dbapi, None)
+        if lost:
+            self._conn.invalidate(exc)
+        return DBAPIError.instance(
+            statement, dict(params), exc, psycopg.Error, connection_invalidated=lost
+        )
