@@ -159,7 +159,7 @@ class HotPaths:
             await self.app(scope, _replay(body, receive), send)
             return
         try:
-            result = await runtime.writer.submit(IssueRequest(who, hall.hall_id, key, create))
+            result = await runtime.issue(IssueRequest(who, hall.hall_id, key, create))
         except Exception as exc:
             refusal = api_error(exc) if isinstance(exc, DomainError) else storage_error(exc)
             if refusal is None:

@@ -24,7 +24,8 @@ from kiosk.server.events import EventHub, HallSeen
 from kiosk.server.jobs import JOBS, JobRunner
 from kiosk.server.kiosk_quota import KioskQuota
 from kiosk.server.settings import ServerSettings
-from kiosk.server.tickets import IssueWriter, TicketView
+from kiosk.server.tickets import IssueRequest, IssueResult, IssueWriter, TicketView
+from kiosk.server.tickets.handoff import TicketHandoff
 
 __all__ = ["Outbox", "ServerRuntime"]
 
@@ -68,9 +69,19 @@ class ServerRuntime:
         self.principals = PrincipalCache(self.db, settings.auth_cache_seconds)
         self.jobs = JobRunner(self.db, JOBS, settings.jobs_poll_seconds)
         self.signal: PublicationSignal | None = None
+        #: SQLite: the processes of one file hand their tickets to one of them.
+        self.handoff: TicketHandoff | None = None
         database = sa.engine.make_url(self.db.url).database
         if self.db.kind == "sqlite" and database and database != ":memory:":
             self.signal = PublicationSignal(Path(database + "-published"))
+            self.handoff = TicketHandoff(database, self.writer)
+
+    async def issue(self, request: IssueRequest) -> IssueResult:
+        """Issue one ticket through the group commit (on SQLite, perhaps another
+        process's: see kiosk/server/tickets/handoff.py)."""
+        if self.handoff is not None:
+            return await self.handoff.submit(request)
+        return await self.writer.submit(request)
 
     async def catch_up(self) -> bool:
         """If another process announced a publication, scan for it now; True if it did.
@@ -89,6 +100,8 @@ class ServerRuntime:
     async def start(self) -> None:
         await self.hub.start()
         self.writer.start()
+        if self.handoff is not None:
+            await self.handoff.start()
         self.jobs.start()
 
     def closing(self) -> None:
@@ -98,6 +111,8 @@ class ServerRuntime:
     async def stop(self) -> None:
         self.closing()
         await self.jobs.stop()
+        if self.handoff is not None:
+            await self.handoff.stop()
         await self.writer.stop()
         await self.hub.stop()
         self.db.close()

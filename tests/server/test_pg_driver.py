@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -30,17 +32,17 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture(scope="module")
-def db(postgres_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Database:
+def db(postgres_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     migrate(postgres_database_url)
     database = Database(postgres_database_url)
     database.write_sync(seeding.load_demo)
     seeding.ensure_demo_logins(database, Path(tmp_path_factory.mktemp("logins")), "http://t")
-    yield database  # type: ignore[misc]
+    yield database
     database.close()
 
 
 def test_a_round_runs_in_order_in_the_callers_transaction(db: Database) -> None:
-    def work(conn: Connection) -> tuple[list[tuple[object, ...]], ...]:
+    def work(conn: Connection) -> tuple[Any, Any, Any]:
         conn.execute(sa.text("CREATE TEMP TABLE steps (n int) ON COMMIT DROP"))
         r = Round(conn)
         r.add("INSERT INTO steps VALUES (1)", {})

@@ -133,7 +133,11 @@ class IssueWriter:
                 if isinstance(result, DomainError):
                     job.future.set_exception(result)
                 else:
-                    if result.event is not None:
-                        hall_id, seq = result.event
-                        self.hub.notice([HallSeen(hall_id, seq=seq)])
+                    self.announce(result)
                     job.future.set_result(result)
+
+    def announce(self, result: IssueResult) -> None:
+        """Wake this process's waiters for the event a committed ticket wrote."""
+        if result.event is not None:
+            hall_id, seq = result.event
+            self.hub.notice([HallSeen(hall_id, seq=seq)])

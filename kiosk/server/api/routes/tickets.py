@@ -56,7 +56,7 @@ async def issue_ticket(
             )
         hall_id = who.hall_id
     await runtime.halls.require(hall_id)
-    result = await runtime.writer.submit(IssueRequest(who, hall_id, key, body))
+    result = await runtime.issue(IssueRequest(who, hall_id, key, body))
     return Response(
         result.ticket.model_dump_json().encode(),
         status_code=201 if result.created else 200,
