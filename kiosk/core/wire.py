@@ -140,6 +140,10 @@ class HealthPublic(_Wire):
     database: Literal["sqlite", "postgresql"]
     time: Timestamp
     problems: list[ErrorBody] = []
+    #: SQLite: this process writes the tickets of every process on the file (``owner``),
+    #: hands its own to the owner (``handed``) or, with no owner reachable, writes its own
+    #: (``alone``). Absent on PostgreSQL, where every process writes its own.
+    tickets: Literal["owner", "handed", "alone"] | None = None
 
 
 class HallPublic(_Wire):

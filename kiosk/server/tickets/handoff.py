@@ -33,7 +33,7 @@ import os
 import socket
 import struct
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from kiosk.core.wire import TicketCreate, TicketPublic
 from kiosk.server.auth import KioskPrincipal, StaffPrincipal
@@ -197,6 +197,11 @@ class TicketHandoff:
     @property
     def connected(self) -> bool:
         return self._out is not None
+
+    @property
+    def role(self) -> Literal["owner", "handed", "alone"]:
+        """What ``/health`` says of this process's tickets."""
+        return "owner" if self.owner else "handed" if self.connected else "alone"
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="ticket-handoff")

@@ -36,6 +36,7 @@ async def health(runtime: Runtime) -> JSONResponse:
         database=runtime.db.kind,
         time=utcnow(),
         problems=[ErrorBody(code=code, message=message) for code, message in found],
+        tickets=runtime.handoff.role if runtime.handoff is not None else None,
     )
     return JSONResponse(
         report.model_dump(mode="json", exclude_none=True),
