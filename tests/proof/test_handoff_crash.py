@@ -94,7 +94,7 @@ def test_the_owner_killed_mid_burst_loses_nothing_the_other_was_asked(tmp_path: 
         by_number: dict[tuple[str, str], set[str]] = defaultdict(set)
         with requests.Session() as session:
             for key, queue in sent:
-                status, ticket = answered[key]
+                _status, ticket = answered[key]
                 assert ticket["queue"] == queue
                 again = issue(session, other, hall, queue, key)
                 assert again.status_code == 200, again.text  # a replay: the same ticket

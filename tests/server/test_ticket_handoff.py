@@ -11,6 +11,10 @@ import asyncio
 import contextlib
 import datetime as dt
 import functools
+import json
+import os
+import socket
+import subprocess
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -208,3 +212,56 @@ async def _taken_over(owner: _Process, other: _Process, template: list[IssueRequ
     await _until(lambda: other.handoff.owner)  # the lock was free: it owns the file now
     later = await other.handoff.submit(_fresh(template, 1)[0])
     assert later.created
+
+
+def test_a_line_the_owner_does_not_understand_is_sent_back(tmp_path: Path) -> None:
+    asyncio.run(_not_understood(tmp_path))
+
+
+async def _not_understood(tmp_path: Path) -> None:
+    async with two_processes(tmp_path) as (owner, _other, _template):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(10)
+            sock.connect(owner.handoff.name)
+            sock.sendall(b'{"id": 9, "p": {"kiosk": [1]}, "h": "x", "k": "k", "b": "{}"}\n')
+            answer = await asyncio.to_thread(sock.recv, 4096)
+        assert json.loads(answer) == {"id": 9, "lost": True}  # the asker writes it itself
+
+
+_OTHER_USER = """
+import socket, sys
+sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+sock.settimeout(10)
+sock.connect("\\0" + sys.argv[1])  # an abstract name
+try:
+    sock.sendall(sys.argv[2].encode() + b"\\n")
+    print(repr(sock.recv(4096)))
+except (BrokenPipeError, ConnectionResetError):
+    print("b''")  # hung up before it read the line
+"""
+
+
+#: The other user cannot read the project's virtualenv; the system's Python will do.
+_SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+def test_a_process_of_another_user_is_not_served(tmp_path: Path) -> None:
+    if os.getuid() != 0:
+        pytest.skip("needs root to run a process as another user")
+    asyncio.run(_another_user(tmp_path))
+
+
+async def _another_user(tmp_path: Path) -> None:
+    async with two_processes(tmp_path) as (owner, _other, template):
+        line = encode_request(1, _fresh(template, 1)[0]).decode().strip()
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [_SYSTEM_PYTHON, "-c", _OTHER_USER, owner.handoff.name[1:], line],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            user=65534,  # nobody
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "b''"  # the owner hung up without a word
+        assert owner.handoff.served == 0

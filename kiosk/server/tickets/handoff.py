@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 
 #: How often a process that is not connected looks for an owner (or becomes one).
 RETRY_SECONDS = 0.25
+#: How long a process waits for the owner's answer before it writes the ticket itself
+#: (as long as SQLite itself would wait for the write lock: ``busy_timeout``).
+ANSWER_SECONDS = 30.0
 _LINE_LIMIT = 1 << 20
 _ERRORS: dict[str, type[DomainError]] = {
     cls.__name__: cls for cls in (DomainError, NotFound, Conflict, Invalid, Forbidden, TooMany)
@@ -134,6 +137,18 @@ def decode_answer(line: bytes) -> tuple[int, IssueResult | DomainError | None]:
     return n, None
 
 
+def _give_up(future: asyncio.Future[Any]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _line_id(line: bytes) -> int | None:
+    try:
+        return int(json.loads(line)["id"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 def _same_user(sock: Any) -> bool:
     """The peer of a Unix socket runs as this process's user."""
     raw = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
@@ -170,6 +185,28 @@ def _connected(name: str) -> socket.socket:
     return sock
 
 
+class _Lines:
+    """Lines for one stream, sent together once per pass of the event loop: a group
+    commit's answers (and a burst's requests) leave in one write, not one each."""
+
+    __slots__ = ("_lines", "_stream")
+
+    def __init__(self, stream: asyncio.StreamWriter) -> None:
+        self._stream = stream
+        self._lines: list[bytes] = []
+
+    def send(self, line: bytes) -> None:
+        if not self._lines:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._lines.append(line)
+
+    def _flush(self) -> None:
+        lines, self._lines = self._lines, []
+        if lines and not self._stream.is_closing():
+            with contextlib.suppress(OSError, ConnectionError):
+                self._stream.write(b"".join(lines))
+
+
 class TicketHandoff:
     """The ticket writer of a process on a SQLite file shared with others (module doc)."""
 
@@ -180,7 +217,7 @@ class TicketHandoff:
         self._lock_fd: int | None = None
         self._server: asyncio.AbstractServer | None = None
         self._task: asyncio.Task[None] | None = None
-        self._out: asyncio.StreamWriter | None = None
+        self._out: _Lines | None = None
         self._pending: dict[int, asyncio.Future[IssueResult | DomainError | None]] = {}
         self._next = 0
         self._served: set[asyncio.Task[None]] = set()
@@ -243,18 +280,22 @@ class TicketHandoff:
                 pass  # written here with the same key: a replay if the owner had it
         return await self.writer.submit(request)
 
-    async def _handed(self, out: asyncio.StreamWriter, request: IssueRequest) -> IssueResult:
+    async def _handed(self, out: _Lines, request: IssueRequest) -> IssueResult:
         self._next += 1
         n = self._next
         future: asyncio.Future[IssueResult | DomainError | None]
-        future = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
         self._pending[n] = future
+        # No answer in time: as if lost (the owner is stuck, or it dropped the line).
+        timer = loop.call_later(ANSWER_SECONDS, _give_up, future)
         try:
-            out.write(encode_request(n, request))
+            out.send(encode_request(n, request))
             outcome = await future
         except (OSError, ConnectionError) as exc:
             raise _Lost() from exc
         finally:
+            timer.cancel()
             self._pending.pop(n, None)
         if outcome is None:
             raise _Lost()
@@ -304,7 +345,7 @@ class TicketHandoff:
                 writer.close()
                 await asyncio.sleep(RETRY_SECONDS)
                 continue
-            self._out = writer
+            self._out = _Lines(writer)
             log.info("tickets of this process are handed to the owner of its SQLite file")
             try:
                 await self._read_answers(reader)
@@ -340,6 +381,7 @@ class TicketHandoff:
             writer.close()
             return
         self._peers.add(writer)
+        answers = _Lines(writer)
         me = asyncio.current_task()
         if me is not None:
             self._serving.add(me)
@@ -351,7 +393,7 @@ class TicketHandoff:
                     return
                 if not line:
                     return
-                task = asyncio.create_task(self._answer(line, writer))
+                task = asyncio.create_task(self._answer(line, answers))
                 self._served.add(task)
                 task.add_done_callback(self._served.discard)
         finally:
@@ -360,11 +402,16 @@ class TicketHandoff:
                 self._serving.discard(me)
             writer.close()
 
-    async def _answer(self, line: bytes, writer: asyncio.StreamWriter) -> None:
+    async def _answer(self, line: bytes, answers: _Lines) -> None:
         try:
             n, request = decode_request(line)
         except (ValueError, KeyError, TypeError):
-            log.warning("a ticket hand-off line that is not one was dropped")
+            # Not a request this process understands (another version of the server on
+            # the same file?): the asker writes it itself.
+            log.warning("a ticket hand-off line that is not a request: sent back")
+            asked = _line_id(line)
+            if asked is not None:
+                answers.send(encode_answer(asked, None))
             return
         outcome: IssueResult | DomainError | None
         try:
@@ -374,5 +421,4 @@ class TicketHandoff:
             outcome = exc
         except Exception:
             outcome = None  # the asker writes it itself and gets the real error
-        with contextlib.suppress(OSError, ConnectionError):
-            writer.write(encode_answer(n, outcome))
+        answers.send(encode_answer(n, outcome))
