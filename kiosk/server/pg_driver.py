@@ -18,11 +18,13 @@ driver's ``sqlstate``), and a connection found dead is invalidated as SQLAlchemy
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, LiteralString, cast
+from typing import TYPE_CHECKING, Any, LiteralString, cast
 
-import psycopg
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
+
+if TYPE_CHECKING:
+    import psycopg
 
 __all__ = ["Round"]
 
@@ -51,6 +53,8 @@ class Round:
         steps, self._steps = self._steps, []
         if not steps:
             return
+        import psycopg  # the ``postgres`` extra: only a PostgreSQL server has it
+
         driver = self._conn.connection.driver_connection
         assert isinstance(driver, psycopg.Connection)
         statement, params = steps[0][0], steps[0][1]
@@ -63,15 +67,17 @@ class Round:
                 if cur.description is not None:
                     rows.extend(cur.fetchall())
         except psycopg.Error as exc:
-            raise self._translated(statement, params, exc) from exc
+            raise self._translated(statement, params, exc, psycopg.Error) from exc
 
     def _translated(
-        self, statement: str, params: Mapping[str, Any], exc: psycopg.Error
+        self,
+        statement: str,
+        params: Mapping[str, Any],
+        exc: psycopg.Error,
+        base: type[psycopg.Error],
     ) -> BaseException:
         dbapi = self._conn.connection.dbapi_connection
         lost = self._conn.dialect.is_disconnect(cast(Any, exc), dbapi, None)
         if lost:
             self._conn.invalidate(exc)
-        return DBAPIError.instance(
-            statement, dict(params), exc, psycopg.Error, connection_invalidated=lost
-        )
+        return DBAPIError.instance(statement, dict(params), exc, base, connection_invalidated=lost)
