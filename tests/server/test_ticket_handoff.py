@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import fcntl
 import functools
 import json
 import os
@@ -40,6 +41,7 @@ from kiosk.server.tickets.handoff import (
     decode_request,
     encode_answer,
     encode_request,
+    socket_name,
 )
 
 
@@ -85,26 +87,9 @@ async def two_processes(
     tmp_path: Path,
 ) -> AsyncIterator[tuple[_Process, _Process, list[IssueRequest]]]:
     path = tmp_path / "kiosk.sqlite3"
-    url = f"sqlite:///{path}"
-    migrate(url)
     made: list[_Process] = []
     for _ in range(2):
-        db = Database(url)
-        if not made:
-            db.write_sync(seeding.load_demo)
-            seeding.ensure_demo_logins(db, tmp_path, "http://t")
-        halls = HallDirectory(db)
-        writer = IssueWriter(
-            db,
-            halls,
-            TicketView("http://t", 5, halls),
-            EventHub(db, 1.0),
-            KioskQuota(10**6, 1e6, 999),
-        )
-        writer.start()
-        handoff = TicketHandoff(str(path), writer)
-        await handoff.start()
-        made.append(_Process(db, writer, handoff))
+        made.append(await _one_process(path, seed=not made))
         await asyncio.sleep(0.05)  # the first one takes the lock before the second looks
     dev = made[0].db.read_sync(lambda c: c.execute(sa.select(m.kiosk_devices)).first())
     assert dev is not None
@@ -119,9 +104,33 @@ async def two_processes(
         yield made[0], made[1], template
     finally:
         for p in made:
-            await p.handoff.stop()
-            await p.writer.stop()
-            p.db.close()
+            await _stopped(p)
+
+
+async def _one_process(path: Path, *, seed: bool) -> _Process:
+    """Engines, group commit and hand-off on the SQLite file at ``path``, as a server
+    process has them (``seed``: migrate and load the demo halls first)."""
+    url = f"sqlite:///{path}"
+    if seed:
+        migrate(url)
+    db = Database(url)
+    if seed:
+        db.write_sync(seeding.load_demo)
+        seeding.ensure_demo_logins(db, path.parent, "http://t")
+    halls = HallDirectory(db)
+    writer = IssueWriter(
+        db, halls, TicketView("http://t", 5, halls), EventHub(db, 1.0), KioskQuota(10**6, 1e6, 999)
+    )
+    writer.start()
+    handoff = TicketHandoff(str(path), writer)
+    await handoff.start()
+    return _Process(db, writer, handoff)
+
+
+async def _stopped(p: _Process) -> None:
+    await p.handoff.stop()
+    await p.writer.stop()
+    p.db.close()
 
 
 def _fresh(template: list[IssueRequest], count: int) -> list[IssueRequest]:
@@ -265,3 +274,56 @@ async def _another_user(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip() == "b''"  # the owner hung up without a word
         assert owner.handoff.served == 0
+
+
+def test_an_answer_the_process_cannot_read_is_written_here(tmp_path: Path) -> None:
+    asyncio.run(_unreadable_answer(tmp_path))
+
+
+async def _unreadable_answer(tmp_path: Path) -> None:
+    """An owner that answers what this version cannot read (another version of the
+    server on the same file, say): the process writes the ticket itself, at once."""
+    path = tmp_path / "kiosk.sqlite3"
+    asked: list[bytes] = []
+    handled = asyncio.Event()
+
+    async def odd_owner(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while line := await reader.readline():
+            asked.append(line)
+            n = json.loads(line)["id"]
+            writer.write(json.dumps({"id": n, "t": "not a ticket", "c": True}).encode() + b"\n")
+        writer.close()
+        handled.set()
+
+    lock = os.open(f"{path}.tickets-owner", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX)  # the odd owner holds the owner's lock
+    listening = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listening.bind(socket_name(str(path)))
+    listening.listen()
+    listening.setblocking(False)
+    server = await asyncio.start_unix_server(odd_owner, sock=listening)
+    try:
+        made = await _one_process(path, seed=True)
+        try:
+            await _until(lambda: made.handoff.connected)
+            seen = made.db.read_sync(lambda c: c.execute(sa.select(m.kiosk_devices)).first())
+            assert seen is not None
+            kiosk = KioskPrincipal(seen.id, seen.hall_id, seen.kiosk_no, seen.name)
+            entry = made.db.read_sync(
+                functools.partial(HallDirectory(made.db).get_sync, hall_id=seen.hall_id)
+            )
+            assert entry is not None and entry.content is not None
+            queue = entry.content.queues[0].code
+            request = IssueRequest(kiosk, seen.hall_id, "odd-1", TicketCreate(queue=queue))
+            t0 = asyncio.get_running_loop().time()
+            result = await made.handoff.submit(request)
+            assert asyncio.get_running_loop().time() - t0 < 5  # not after ANSWER_SECONDS
+            assert result.created and made.handoff.handed == 0
+            assert len(asked) == 1  # it was asked, could not read the answer, wrote it here
+            assert _stored(made.db, {"odd-1"})[0][2] == result.ticket.number
+        finally:
+            await _stopped(made)
+        await asyncio.wait_for(handled.wait(), 10)  # the process hung up: so does the owner
+    finally:
+        server.close()
+        os.close(lock)

@@ -176,7 +176,7 @@ def _connected(name: str) -> socket.socket:
     """A connection to the owner (a local connect: it does not wait, or fails at once)."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        sock.settimeout(0.5)
+        sock.settimeout(0.1)
         sock.connect(name)
     except OSError:
         sock.close()
@@ -362,7 +362,16 @@ class TicketHandoff:
                 return
             if not line:
                 return  # the owner went away
-            n, outcome = decode_answer(line)
+            try:
+                n, outcome = decode_answer(line)
+            except (ValueError, KeyError, TypeError, IndexError):
+                # An answer this process cannot read (another version of the server?):
+                # that request is written here.
+                log.warning("a ticket hand-off answer this process cannot read")
+                asked = _line_id(line)
+                if asked is None:
+                    continue  # its wait runs out (ANSWER_SECONDS)
+                n, outcome = asked, None
             future = self._pending.get(n)
             if future is not None and not future.done():
                 future.set_result(outcome)
