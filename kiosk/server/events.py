@@ -33,6 +33,7 @@ from kiosk.core.wire import EventPublic, EventsPublic, EventType
 from kiosk.server import models as m
 from kiosk.server.db import Database, as_utc, utcnow
 from kiosk.server.pg_driver import Round
+from kiosk.server.tasks import cancelled
 
 __all__ = [
     "EventHub",
@@ -183,10 +184,7 @@ class EventHub:
 
     async def stop(self) -> None:
         for task in (self._task, self._listener):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await cancelled(task)
 
     async def scan_now(self) -> None:
         """Scan at once (sharing a scan already under way) and apply what it saw."""

@@ -20,7 +20,6 @@ escalations, reminders, archiving) to :data:`JOBS`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -38,6 +37,7 @@ from kiosk.core.clock import HALL_TZ
 from kiosk.server import models as m
 from kiosk.server.db import Database
 from kiosk.server.requests.jobs import archive_finished, escalate_overdue
+from kiosk.server.tasks import cancelled
 
 __all__ = [
     "JOBS",
@@ -129,11 +129,8 @@ class JobRunner:
         self._task = asyncio.create_task(self._loop(), name="jobs")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancelled(self._task)
+        self._task = None
 
     async def _loop(self) -> None:
         while True:

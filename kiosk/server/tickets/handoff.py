@@ -38,6 +38,7 @@ from typing import Any, Literal
 from kiosk.core.wire import TicketCreate, TicketPublic
 from kiosk.server.auth import KioskPrincipal, StaffPrincipal
 from kiosk.server.domain_errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooMany
+from kiosk.server.tasks import cancelled
 from kiosk.server.tickets.issue import IssueRequest, IssueResult
 from kiosk.server.tickets.writer import IssueWriter
 
@@ -244,11 +245,8 @@ class TicketHandoff:
         self._task = asyncio.create_task(self._run(), name="ticket-handoff")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancelled(self._task)
+        self._task = None
         self._disconnect()
         if self._server is not None:
             self._server.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import functools
 import logging
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from kiosk.server.db import Database
 from kiosk.server.domain_errors import DomainError
 from kiosk.server.events import EventHub, HallSeen
 from kiosk.server.kiosk_quota import KioskQuota
+from kiosk.server.tasks import cancelled
 from kiosk.server.tickets.bulk import BatchRace, issue_many
 from kiosk.server.tickets.issue import IssueRequest, IssueResult
 from kiosk.server.tickets.reads import TicketView
@@ -61,10 +61,7 @@ class IssueWriter:
         self._task = asyncio.create_task(self._run(), name="issue-writer")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancelled(self._task)
 
     async def submit(self, request: IssueRequest) -> IssueResult:
         future: asyncio.Future[IssueResult] = asyncio.get_running_loop().create_future()
