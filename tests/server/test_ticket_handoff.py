@@ -17,7 +17,7 @@ import os
 import socket
 import subprocess
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,20 +91,24 @@ async def two_processes(
     for _ in range(2):
         made.append(await _one_process(path, seed=not made))
         await asyncio.sleep(0.05)  # the first one takes the lock before the second looks
-    dev = made[0].db.read_sync(lambda c: c.execute(sa.select(m.kiosk_devices)).first())
-    assert dev is not None
-    entry = made[0].db.read_sync(
-        functools.partial(HallDirectory(made[0].db).get_sync, hall_id=dev.hall_id)
-    )
-    assert entry is not None and entry.content is not None
-    kiosk = KioskPrincipal(dev.id, dev.hall_id, dev.kiosk_no, dev.name)
-    queues = [q.code for q in entry.content.queues]
-    template = [IssueRequest(kiosk, dev.hall_id, "", TicketCreate(queue=q)) for q in queues]
     try:
-        yield made[0], made[1], template
+        yield made[0], made[1], _template(made[0].db)
     finally:
         for p in made:
             await _stopped(p)
+
+
+def _template(db: Database) -> list[IssueRequest]:
+    """A request for each queue of the first demo kiosk's hall (keys to be filled in)."""
+    dev = db.read_sync(lambda c: c.execute(sa.select(m.kiosk_devices)).first())
+    assert dev is not None
+    entry = db.read_sync(functools.partial(HallDirectory(db).get_sync, hall_id=dev.hall_id))
+    assert entry is not None and entry.content is not None
+    kiosk = KioskPrincipal(dev.id, dev.hall_id, dev.kiosk_no, dev.name)
+    return [
+        IssueRequest(kiosk, dev.hall_id, "", TicketCreate(queue=q.code))
+        for q in entry.content.queues
+    ]
 
 
 async def _one_process(path: Path, *, seed: bool) -> _Process:
@@ -133,6 +137,24 @@ async def _stopped(p: _Process) -> None:
     p.db.close()
 
 
+#: The server runs on uvloop (as uvicorn picks it); the stdlib loop is tested too.
+LOOPS = {"asyncio": asyncio.run, "uvloop": uvloop.run}
+
+
+def _in_two(
+    tmp_path: Path,
+    scenario: Callable[[_Process, _Process, list[IssueRequest]], Awaitable[None]],
+    loop: str = "asyncio",
+) -> None:
+    """Run ``scenario(owner, other, template)`` on two processes' parts, on ``loop``."""
+
+    async def run() -> None:
+        async with two_processes(tmp_path) as (owner, other, template):
+            await scenario(owner, other, template)
+
+    LOOPS[loop](run())
+
+
 def _fresh(template: list[IssueRequest], count: int) -> list[IssueRequest]:
     return [
         IssueRequest(t.principal, t.hall_id, uuid.uuid4().hex, t.body)
@@ -156,18 +178,9 @@ def _stored(db: Database, keys: set[str]) -> list[tuple[str, str, str]]:
     )
 
 
-#: The server runs on uvloop (as uvicorn picks it); the stdlib loop is tested too.
-LOOPS = {"asyncio": asyncio.run, "uvloop": uvloop.run}
-
-
 @pytest.mark.parametrize("loop", sorted(LOOPS))
 def test_the_second_process_hands_its_tickets_to_the_owner(tmp_path: Path, loop: str) -> None:
-    LOOPS[loop](_hands_over(tmp_path))
-
-
-async def _hands_over(tmp_path: Path) -> None:
-    async with two_processes(tmp_path) as (owner, other, template):
-        await _handed_over(owner, other, template)
+    _in_two(tmp_path, _handed_over, loop)
 
 
 async def _handed_over(owner: _Process, other: _Process, template: list[IssueRequest]) -> None:
@@ -192,12 +205,7 @@ async def _handed_over(owner: _Process, other: _Process, template: list[IssueReq
 def test_when_the_owner_goes_the_other_process_writes_and_takes_over(
     tmp_path: Path, loop: str
 ) -> None:
-    LOOPS[loop](_owner_goes(tmp_path))
-
-
-async def _owner_goes(tmp_path: Path) -> None:
-    async with two_processes(tmp_path) as (owner, other, template):
-        await _taken_over(owner, other, template)
+    _in_two(tmp_path, _taken_over, loop)
 
 
 async def _taken_over(owner: _Process, other: _Process, template: list[IssueRequest]) -> None:
@@ -224,17 +232,16 @@ async def _taken_over(owner: _Process, other: _Process, template: list[IssueRequ
 
 
 def test_a_line_the_owner_does_not_understand_is_sent_back(tmp_path: Path) -> None:
-    asyncio.run(_not_understood(tmp_path))
+    _in_two(tmp_path, _not_understood)
 
 
-async def _not_understood(tmp_path: Path) -> None:
-    async with two_processes(tmp_path) as (owner, _other, _template):
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-            sock.settimeout(10)
-            sock.connect(owner.handoff.name)
-            sock.sendall(b'{"id": 9, "p": {"kiosk": [1]}, "h": "x", "k": "k", "b": "{}"}\n')
-            answer = await asyncio.to_thread(sock.recv, 4096)
-        assert json.loads(answer) == {"id": 9, "lost": True}  # the asker writes it itself
+async def _not_understood(owner: _Process, _other: _Process, _t: list[IssueRequest]) -> None:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(10)
+        sock.connect(owner.handoff.name)
+        sock.sendall(b'{"id": 9, "p": {"kiosk": [1]}, "h": "x", "k": "k", "b": "{}"}\n')
+        answer = await asyncio.to_thread(sock.recv, 4096)
+    assert json.loads(answer) == {"id": 9, "lost": True}  # the asker writes it itself
 
 
 _OTHER_USER = """
@@ -257,23 +264,22 @@ _SYSTEM_PYTHON = "/usr/bin/python3"
 def test_a_process_of_another_user_is_not_served(tmp_path: Path) -> None:
     if os.getuid() != 0:
         pytest.skip("needs root to run a process as another user")
-    asyncio.run(_another_user(tmp_path))
+    _in_two(tmp_path, _another_user)
 
 
-async def _another_user(tmp_path: Path) -> None:
-    async with two_processes(tmp_path) as (owner, _other, template):
-        line = encode_request(1, _fresh(template, 1)[0]).decode().strip()
-        done = await asyncio.to_thread(
-            subprocess.run,
-            [_SYSTEM_PYTHON, "-c", _OTHER_USER, owner.handoff.name[1:], line],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            user=65534,  # nobody
-        )
-        assert done.returncode == 0, done.stderr
-        assert done.stdout.strip() == "b''"  # the owner hung up without a word
-        assert owner.handoff.served == 0
+async def _another_user(owner: _Process, _other: _Process, template: list[IssueRequest]) -> None:
+    line = encode_request(1, _fresh(template, 1)[0]).decode().strip()
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [_SYSTEM_PYTHON, "-c", _OTHER_USER, owner.handoff.name[1:], line],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        user=65534,  # nobody
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "b''"  # the owner hung up without a word
+    assert owner.handoff.served == 0
 
 
 def test_an_answer_the_process_cannot_read_is_written_here(tmp_path: Path) -> None:
@@ -306,15 +312,8 @@ async def _unreadable_answer(tmp_path: Path) -> None:
         made = await _one_process(path, seed=True)
         try:
             await _until(lambda: made.handoff.connected)
-            seen = made.db.read_sync(lambda c: c.execute(sa.select(m.kiosk_devices)).first())
-            assert seen is not None
-            kiosk = KioskPrincipal(seen.id, seen.hall_id, seen.kiosk_no, seen.name)
-            entry = made.db.read_sync(
-                functools.partial(HallDirectory(made.db).get_sync, hall_id=seen.hall_id)
-            )
-            assert entry is not None and entry.content is not None
-            queue = entry.content.queues[0].code
-            request = IssueRequest(kiosk, seen.hall_id, "odd-1", TicketCreate(queue=queue))
+            first = _template(made.db)[0]
+            request = IssueRequest(first.principal, first.hall_id, "odd-1", first.body)
             t0 = asyncio.get_running_loop().time()
             result = await made.handoff.submit(request)
             assert asyncio.get_running_loop().time() - t0 < 5  # not after ANSWER_SECONDS

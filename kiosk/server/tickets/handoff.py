@@ -32,6 +32,7 @@ import logging
 import os
 import socket
 import struct
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -55,10 +56,6 @@ _LINE_LIMIT = 1 << 20
 _ERRORS: dict[str, type[DomainError]] = {
     cls.__name__: cls for cls in (DomainError, NotFound, Conflict, Invalid, Forbidden, TooMany)
 }
-
-
-class _Lost(Exception):
-    """The owner did not answer (gone, or it could not write): write it here."""
 
 
 def socket_name(database: str) -> str:
@@ -136,6 +133,18 @@ def decode_answer(line: bytes) -> tuple[int, IssueResult | DomainError | None]:
             )
         return n, cls(err["code"], err["message"], field=err["field"])
     return n, None
+
+
+async def _lines(reader: asyncio.StreamReader) -> AsyncIterator[bytes]:
+    """The lines the other end sends, until it hangs up (or the stream breaks)."""
+    while True:
+        try:
+            line = await reader.readline()
+        except (OSError, ValueError):
+            return
+        if not line:
+            return
+        yield line
 
 
 def _give_up(future: asyncio.Future[Any]) -> None:
@@ -222,8 +231,8 @@ class TicketHandoff:
         self._pending: dict[int, asyncio.Future[IssueResult | DomainError | None]] = {}
         self._next = 0
         self._served: set[asyncio.Task[None]] = set()
-        self._peers: set[asyncio.StreamWriter] = set()
-        self._serving: set[asyncio.Task[Any]] = set()
+        #: The owner's connections: the task serving each → its stream.
+        self._peers: dict[asyncio.Task[Any], asyncio.StreamWriter] = {}
         #: Requests this process handed to the owner / the owner wrote for others.
         self.handed = 0
         self.served = 0
@@ -251,34 +260,29 @@ class TicketHandoff:
         if self._server is not None:
             self._server.close()
             self._server = None
-        for peer in list(self._peers):
-            peer.close()  # they write their tickets themselves, then find the next owner
+        peers = list(self._peers.items())
+        for _task, stream in peers:
+            stream.close()  # they write their tickets themselves, then find the next owner
         for task in list(self._served):
             task.cancel()
-        if self._serving:
-            await asyncio.wait(list(self._serving), timeout=1.0)  # each sees its end of file
-        self._release()
+        if peers:
+            await asyncio.wait([task for task, _ in peers], timeout=1.0)  # each sees its end
         if self._lock_fd is not None:
-            os.close(self._lock_fd)
+            os.close(self._lock_fd)  # and with it the owner's lock: another may take it
             self._lock_fd = None
-
-    def _release(self) -> None:
-        """Let another process take the owner's lock."""
-        if self._lock_fd is not None:
-            with contextlib.suppress(OSError):
-                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     async def submit(self, request: IssueRequest) -> IssueResult:
         """Issue ``request``: through the owner when connected to one, else right here."""
         out = self._out
         if out is not None:
-            try:
-                return await self._handed(out, request)
-            except _Lost:
-                pass  # written here with the same key: a replay if the owner had it
+            result = await self._handed(out, request)
+            if result is not None:
+                return result
+            # No answer: written here with the same key, a replay if the owner had it.
         return await self.writer.submit(request)
 
-    async def _handed(self, out: _Lines, request: IssueRequest) -> IssueResult:
+    async def _handed(self, out: _Lines, request: IssueRequest) -> IssueResult | None:
+        """The owner's answer (raised if a refusal); None if none came."""
         self._next += 1
         n = self._next
         future: asyncio.Future[IssueResult | DomainError | None]
@@ -290,13 +294,11 @@ class TicketHandoff:
         try:
             out.send(encode_request(n, request))
             outcome = await future
-        except (OSError, ConnectionError) as exc:
-            raise _Lost() from exc
         finally:
             timer.cancel()
             self._pending.pop(n, None)
         if outcome is None:
-            raise _Lost()
+            return None
         self.handed += 1
         if isinstance(outcome, DomainError):
             raise outcome
@@ -327,7 +329,8 @@ class TicketHandoff:
                     )
                 except OSError as exc:
                     log.warning("cannot serve the ticket hand-off (%s); writing alone", exc)
-                    self._release()
+                    assert self._lock_fd is not None
+                    fcntl.flock(self._lock_fd, fcntl.LOCK_UN)  # another process may try
                     await asyncio.sleep(RETRY_SECONDS * 20)
                     continue
                 log.info("this process writes the tickets of every process on its SQLite file")
@@ -353,13 +356,7 @@ class TicketHandoff:
             await asyncio.sleep(0)
 
     async def _read_answers(self, reader: asyncio.StreamReader) -> None:
-        while True:
-            try:
-                line = await reader.readline()
-            except (OSError, ValueError):
-                return
-            if not line:
-                return  # the owner went away
+        async for line in _lines(reader):
             try:
                 n, outcome = decode_answer(line)
             except (ValueError, KeyError, TypeError, IndexError):
@@ -387,26 +384,17 @@ class TicketHandoff:
         if not _same_user(writer.get_extra_info("socket")) or self._server is None:
             writer.close()
             return
-        self._peers.add(writer)
-        answers = _Lines(writer)
         me = asyncio.current_task()
-        if me is not None:
-            self._serving.add(me)
+        assert me is not None
+        self._peers[me] = writer
+        answers = _Lines(writer)
         try:
-            while True:
-                try:
-                    line = await reader.readline()
-                except (OSError, ValueError):
-                    return
-                if not line:
-                    return
+            async for line in _lines(reader):
                 task = asyncio.create_task(self._answer(line, answers))
                 self._served.add(task)
                 task.add_done_callback(self._served.discard)
         finally:
-            self._peers.discard(writer)
-            if me is not None:
-                self._serving.discard(me)
+            del self._peers[me]
             writer.close()
 
     async def _answer(self, line: bytes, answers: _Lines) -> None:
