@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import Any, LiteralString
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -195,6 +195,7 @@ class KioskQuota:
     def hold(
         self,
         round_: Round,
+        later: Round,
         devices: list[int],
         allowances: list[tuple[int, str, dt.date]],
         now: dt.datetime,
@@ -202,7 +203,8 @@ class KioskQuota:
         """PostgreSQL: add to ``round_`` the statements that make (if missing) and lock the
         rate rows of ``devices`` and the allowance rows of ``allowances`` (a superset of what
         :meth:`take_tickets_many` and :meth:`take_numbers_many` will ask about), rate rows
-        first: the one lock order. Their rows are in the answer once the round ran."""
+        first: the one lock order. Their rows are in the answer once the round ran; their
+        updates go into ``later``, which the caller runs."""
         keys = sorted(set(allowances))
         rates = (
             round_.add(
@@ -224,19 +226,18 @@ class KioskQuota:
             if keys
             else []
         )
-        return QuotaRows(now, rates, taken)
+        return QuotaRows(now, rates, taken, later)
 
     def take_tickets_many(
         self,
         conn: Connection,
         counts: dict[int, int],
         held: QuotaRows | None = None,
-        later: Round | None = None,
     ) -> dict[int, tuple[int, int]]:
         """:meth:`take_tickets` for several kiosks at once (device id → count), in a fixed
         number of statements; the rate rows are locked in device order. PostgreSQL: the
-        rows come from ``held`` (:meth:`hold`, already run) and the updates are added to
-        ``later``, which the caller runs; without them, rounds of their own."""
+        rows come from ``held`` (:meth:`hold`, its round run), the updates go to its
+        ``later`` round."""
         if not counts:
             return {}
         devices = sorted(counts)
@@ -244,10 +245,7 @@ class KioskQuota:
             now = utcnow()
             rows = _sqlite_rate_rows(conn, devices, float(self.burst), now)
         else:
-            if held is None:
-                first = Round(conn)
-                held = self.hold(first, devices, [], utcnow())
-                first.run()
+            assert held is not None, "PostgreSQL: the rows come from hold()"
             now, rows = held.now, held.rate_rows()
         out: dict[int, tuple[int, int]] = {}
         updates: list[tuple[int, float, int]] = []
@@ -262,9 +260,8 @@ class KioskQuota:
                 _SQLITE_SET_RATE, [(t, stamp, r, r, stamp, d) for d, t, r in updates]
             )
         else:
-            _send(
-                conn,
-                later,
+            assert held is not None
+            held.later.add(
                 _PG_SET_RATES,
                 {
                     "now": now,
@@ -280,22 +277,18 @@ class KioskQuota:
         conn: Connection,
         wants: dict[tuple[int, str, dt.date], int],
         held: QuotaRows | None = None,
-        later: Round | None = None,
     ) -> dict[tuple[int, str, dt.date], int]:
         """:meth:`take_numbers` for several (device, queue, day) at once, in a fixed number
         of statements. The caller holds the kiosks' rate rows (:meth:`take_tickets_many`
         in the same transaction, or :meth:`hold`): the one lock order, rate row before
-        allowance. ``held`` and ``later`` as for :meth:`take_tickets_many`."""
+        allowance. ``held`` as for :meth:`take_tickets_many`."""
         if not wants:
             return {}
         keys = sorted(wants)
         if is_sqlite(conn):
             taken = _sqlite_allowance_rows(conn, keys)
         else:
-            if held is None:
-                first = Round(conn)
-                held = self.hold(first, [], keys, utcnow())
-                first.run()
+            assert held is not None, "PostgreSQL: the rows come from hold()"
             taken = held.allowance_rows()
             assert set(keys) <= set(taken), "hold() was not given every allowance row"
         out: dict[tuple[int, str, dt.date], int] = {}
@@ -312,9 +305,8 @@ class KioskQuota:
                 _SQLITE_ADD_TAKEN, [(n, d, q, to_db("date", day)) for d, q, day, n in grants]
             )
         elif grants:
-            _send(
-                conn,
-                later,
+            assert held is not None
+            held.later.add(
                 _PG_ADD_TAKEN,
                 {
                     "devices": [d for d, _, _, _ in grants],
@@ -330,9 +322,8 @@ class KioskQuota:
                 stamp = to_db("time", now)
                 cursor(conn).executemany(_SQLITE_ADD_REFUSED, [(n, stamp, d) for d, n in ordered])
             else:
-                _send(
-                    conn,
-                    later,
+                assert held is not None
+                held.later.add(
                     _PG_ADD_REFUSED,
                     {
                         "now": now,
@@ -359,22 +350,14 @@ class QuotaRows:
     now: dt.datetime
     rates: list[tuple[Any, ...]]
     taken: list[tuple[Any, ...]]
+    #: The round the updates go into (the caller runs it).
+    later: Round
 
     def rate_rows(self) -> dict[int, _RateRow]:
         return {int(d): _RateRow(float(t), at) for d, t, at in self.rates}
 
     def allowance_rows(self) -> dict[tuple[int, str, dt.date], int]:
         return {(int(d), q, day): int(n) for d, q, day, n in self.taken}
-
-
-def _send(conn: Connection, later: Round | None, statement: LiteralString, params: Any) -> None:
-    """Add the PostgreSQL ``statement`` to ``later`` (the caller runs it), or run it now."""
-    if later is not None:
-        later.add(statement, params)
-        return
-    now = Round(conn)
-    now.add(statement, params)
-    now.run()
 
 
 def _sqlite_rate_rows(

@@ -44,11 +44,10 @@ def _charge_kiosks(
     halls: HallDirectory,
     today: Callable[[HallEntry], dt.date],
     held: QuotaRows | None = None,
-    later: Round | None = None,
 ) -> dict[int, DomainError]:
     """Each kiosk's new tickets against its rate and its daily allowance of counter numbers
     (kiosk/server/kiosk_quota.py); returns the refusals by request index. PostgreSQL: the
-    rows were read by ``held``'s round and the updates go into ``later``."""
+    rows were read by ``held``'s round."""
     fresh: dict[int, list[int]] = {}
     seen: set[tuple[str, str]] = set()
     for i, req in enumerate(requests):
@@ -59,17 +58,16 @@ def _charge_kiosks(
             fresh.setdefault(req.principal.device_id, []).append(i)
     refused: dict[int, DomainError] = {}
     counts = {d: len(members) for d, members in fresh.items()}
-    rates = quota.take_tickets_many(conn, counts, held, later)
+    rates = quota.take_tickets_many(conn, counts, held)
     wanting: dict[tuple[int, str, dt.date], list[int]] = {}
     for device_id, members in sorted(fresh.items()):
         granted, wait = rates[device_id]
         refused.update((i, quota.too_fast(wait)) for i in members[granted:])
         for i in members[:granted]:
-            hall = halls.get_sync(conn, requests[i].hall_id)
-            if requests[i].body.number is None and hall is not None:
-                day = today(hall)
-                wanting.setdefault((device_id, requests[i].body.queue, day), []).append(i)
-    got = quota.take_numbers_many(conn, {k: len(idx) for k, idx in wanting.items()}, held, later)
+            key = _allowance_key(conn, requests[i], halls, today)
+            if key is not None:
+                wanting.setdefault(key, []).append(i)
+    got = quota.take_numbers_many(conn, {k: len(idx) for k, idx in wanting.items()}, held)
     for key, idx in sorted(wanting.items()):
         refused.update((i, quota.allowance_spent(key[1])) for i in idx[got[key] :])
     return refused
@@ -129,16 +127,21 @@ def issue_many(
             {"principals": [p for p, _ in pairs], "keys": [k for _, k in pairs]},
         )
         found_ids = first.add(sql.PG_IDS_TAKEN, {"ids": wanted_ids}) if wanted_ids else []
+        second = Round(conn)
         if quota is not None:
-            devices, allowances = _quota_rows_wanted(conn, requests, halls, today)
-            held = quota.hold(first, devices, allowances, now)
+            # Every kiosk request's rows, as if none were a replay (this round finds out).
+            devices = [
+                r.principal.device_id for r in requests if isinstance(r.principal, KioskPrincipal)
+            ]
+            keys = [_allowance_key(conn, r, halls, today) for r in requests]
+            allowances = [key for key in keys if key is not None]
+            held = quota.hold(first, second, devices, allowances, now)
         lock_halls_events(first, [r.hall_id for r in requests])
         first.run()
         existing = {(p, k) for p, k in found}
         taken_ids = {public_id for (public_id,) in found_ids}
-        second = Round(conn)
     if quota is not None:
-        refusals = _charge_kiosks(conn, requests, existing, quota, halls, today, held, second)
+        refusals = _charge_kiosks(conn, requests, existing, quota, halls, today, held)
         for i, refusal in refusals.items():
             results[i] = refusal
     later: list[int] = []
@@ -316,23 +319,18 @@ def _existing_keys(conn: Connection, pairs: list[tuple[str, str]]) -> set[tuple[
     return {(principal, key) for principal, key in found}
 
 
-def _quota_rows_wanted(
+def _allowance_key(
     conn: Connection,
-    requests: list[IssueRequest],
+    req: IssueRequest,
     halls: HallDirectory,
     today: Callable[[HallEntry], dt.date],
-) -> tuple[list[int], list[tuple[int, str, dt.date]]]:
-    """The kiosks' rate rows and (device, queue, day) allowance rows the batch may charge:
-    every kiosk request, as if none were a replay (which the same round finds out)."""
-    devices: set[int] = set()
-    allowances: set[tuple[int, str, dt.date]] = set()
-    for req in requests:
-        if isinstance(req.principal, KioskPrincipal):
-            devices.add(req.principal.device_id)
-            hall = halls.get_sync(conn, req.hall_id)
-            if req.body.number is None and hall is not None:
-                allowances.add((req.principal.device_id, req.body.queue, today(hall)))
-    return sorted(devices), sorted(allowances)
+) -> tuple[int, str, dt.date] | None:
+    """The (device, queue, day) allowance a request takes a counter number from: a kiosk's
+    ticket without its own number, in a hall there is (None: it takes none)."""
+    if not isinstance(req.principal, KioskPrincipal) or req.body.number is not None:
+        return None
+    hall = halls.get_sync(conn, req.hall_id)
+    return None if hall is None else (req.principal.device_id, req.body.queue, today(hall))
 
 
 def _insert(
