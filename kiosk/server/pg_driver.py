@@ -18,13 +18,10 @@ driver's ``sqlstate``), and a connection found dead is invalidated as SQLAlchemy
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, LiteralString, cast
+from typing import Any, LiteralString, cast
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
-
-if TYPE_CHECKING:
-    import psycopg
 
 __all__ = ["Round"]
 
@@ -57,27 +54,23 @@ class Round:
 
         driver = self._conn.connection.driver_connection
         assert isinstance(driver, psycopg.Connection)
-        statement, params = steps[0][0], steps[0][1]
         try:
-            cursors = []
             with driver.pipeline():
-                for statement, params, _rows in steps:
-                    cursors.append(driver.cursor().execute(statement, params))
-            for (_statement, _params, rows), cur in zip(steps, cursors, strict=True):
+                cursors = [driver.cursor().execute(text, params) for text, params, _ in steps]
+            for (_text, _params, rows), cur in zip(steps, cursors, strict=True):
                 if cur.description is not None:
                     rows.extend(cur.fetchall())
         except psycopg.Error as exc:
-            raise self._translated(statement, params, exc, psycopg.Error) from exc
-
-    def _translated(
-        self,
-        statement: str,
-        params: Mapping[str, Any],
-        exc: psycopg.Error,
-        base: type[psycopg.Error],
-    ) -> BaseException:
-        dbapi = self._conn.connection.dbapi_connection
-        lost = self._conn.dialect.is_disconnect(cast(Any, exc), dbapi, None)
-        if lost:
-            self._conn.invalidate(exc)
-        return DBAPIError.instance(statement, dict(params), exc, base, connection_invalidated=lost)
+            # The round failed as a whole (the statements after a failing one are aborted).
+            lost = self._conn.dialect.is_disconnect(
+                cast(Any, exc), self._conn.connection.dbapi_connection, None
+            )
+            if lost:
+                self._conn.invalidate(exc)
+            raise DBAPIError.instance(
+                "; ".join(text for text, _, _ in steps),
+                [dict(params) for _, params, _ in steps],
+                exc,
+                psycopg.Error,
+                connection_invalidated=lost,
+            ) from exc
